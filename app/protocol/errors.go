@@ -1,0 +1,68 @@
+package protocol
+
+import (
+	"fmt"
+	"net/http"
+)
+
+// Error codes of the contract.
+const (
+	CodeBadRequest      = "bad_request"
+	CodeInvalidName     = "invalid_name"
+	CodeUnauthorized    = "unauthorized"
+	CodeForbiddenOrigin = "forbidden_origin"
+	CodeNoSuchUser      = "no_such_user"
+	CodeNameTaken       = "name_taken"
+	CodeTooLarge        = "too_large"
+	CodeRateLimited     = "rate_limited"
+	// CodeInternal is for failures of the server itself; not a client's fault.
+	CodeInternal = "internal"
+	// CodeUnavailable answers while the server is shutting down.
+	CodeUnavailable = "unavailable"
+)
+
+// Error is a refusal: the "error" object of an error body or frame. It is
+// also a Go error, so the server's domain can return it as is.
+type Error struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	// RetryAfter is how long to wait before trying again, in whole seconds,
+	// for rate_limited. It travels in the Retry-After header, not the body.
+	RetryAfter int `json:"-"`
+}
+
+// Error returns the human-readable message.
+func (e *Error) Error() string { return e.Message }
+
+// Status is the HTTP status the contract gives the error's code.
+func (e *Error) Status() int {
+	switch e.Code {
+	case CodeBadRequest, CodeInvalidName:
+		return http.StatusBadRequest
+	case CodeUnauthorized:
+		return http.StatusUnauthorized
+	case CodeForbiddenOrigin:
+		return http.StatusForbidden
+	case CodeNoSuchUser:
+		return http.StatusNotFound
+	case CodeNameTaken:
+		return http.StatusConflict
+	case CodeTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case CodeRateLimited:
+		return http.StatusTooManyRequests
+	case CodeUnavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// Errorf makes an Error with a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorBody is the body of every refused request.
+type ErrorBody struct {
+	Error *Error `json:"error"`
+}

@@ -1,0 +1,160 @@
+// Package protocol defines the Hark wire contract: the JSON bodies and events
+// that the server, the WASM client and every other program exchange, the
+// limits they are held to, and the rules for names.
+//
+// It is imported by both the server and the browser client, so it must stay
+// free of server-only dependencies: it compiles for GOOS=js GOARCH=wasm.
+package protocol
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Version is the protocol version this package describes.
+const Version = 1
+
+// Limits of the contract.
+const (
+	// MaxNameRunes is the longest nickname, counted in runes after normalisation.
+	MaxNameRunes = 32
+	// MaxTextBytes is the longest message text, in bytes of UTF-8.
+	MaxTextBytes = 4096
+	// MaxBodyBytes is the largest request body or WebSocket frame.
+	MaxBodyBytes = 16 << 10
+	// MaxIDRunes is the longest client-chosen message id.
+	MaxIDRunes = 64
+	// MaxHistory is the most events GET /api/history returns.
+	MaxHistory = 500
+	// MaxUsers is the most names GET /api/users returns.
+	MaxUsers = 500
+	// DefaultUsers is the number of names GET /api/users returns without limit.
+	DefaultUsers = 100
+	// MaxPollWait is the longest a long-poll request is held open.
+	MaxPollWait = 25 * time.Second
+	// PingInterval is how often streams send a keep-alive.
+	PingInterval = 15 * time.Second
+)
+
+// Event types. Sequenced events (message, join, leave) carry a Seq; control
+// events (hello, presence, reset, ack, error) do not.
+const (
+	TypeMessage  = "message"
+	TypeJoin     = "join"
+	TypeLeave    = "leave"
+	TypeHello    = "hello"
+	TypePresence = "presence"
+	TypeReset    = "reset"
+	TypeAck      = "ack"
+	TypeError    = "error"
+	// TypeSend is the type of a send frame a client writes on a WebSocket.
+	TypeSend = "send"
+)
+
+// Event is everything a stream carries. Which fields are set depends on Type;
+// see PROTOCOL.md. In a hello, Seq is the head of the log (the position the
+// stream starts from), not a position of its own: only Sequenced events are
+// entries of the log.
+type Event struct {
+	Seq  uint64 `json:"seq,omitempty"`
+	Type string `json:"type"`
+	ID   string `json:"id,omitempty"`
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
+	Text string `json:"text,omitempty"`
+	Time *Time  `json:"time,omitempty"`
+	// Name is the stream owner's name, in hello.
+	Name string `json:"name,omitempty"`
+	// Online is the number of people online, in hello and presence.
+	Online int `json:"online,omitempty"`
+	// Users is the roster in hello, absent above the presence threshold.
+	Users []string `json:"users,omitempty"`
+	Epoch string   `json:"epoch,omitempty"`
+	// Error is the refusal carried by an error frame on a WebSocket.
+	Error *Error `json:"error,omitempty"`
+}
+
+// Sequenced reports whether the event is an entry of the log (has a seq of
+// its own).
+func (e *Event) Sequenced() bool {
+	switch e.Type {
+	case TypeMessage, TypeJoin, TypeLeave:
+		return true
+	}
+	return false
+}
+
+// Direct reports whether the event is a direct message.
+func (e *Event) Direct() bool { return e.Type == TypeMessage && e.To != "" }
+
+// Send is a message a client asks the server to send: the body of
+// POST /api/messages, and a WebSocket frame with Type "send".
+type Send struct {
+	Type string `json:"type,omitempty"`
+	ID   string `json:"id"`
+	To   string `json:"to,omitempty"`
+	Text string `json:"text"`
+}
+
+// SendResult answers an accepted send: POST /api/messages' body, and the
+// WebSocket ack frame (with Type "ack").
+type SendResult struct {
+	Type string `json:"type,omitempty"`
+	ID   string `json:"id"`
+	Seq  uint64 `json:"seq"`
+}
+
+// SessionRequest is the body of POST /api/session.
+type SessionRequest struct {
+	Name string `json:"name"`
+}
+
+// Session answers a registration.
+type Session struct {
+	Name  string `json:"name"`
+	Token string `json:"token"`
+	Epoch string `json:"epoch"`
+	Seq   uint64 `json:"seq"`
+}
+
+// Events is the body of GET /api/history and GET /api/poll.
+type Events struct {
+	Events []Event `json:"events"`
+}
+
+// Users is the body of GET /api/users.
+type Users struct {
+	Online int      `json:"online"`
+	Users  []string `json:"users"`
+}
+
+// Time is a time.Time that encodes as RFC 3339 with milliseconds, in UTC.
+type Time struct{ time.Time }
+
+// TimeFormat is the layout of every time on the wire.
+const TimeFormat = "2006-01-02T15:04:05.000Z07:00"
+
+// NewTime returns t, rounded to the millisecond, in UTC, as a wire time.
+func NewTime(t time.Time) *Time { return &Time{t.UTC().Truncate(time.Millisecond)} }
+
+// MarshalJSON encodes the time as RFC 3339 with milliseconds.
+func (t Time) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, len(TimeFormat)+2)
+	b = append(b, '"')
+	b = t.UTC().AppendFormat(b, TimeFormat)
+	return append(b, '"'), nil
+}
+
+// UnmarshalJSON accepts any RFC 3339 time.
+func (t *Time) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	v, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return err
+	}
+	t.Time = v
+	return nil
+}

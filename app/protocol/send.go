@@ -1,0 +1,83 @@
+package protocol
+
+import (
+	"encoding/json"
+	"strconv"
+	"unicode/utf8"
+)
+
+// DecodeSend parses a send body or frame and checks it against the limits of
+// the contract. Unknown fields are ignored, so clients may add their own; a
+// known field of the wrong type is bad_request. The error is always an *Error.
+func DecodeSend(data []byte) (Send, error) {
+	var s Send
+	if len(data) > MaxBodyBytes {
+		return s, Errorf(CodeTooLarge, "a request is at most %d bytes", MaxBodyBytes)
+	}
+	if err := json.Unmarshal(data, &s); err != nil {
+		return Send{}, Errorf(CodeBadRequest, "the body is not a send: %s", jsonProblem(err))
+	}
+	return s, s.Validate()
+}
+
+// Validate checks a send against the limits of the contract. The recipient
+// name is not checked here: whether it is online is the server's to say.
+func (s *Send) Validate() error {
+	if s.Type != "" && s.Type != TypeSend {
+		return Errorf(CodeBadRequest, "a frame of type %q cannot be sent; use %q", s.Type, TypeSend)
+	}
+	if s.ID == "" {
+		return Errorf(CodeBadRequest, "a message needs an id (1 to %d characters) so retries are delivered once", MaxIDRunes)
+	}
+	if !utf8.ValidString(s.ID) || utf8.RuneCountInString(s.ID) > MaxIDRunes {
+		return Errorf(CodeBadRequest, "a message id is 1 to %d characters of UTF-8", MaxIDRunes)
+	}
+	if len(s.Text) > MaxTextBytes {
+		return Errorf(CodeTooLarge, "a message is at most %d bytes (this one has %d)", MaxTextBytes, len(s.Text))
+	}
+	if !utf8.ValidString(s.Text) {
+		return Errorf(CodeBadRequest, "a message must be UTF-8 text")
+	}
+	if isAllSpace(s.Text) {
+		return Errorf(CodeBadRequest, "a message cannot be empty")
+	}
+	return nil
+}
+
+func isAllSpace(s string) bool {
+	for _, r := range s {
+		switch r {
+		case ' ', '\t', '\n', '\r', '\u00a0', '\u3000':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// jsonProblem says what is wrong with a JSON body without echoing the body.
+func jsonProblem(err error) string {
+	switch e := err.(type) {
+	case *json.SyntaxError:
+		return "malformed JSON at byte " + strconv.FormatInt(e.Offset, 10)
+	case *json.UnmarshalTypeError:
+		if e.Field != "" {
+			return "field \"" + e.Field + "\" must be a " + e.Type.String()
+		}
+		return "expected a JSON object"
+	}
+	return "malformed JSON"
+}
+
+// DecodeJSON parses a request body into v, with the contract's error for
+// anything that is not the JSON asked for. It is the one place the server and
+// clients turn bodies into types, so every endpoint words errors alike.
+func DecodeJSON(data []byte, v any) error {
+	if len(data) > MaxBodyBytes {
+		return Errorf(CodeTooLarge, "a request is at most %d bytes", MaxBodyBytes)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return Errorf(CodeBadRequest, "the body is not the JSON asked for: %s", jsonProblem(err))
+	}
+	return nil
+}

@@ -1,0 +1,213 @@
+// Package api is Hark's HTTP face: registration, sending, reading, and the
+// three transports that push events (WebSocket, Server-Sent Events, long
+// polling), over the domain in server/chat. It implements the contract in
+// PROTOCOL.md.
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"hark/app/protocol"
+	"hark/server/chat"
+)
+
+// Config sets up a Server. The zero value serves the contract's defaults.
+type Config struct {
+	// Chat holds the domain's policies: history kept, grace, presence
+	// threshold, rate limit, queue length.
+	Chat chat.Config
+	// AllowOrigins lists origins (scheme://host[:port]) other than the
+	// server's own from which browsers may send and open WebSockets.
+	AllowOrigins []string
+	// Logger receives structured logs; nil means slog.Default().
+	Logger *slog.Logger
+	// Metrics is where the server registers its metrics; nil means a
+	// registry of its own, served at /metrics.
+	Metrics *prometheus.Registry
+	// PingInterval is how often streams send a keep-alive (at most 15 s).
+	PingInterval time.Duration
+	// PollWait is how long a long poll waits for an event (at most 25 s).
+	PollWait time.Duration
+	// WriteTimeout bounds each write to a stream, so a client that stops
+	// reading cannot hold a connection forever.
+	WriteTimeout time.Duration
+}
+
+func (c *Config) setDefaults() {
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Metrics == nil {
+		c.Metrics = prometheus.NewRegistry()
+	}
+	if c.PingInterval <= 0 || c.PingInterval > protocol.PingInterval {
+		c.PingInterval = protocol.PingInterval
+	}
+	if c.PollWait <= 0 || c.PollWait > protocol.MaxPollWait {
+		c.PollWait = protocol.MaxPollWait
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = 10 * time.Second
+	}
+}
+
+// Server serves /api/, /healthz and /metrics.
+type Server struct {
+	cfg     Config
+	chat    *chat.Chat
+	log     *slog.Logger
+	metrics *metrics
+	mux     *http.ServeMux
+	origins originPolicy
+}
+
+// New returns a running server; Close stops it.
+func New(cfg Config) *Server {
+	cfg.setDefaults()
+	s := &Server{
+		cfg:     cfg,
+		chat:    chat.New(cfg.Chat),
+		log:     cfg.Logger,
+		mux:     http.NewServeMux(),
+		origins: newOriginPolicy(cfg.AllowOrigins),
+	}
+	s.metrics = newMetrics(cfg.Metrics, s.chat)
+	s.routes()
+	return s
+}
+
+func (s *Server) routes() {
+	s.mux.HandleFunc("POST /api/session", s.handleRegister)
+	s.mux.HandleFunc("DELETE /api/session", s.handleLeave)
+	s.mux.HandleFunc("POST /api/messages", s.handleSend)
+	s.mux.HandleFunc("GET /api/history", s.handleHistory)
+	s.mux.HandleFunc("GET /api/users", s.handleUsers)
+	s.mux.HandleFunc("GET /api/events", s.handleSSE)
+	s.mux.HandleFunc("GET /api/ws", s.handleWebSocket)
+	s.mux.HandleFunc("GET /api/poll", s.handlePoll)
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ok\n")
+	})
+	s.mux.Handle("GET /metrics", s.metrics.handler(s.cfg.Metrics))
+	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, protocol.Errorf(protocol.CodeBadRequest, "no endpoint %s %s", r.Method, r.URL.Path))
+	})
+}
+
+// Chat is the domain the server drives.
+func (s *Server) Chat() *chat.Chat { return s.chat }
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	if !s.origins.allowed(r) {
+		writeError(rec, protocol.Errorf(protocol.CodeForbiddenOrigin, "requests from origin %q are not allowed", r.Header.Get("Origin")))
+	} else {
+		s.mux.ServeHTTP(rec, r)
+	}
+	// The path only: tokens may travel in the query string and must never
+	// reach a log.
+	s.log.LogAttrs(r.Context(), slog.LevelDebug, "request",
+		slog.String("method", r.Method), slog.String("path", r.URL.Path),
+		slog.Int("status", rec.status), slog.Duration("took", time.Since(start)))
+}
+
+// Close ends every stream (WebSocket clients are told to reconnect
+// elsewhere) and stops the chat. In-flight requests finish.
+func (s *Server) Close() { s.chat.Close() }
+
+// authenticate returns the session of the request's token: the
+// Authorization header, or the token query parameter where allowQuery (the
+// browser cannot set headers on EventSource and WebSocket).
+func (s *Server) authenticate(r *http.Request, allowQuery bool) (*chat.Session, error) {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok && allowQuery {
+		tok = r.URL.Query().Get("token")
+	}
+	return s.chat.Authenticate(strings.TrimSpace(tok))
+}
+
+// readBody reads a request body of at most protocol.MaxBodyBytes.
+func readBody(r *http.Request) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r.Body, protocol.MaxBodyBytes+1))
+	if err != nil {
+		return nil, protocol.Errorf(protocol.CodeBadRequest, "reading the body: %v", err)
+	}
+	if len(b) > protocol.MaxBodyBytes {
+		return nil, protocol.Errorf(protocol.CodeTooLarge, "a request is at most %d bytes", protocol.MaxBodyBytes)
+	}
+	return b, nil
+}
+
+// writeJSON answers with status and v as JSON.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// writeError answers with the contract's error body for err. Errors that
+// are not *protocol.Error are the server's own failures: they are answered
+// with a generic message, so internals never reach a client.
+func writeError(w http.ResponseWriter, err error) {
+	var perr *protocol.Error
+	if !errors.As(err, &perr) {
+		perr = protocol.Errorf(protocol.CodeInternal, "the server failed; try again")
+	}
+	if perr.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(perr.RetryAfter))
+	}
+	writeJSON(w, perr.Status(), protocol.ErrorBody{Error: perr})
+}
+
+// position reads where a stream resumes: since and epoch from the query,
+// or Last-Event-ID, which a browser's EventSource sends on its own
+// reconnects and which is newer than the since in its URL.
+func position(r *http.Request) (chat.Position, error) {
+	q := r.URL.Query()
+	raw := q.Get("since")
+	if id := r.Header.Get("Last-Event-ID"); id != "" {
+		raw = id
+	}
+	pos := chat.Position{Epoch: q.Get("epoch")}
+	if raw == "" {
+		return pos, nil
+	}
+	n, err := strconv.ParseUint(raw, 10, 64)
+	if err != nil {
+		return pos, protocol.Errorf(protocol.CodeBadRequest, "since must be a seq (a whole number), not %q", raw)
+	}
+	pos.Since, pos.Resume = n, true
+	return pos, nil
+}
+
+// statusRecorder remembers the status a handler answered, for the log. It
+// passes Flush and Hijack through (via Unwrap) so streams keep working.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the real writer.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// Flush passes flushes through, for code that asserts http.Flusher.
+func (r *statusRecorder) Flush() {
+	http.NewResponseController(r.ResponseWriter).Flush()
+}

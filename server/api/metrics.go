@@ -1,0 +1,63 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"hark/server/chat"
+)
+
+// metrics are what operators scrape at /metrics.
+type metrics struct {
+	streams *prometheus.GaugeVec   // open streams by transport
+	refused *prometheus.CounterVec // registrations refused, by reason
+	sends   *prometheus.CounterVec // sends by outcome
+}
+
+func newMetrics(reg *prometheus.Registry, c *chat.Chat) *metrics {
+	m := &metrics{
+		streams: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "hark_streams_open", Help: "Open event streams, by transport.",
+		}, []string{"transport"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hark_registrations_refused_total", Help: "Registrations refused, by reason (error code).",
+		}, []string{"reason"}),
+		sends: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hark_sends_total", Help: "Sends, by outcome (ok or error code).",
+		}, []string{"outcome"}),
+	}
+	stat := func(f func(chat.Stats) float64) func() float64 {
+		return func() float64 { return f(c.Stats()) }
+	}
+	reg.MustRegister(
+		m.streams, m.refused, m.sends,
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "hark_events_logged_total", Help: "Sequenced events appended to the log.",
+		}, stat(func(s chat.Stats) float64 { return float64(s.Logged) })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "hark_deliveries_total", Help: "Events queued to streams.",
+		}, stat(func(s chat.Stats) float64 { return float64(s.Delivered) })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "hark_drops_total", Help: "Events not queued because a stream's queue was full.",
+		}, stat(func(s chat.Stats) float64 { return float64(s.Dropped) })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "hark_slow_consumer_disconnects_total", Help: "Streams ended because their client fell behind.",
+		}, stat(func(s chat.Stats) float64 { return float64(s.SlowDisconnects) })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "hark_online", Help: "Names held.",
+		}, stat(func(s chat.Stats) float64 { return float64(s.Online) })),
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	for _, t := range []string{"ws", "sse", "poll"} {
+		m.streams.WithLabelValues(t)
+	}
+	return m
+}
+
+func (m *metrics) handler(reg *prometheus.Registry) http.Handler {
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+}

@@ -1,0 +1,54 @@
+package api
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"hark/app/protocol"
+)
+
+// handleRegister takes a name: POST /api/session {"name": …}.
+func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
+	sess, err := s.register(r)
+	if err != nil {
+		reason := protocol.CodeInternal
+		var perr *protocol.Error
+		if errors.As(err, &perr) {
+			reason = perr.Code
+		}
+		s.metrics.refused.WithLabelValues(reason).Inc()
+		writeError(w, err)
+		return
+	}
+	s.log.Info("registered", slog.String("name", sess.Name))
+	writeJSON(w, http.StatusCreated, sess)
+}
+
+func (s *Server) register(r *http.Request) (protocol.Session, error) {
+	body, err := readBody(r)
+	if err != nil {
+		return protocol.Session{}, err
+	}
+	var req protocol.SessionRequest
+	if err := protocol.DecodeJSON(body, &req); err != nil {
+		return protocol.Session{}, err
+	}
+	sess, token, head, err := s.chat.Register(r.Context(), req.Name)
+	if err != nil {
+		return protocol.Session{}, err
+	}
+	return protocol.Session{Name: sess.Name().Display, Token: token, Epoch: s.chat.Epoch(), Seq: head}, nil
+}
+
+// handleLeave frees the session's name: DELETE /api/session.
+func (s *Server) handleLeave(w http.ResponseWriter, r *http.Request) {
+	sess, err := s.authenticate(r, false)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	s.chat.Leave(r.Context(), sess)
+	s.log.Info("left", slog.String("name", sess.Name().Display))
+	w.WriteHeader(http.StatusNoContent)
+}

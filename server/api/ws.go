@@ -1,0 +1,149 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"hark/app/protocol"
+	"hark/server/chat"
+)
+
+// wsReadLimit is the largest frame read at all. Frames between
+// protocol.MaxBodyBytes and this are answered with a too_large error frame
+// and the socket stays open; larger ones close the socket (1009), which
+// harms no one but the sender.
+const wsReadLimit = 4 * protocol.MaxBodyBytes
+
+// handleWebSocket streams events over a WebSocket and takes send frames on
+// it: GET /api/ws.
+func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
+	st, done, ok := s.openStream(w, r, "ws", true)
+	if !ok {
+		return
+	}
+	defer done()
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+		// The origin was checked by the server's origin policy, with the
+		// contract's error body; Accept's own check would only repeat it.
+		InsecureSkipVerify: true,
+		CompressionMode:    websocket.CompressionDisabled,
+	})
+	if err != nil {
+		return
+	}
+	defer conn.CloseNow()
+	conn.SetReadLimit(wsReadLimit)
+
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	replies := make(chan []byte, 16)
+	go func() {
+		defer cancel()
+		s.readSends(ctx, conn, st.Session(), replies)
+	}()
+
+	ping := time.NewTicker(s.cfg.PingInterval)
+	defer ping.Stop()
+	for {
+		e, ok := st.TryNext()
+		if !ok {
+			select {
+			case e = <-st.Queue():
+				if !st.Accept(e) {
+					continue
+				}
+			case b := <-replies:
+				if s.writeFrame(ctx, conn, b) != nil {
+					return
+				}
+				continue
+			case <-ping.C:
+				go s.ping(ctx, conn)
+				continue
+			case <-st.Ended():
+				conn.Close(closeStatus(st.Reason()))
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+		if s.writeFrame(ctx, conn, e.JSON) != nil {
+			return
+		}
+	}
+}
+
+// closeStatus is the close code and reason for a stream the server ended.
+func closeStatus(r chat.CloseReason) (websocket.StatusCode, string) {
+	switch r {
+	case chat.Overflow:
+		return websocket.StatusTryAgainLater, "too slow: resume with since"
+	case chat.Shutdown:
+		return websocket.StatusServiceRestart, "server restarting: reconnect"
+	}
+	return websocket.StatusNormalClosure, "session ended"
+}
+
+func (s *Server) writeFrame(ctx context.Context, conn *websocket.Conn, b []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.WriteTimeout)
+	defer cancel()
+	return conn.Write(ctx, websocket.MessageText, b)
+}
+
+func (s *Server) ping(ctx context.Context, conn *websocket.Conn) {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.WriteTimeout)
+	defer cancel()
+	if conn.Ping(ctx) != nil {
+		conn.CloseNow()
+	}
+}
+
+// readSends reads send frames until the connection ends, answering each
+// with an ack or an error frame through replies.
+func (s *Server) readSends(ctx context.Context, conn *websocket.Conn, sess *chat.Session, replies chan<- []byte) {
+	for {
+		typ, data, err := conn.Read(ctx)
+		if err != nil {
+			return
+		}
+		var reply any
+		send, err := decodeFrame(typ, data)
+		if err == nil {
+			var seq uint64
+			seq, err = s.send(ctx, sess, send)
+			reply = protocol.SendResult{Type: protocol.TypeAck, ID: send.ID, Seq: seq}
+		} else {
+			s.countSend(err)
+		}
+		if err != nil {
+			var perr *protocol.Error
+			if !errors.As(err, &perr) {
+				perr = protocol.Errorf(protocol.CodeInternal, "the server failed; try again")
+			}
+			reply = protocol.Event{Type: protocol.TypeError, ID: send.ID, Error: perr}
+		}
+		b, _ := json.Marshal(reply)
+		select {
+		case replies <- b:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// decodeFrame turns a frame into a send, with the contract's errors.
+func decodeFrame(typ websocket.MessageType, data []byte) (protocol.Send, error) {
+	if typ != websocket.MessageText {
+		return protocol.Send{}, protocol.Errorf(protocol.CodeBadRequest, "frames are JSON text, not binary")
+	}
+	send, err := protocol.DecodeSend(data)
+	if err == nil && send.Type == "" {
+		err = protocol.Errorf(protocol.CodeBadRequest, "a frame needs a type; a send is {\"type\": %q, …}", protocol.TypeSend)
+	}
+	return send, err
+}
