@@ -1,0 +1,63 @@
+# Hark: make serve runs it, make test checks everything.
+#
+# The web app's build (wasm, VERSION) lives in mk/web.mk; the load generator
+# and benchmarks in mk/bench.mk.
+
+SHELL := /bin/bash
+GO    ?= go
+ADDR  ?= localhost:8080
+# Seconds each fuzz target runs in make test: enough to exercise the seed
+# corpus and a little beyond; run longer by hand with FUZZTIME=5m.
+FUZZTIME ?= 5s
+
+include mk/web.mk
+include mk/bench.mk
+
+.PHONY: serve build test vet lint unit fuzz wasmtest e2e clean
+
+## serve: build the web app and the server, and serve on $(ADDR)
+serve: wasm bin/hark
+	./bin/hark -addr $(ADDR)
+
+## build: the server binary, with the web app's version pinned
+bin/hark: wasm FORCE
+	$(GO) build -trimpath -ldflags "-X main.version=$(VERSION)" -o bin/hark ./server
+
+build: bin/hark
+
+## test: everything CI checks: lint, unit and integration tests with -race,
+## short fuzzing, the client under WASM, and the browser tests
+test: lint unit fuzz wasmtest e2e
+
+vet:
+	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet ./app/... ./wasm/...
+
+lint: vet
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	@if command -v staticcheck >/dev/null || [ -x "$$($(GO) env GOPATH)/bin/staticcheck" ]; then \
+		PATH="$$PATH:$$($(GO) env GOPATH)/bin" staticcheck ./... ; \
+	else echo "staticcheck not installed: skipped (CI installs it)"; \
+		if [ "$$CI" = true ]; then exit 1; fi; fi
+
+unit:
+	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /e2e)
+
+fuzz:
+	$(GO) test -run='^$$' -fuzz='^FuzzParseName$$' -fuzztime=$(FUZZTIME) ./app/protocol
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodeSend$$' -fuzztime=$(FUZZTIME) ./app/protocol
+
+## wasmtest: the shared packages' tests compiled to WASM, run under Node
+wasmtest:
+	@if command -v node >/dev/null; then \
+		PATH="$$PATH:$$($(GO) env GOROOT)/lib/wasm" GOOS=js GOARCH=wasm $(GO) test -count=1 ./app/protocol ./app/client ./app/ui; \
+	else echo "!!! node not found: WASM tests SKIPPED"; if [ "$$CI" = true ]; then exit 1; fi; fi
+
+## e2e: the browser tests in headless Chromium (skipped loudly without it)
+e2e: wasm
+	$(GO) test -count=1 -timeout 10m ./e2e/
+
+clean:
+	rm -rf bin web/app.wasm web/app.wasm.gz web/app.wasm.br
+
+FORCE:
