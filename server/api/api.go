@@ -115,10 +115,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		s.mux.ServeHTTP(rec, r)
 	}
-	// The path only: tokens may travel in the query string and must never
-	// reach a log.
+	// The route matched, not the URL: tokens travel in query strings, a
+	// client may put anything in a path, and neither may reach a log.
 	s.log.LogAttrs(r.Context(), slog.LevelDebug, "request",
-		slog.String("method", r.Method), slog.String("path", r.URL.Path),
+		slog.String("method", r.Method), slog.String("route", r.Pattern),
 		slog.Int("status", rec.status), slog.Duration("took", time.Since(start)))
 }
 

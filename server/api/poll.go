@@ -14,7 +14,8 @@ const maxPollEvents = 1000
 
 // handlePoll answers GET /api/poll?since=N&epoch=E with the visible events
 // after N as soon as there are any, else with none after the poll wait. A
-// poll without since (or with hello=1) starts with hello.
+// poll without since (or with hello=1) starts with hello, and so does one
+// answered with a reset.
 func (s *Server) handlePoll(w http.ResponseWriter, r *http.Request) {
 	st, done, ok := s.openStream(w, r, "poll", false)
 	if !ok {
@@ -25,9 +26,17 @@ func (s *Server) handlePoll(w http.ResponseWriter, r *http.Request) {
 	wantHello := q.Get("since") == "" || q.Get("hello") == "1"
 
 	events := make([]*chat.Entry, 0, 8)
+	var hello *chat.Entry
 	take := func(e *chat.Entry) {
-		if e.Event.Type == protocol.TypeHello && !wantHello {
+		switch {
+		case e.Event.Type == protocol.TypeHello && !wantHello:
+			hello = e
 			return
+		case e.Event.Type == protocol.TypeReset && hello != nil:
+			// A reset leaves the client without a position: the hello
+			// before it gives the new epoch and head to poll from.
+			events = append(events, hello)
+			hello = nil
 		}
 		events = append(events, e)
 	}

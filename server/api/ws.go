@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -49,6 +50,10 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 
 	ping := time.NewTicker(s.cfg.PingInterval)
 	defer ping.Stop()
+	// pinging is set while a ping waits for its pong, so a client that
+	// stops answering never has more than one ping goroutine. A goroutine
+	// per ping rather than one per connection keeps idle sockets small.
+	var pinging atomic.Bool
 	for {
 		e, ok := st.TryNext()
 		if !ok {
@@ -63,7 +68,12 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 				}
 				continue
 			case <-ping.C:
-				go s.ping(ctx, conn)
+				if pinging.CompareAndSwap(false, true) {
+					go func() {
+						defer pinging.Store(false)
+						s.ping(ctx, conn)
+					}()
+				}
 				continue
 			case <-st.Ended():
 				conn.Close(closeStatus(st.Reason()))
