@@ -27,8 +27,10 @@ type Error struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	// RetryAfter is how long to wait before trying again, in whole seconds,
-	// for rate_limited. It travels in the Retry-After header, not the body.
-	RetryAfter int `json:"-"`
+	// for rate_limited. Over HTTP it is also the Retry-After header; over
+	// a WebSocket, which has no headers, the error frame is the only place
+	// for it. (An addition to the contract.)
+	RetryAfter int `json:"retry_after,omitempty"`
 }
 
 // Error returns the human-readable message.

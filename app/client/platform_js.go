@@ -1,0 +1,20 @@
+//go:build js && wasm
+
+package client
+
+import (
+	"net/http"
+	"syscall/js"
+
+	"github.com/coder/websocket"
+)
+
+// browser is true in the browser, where a refused WebSocket or
+// EventSource does not say why, so the client asks the server (probe).
+const browser = true
+
+// defaultBase is the page's origin: net/http over fetch needs absolute URLs.
+func defaultBase() string { return js.Global().Get("location").Get("origin").String() }
+
+// wsDialOptions: the browser's WebSocket takes no client and no headers.
+func wsDialOptions(*http.Client) *websocket.DialOptions { return nil }

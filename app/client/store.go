@@ -1,0 +1,60 @@
+package client
+
+import "sync"
+
+// Store persists what must survive a reload: the session (token, name,
+// epoch, seq) and the outbox. In the browser the UI passes NewBrowserStore;
+// on the host, NewMemoryStore serves.
+type Store interface {
+	// Get returns the value of key and whether it is set.
+	Get(key string) (string, bool)
+	// Set stores value under key.
+	Set(key, value string)
+	// Delete removes key.
+	Delete(key string)
+}
+
+// Keys the Client uses. The session keys are per tab (a second tab is a
+// second person); the outbox is keyed by name so that a message written
+// before the tab closed is sent when that name joins again.
+const (
+	keyToken        = "hark.token"
+	keyName         = "hark.name"
+	keyEpoch        = "hark.epoch"
+	keySeq          = "hark.seq"
+	keyOutboxPrefix = "hark.outbox."
+)
+
+// outboxKey is the Store key of the outbox of the person with name key k.
+func outboxKey(k string) string { return keyOutboxPrefix + k }
+
+// MemoryStore is a Store held in memory, safe for concurrent use.
+type MemoryStore struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+// NewMemoryStore returns an empty MemoryStore.
+func NewMemoryStore() *MemoryStore { return &MemoryStore{m: make(map[string]string)} }
+
+// Get implements Store.
+func (s *MemoryStore) Get(key string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.m[key]
+	return v, ok
+}
+
+// Set implements Store.
+func (s *MemoryStore) Set(key, value string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.m[key] = value
+}
+
+// Delete implements Store.
+func (s *MemoryStore) Delete(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.m, key)
+}

@@ -1,0 +1,147 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	"github.com/coder/websocket"
+
+	"hark/app/protocol"
+)
+
+// wsReadLimit allows a hello with a large roster; events are far smaller.
+const wsReadLimit = 4 << 20
+
+// wsStream carries events as JSON text frames and sends as send frames,
+// matching each ack or error frame to the send that waits for it.
+type wsStream struct {
+	conn *websocket.Conn
+
+	mu      sync.Mutex
+	waiters map[string]chan protocol.Event
+	done    chan struct{}
+	err     error
+}
+
+// dialWS opens GET /api/ws. The token is in the query because the
+// browser's WebSocket cannot send headers; the host does the same, so both
+// run one code path.
+func dialWS(ctx context.Context, l link) (stream, error) {
+	u, err := l.c.endpoint("/api/ws", l.query(true))
+	if err != nil {
+		return nil, err
+	}
+	conn, resp, err := websocket.Dial(ctx, u, wsDialOptions(l.c.http))
+	if err != nil {
+		if resp != nil && resp.StatusCode >= 400 {
+			return nil, readError(resp)
+		}
+		if browser {
+			if perr := l.c.probe(ctx); perr != nil {
+				return nil, perr
+			}
+		}
+		return nil, err
+	}
+	conn.SetReadLimit(wsReadLimit)
+	return &wsStream{conn: conn, waiters: make(map[string]chan protocol.Event), done: make(chan struct{})}, nil
+}
+
+// next implements stream. Answers to sends are handed to their waiters
+// here, so reading is the only thing that reads the socket.
+func (s *wsStream) next(ctx context.Context) (protocol.Event, error) {
+	for {
+		typ, data, err := s.conn.Read(ctx)
+		if err != nil {
+			s.fail(err)
+			return protocol.Event{}, err
+		}
+		if typ != websocket.MessageText {
+			continue
+		}
+		var ev protocol.Event
+		if err := json.Unmarshal(data, &ev); err != nil {
+			err = fmt.Errorf("client: bad frame from server: %w", err)
+			s.fail(err)
+			s.conn.CloseNow()
+			return protocol.Event{}, err
+		}
+		if ev.Type == protocol.TypeAck || ev.Type == protocol.TypeError {
+			s.answer(ev)
+			continue
+		}
+		return ev, nil
+	}
+}
+
+func (s *wsStream) answer(ev protocol.Event) {
+	s.mu.Lock()
+	ch := s.waiters[ev.ID]
+	delete(s.waiters, ev.ID)
+	s.mu.Unlock()
+	if ch != nil {
+		ch <- ev // buffered: never blocks the reader
+	}
+}
+
+// fail records why the connection ended and wakes every waiting send.
+func (s *wsStream) fail(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err == nil {
+		s.err = err
+		close(s.done)
+	}
+}
+
+// send implements stream: a send frame answered by ack or error.
+func (s *wsStream) send(ctx context.Context, m protocol.Send) (protocol.SendResult, bool, error) {
+	ch := make(chan protocol.Event, 1)
+	s.mu.Lock()
+	if s.err != nil {
+		s.mu.Unlock()
+		return protocol.SendResult{}, true, s.err
+	}
+	s.waiters[m.ID] = ch
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		if s.waiters[m.ID] == ch {
+			delete(s.waiters, m.ID)
+		}
+		s.mu.Unlock()
+	}()
+
+	m.Type = protocol.TypeSend
+	b, err := json.Marshal(m)
+	if err != nil {
+		return protocol.SendResult{}, true, err
+	}
+	if err := s.conn.Write(ctx, websocket.MessageText, b); err != nil {
+		return protocol.SendResult{}, true, err
+	}
+	select {
+	case ev := <-ch:
+		if ev.Type == protocol.TypeError {
+			perr := ev.Error
+			if perr == nil {
+				perr = &protocol.Error{Code: protocol.CodeInternal, Message: "the server refused the message"}
+			}
+			return protocol.SendResult{}, true, perr
+		}
+		return protocol.SendResult{ID: ev.ID, Seq: ev.Seq}, true, nil
+	case <-s.done:
+		return protocol.SendResult{}, true, errClosed
+	case <-ctx.Done():
+		return protocol.SendResult{}, true, ctx.Err()
+	}
+}
+
+// close implements stream. It does not wait for the close handshake: the
+// client is leaving this connection for another and must not stall.
+func (s *wsStream) close() {
+	s.fail(errClosed)
+	s.conn.CloseNow()
+}
