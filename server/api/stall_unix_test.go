@@ -166,10 +166,16 @@ func TestStalledReaders(t *testing.T) {
 		again.Close()
 	}
 
+	// At least the two stalled streams; on a loaded machine a reader that
+	// fell behind may have been cut too, and resumed like them.
 	m := string(ts.do(t, request{method: "GET", path: "/metrics"}).body)
-	for _, want := range []string{"hark_slow_consumer_disconnects_total 2", "hark_drops_total "} {
-		if !strings.Contains(m, want) {
-			t.Errorf("/metrics lacks %q:\n%s", want, grepLines(m, "hark_"))
+	var disconnects int
+	for _, line := range strings.Split(m, "\n") {
+		if v, ok := strings.CutPrefix(line, "hark_slow_consumer_disconnects_total "); ok {
+			disconnects, _ = strconv.Atoi(v)
 		}
+	}
+	if disconnects < 2 || !strings.Contains(m, "hark_drops_total ") {
+		t.Errorf("/metrics: %d slow-consumer disconnects (want at least 2), or no drops counted:\n%s", disconnects, grepLines(m, "hark_"))
 	}
 }

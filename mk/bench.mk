@@ -1,0 +1,40 @@
+# Load generator and benchmarks: included by the Makefile.
+#
+#   make bench            the default profile (about 80 s): every scenario at
+#                         1,000 clients over the ws/sse/poll mix, then the
+#                         table; BENCH_JSON=file also writes it as JSON
+#   make bench-go         the hot-path benchmarks (go test -bench), 5 runs each,
+#                         ready for benchstat
+#   make bench-10k        the scenarios at 10,000 clients (a few minutes)
+#
+# The server binary is built without the web app: the load generator never
+# asks for app.wasm, so bench does not depend on the wasm build.
+
+BENCH_BIN      ?= bin/hark-bench
+BENCH_ADDR     ?= 127.0.0.1:18080
+BENCH_FLAGS    ?=
+BENCH_JSON     ?=
+BENCH_COUNT    ?= 5
+
+.PHONY: bench bench-go bench-10k $(BENCH_BIN)
+
+$(BENCH_BIN):
+	$(GO) build -trimpath -o $@ ./server
+
+## bench: run the default load profile against a fresh server and print the table
+bench: $(BENCH_BIN)
+	$(GO) run ./bench/load -spawn $(BENCH_BIN) -addr $(BENCH_ADDR) \
+		-n 1000 -rate 100 -duration 6s -drain 3s -idle-wait 2s \
+		-scenarios idle,broadcast,direct,storm,join \
+		$(if $(BENCH_JSON),-json $(BENCH_JSON)) $(BENCH_FLAGS)
+
+## bench-10k: the scenarios at 10,000 clients, 10 broadcasts a second
+bench-10k: $(BENCH_BIN)
+	$(GO) run ./bench/load -spawn $(BENCH_BIN) -addr $(BENCH_ADDR) \
+		-n 10000 -rate 10 -duration 10s -drain 10s \
+		-scenarios idle,broadcast,direct,storm,join \
+		$(if $(BENCH_JSON),-json $(BENCH_JSON)) $(BENCH_FLAGS)
+
+## bench-go: the hot-path benchmarks, benchstat-friendly
+bench-go:
+	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) ./server/chat ./server/api

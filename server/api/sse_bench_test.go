@@ -1,0 +1,67 @@
+package api
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+
+	"hark/app/protocol"
+	"hark/server/chat"
+)
+
+// benchEntry is a broadcast of typical size with its shared JSON.
+func benchEntry() *chat.Entry {
+	ev := protocol.Event{
+		Seq: 123456, Type: protocol.TypeMessage, ID: "c-7f3a9e21", From: "Alice",
+		Text: "the quick brown fox jumps over the lazy dog, then naps in the sun",
+		Time: protocol.NewTime(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)),
+	}
+	b, err := json.Marshal(ev)
+	if err != nil {
+		panic(err)
+	}
+	return &chat.Entry{Event: ev, JSON: b}
+}
+
+// BenchmarkWriteSSE is the per-delivery framing of one sequenced event
+// into a stream's buffer: it must not allocate.
+func BenchmarkWriteSSE(b *testing.B) {
+	e := benchEntry()
+	w := bufio.NewWriterSize(io.Discard, sseBufferSize)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(e.JSON)))
+	for i := 0; i < b.N; i++ {
+		writeSSE(w, e)
+	}
+	w.Flush()
+}
+
+// BenchmarkWriteEvents is a long poll's answer: the shared JSON of a batch
+// of entries joined into one body.
+func BenchmarkWriteEvents(b *testing.B) {
+	for _, n := range []int{1, 10} {
+		b.Run(fmt.Sprintf("events=%d", n), func(b *testing.B) {
+			entries := make([]*chat.Entry, n)
+			for i := range entries {
+				entries[i] = benchEntry()
+			}
+			w := &discardResponse{h: make(http.Header)}
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				writeEvents(w, entries)
+			}
+		})
+	}
+}
+
+// discardResponse is an http.ResponseWriter that keeps nothing, so the
+// benchmark measures the handler's work alone.
+type discardResponse struct{ h http.Header }
+
+func (d *discardResponse) Header() http.Header         { return d.h }
+func (d *discardResponse) Write(p []byte) (int, error) { return len(p), nil }
+func (d *discardResponse) WriteHeader(int)             {}

@@ -1,0 +1,230 @@
+package chat
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"hark/app/protocol"
+)
+
+// benchChat returns a chat with n sessions, each with one open stream, and
+// the streams. Presence goes by counts (as it does above the threshold in
+// production), so opening the streams appends nothing to the log.
+func benchChat(b *testing.B, n int) (*Chat, []*Stream) {
+	b.Helper()
+	c := New(Config{QueueLen: 256, Keep: 10000, PresenceThreshold: 1, PresenceInterval: time.Hour})
+	b.Cleanup(c.Close)
+	ctx := context.Background()
+	streams := make([]*Stream, n)
+	for i := range streams {
+		s, _, _, err := c.Register(ctx, fmt.Sprintf("user%05d", i))
+		if err != nil {
+			b.Fatal(err)
+		}
+		st, err := c.Open(s, Position{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, ok := st.TryNext(); !ok { // the hello
+			b.Fatal("no hello")
+		}
+		streams[i] = st
+	}
+	return c, streams
+}
+
+// benchMessage is a broadcast of typical size, encoded as the log would.
+func benchMessage(seq uint64) *Entry {
+	e := &Entry{
+		Event: protocol.Event{
+			Seq: seq, Type: protocol.TypeMessage, ID: "c-7f3a9e21", From: "Alice",
+			Text: "the quick brown fox jumps over the lazy dog, then naps in the sun",
+			Time: protocol.NewTime(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)),
+		},
+		fromKey: "alice",
+	}
+	e.encode()
+	return e
+}
+
+// BenchmarkFanOut delivers one event to every subscriber through Hub.Deliver
+// and then drains each queue on the benchmark's goroutine: the hub's own
+// cost per event, without the scheduler. Compare ns/delivery across sizes.
+func BenchmarkFanOut(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprintf("subscribers=%d", n), func(b *testing.B) {
+			c, streams := benchChat(b, n)
+			head := c.Head()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				e := benchMessage(head + uint64(i+1))
+				c.hub.Deliver(e)
+				for _, st := range streams {
+					if _, ok := st.TryNext(); !ok {
+						b.Fatal("event not queued")
+					}
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/delivery")
+		})
+	}
+}
+
+// BenchmarkFanOutParked is FanOut with each subscriber a goroutine parked
+// in Stream.Next, as transports are between events: it adds the wake-up of
+// every receiver, which is what a live delivery costs.
+func BenchmarkFanOutParked(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprintf("subscribers=%d", n), func(b *testing.B) {
+			c, streams := benchChat(b, n)
+			head := c.Head()
+			ctx, cancel := context.WithCancel(context.Background())
+			var got sync.WaitGroup
+			var readers sync.WaitGroup
+			for _, st := range streams {
+				readers.Add(1)
+				go func() {
+					defer readers.Done()
+					for {
+						if _, err := st.Next(ctx); err != nil {
+							return
+						}
+						got.Done()
+					}
+				}()
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				got.Add(n)
+				c.hub.Deliver(benchMessage(head + uint64(i+1)))
+				got.Wait()
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/delivery")
+			cancel()
+			readers.Wait()
+		})
+	}
+}
+
+// BenchmarkEncodeEvent is the once-per-event JSON encoding shared by every
+// delivery of the event.
+func BenchmarkEncodeEvent(b *testing.B) {
+	e := benchMessage(42)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(e.JSON)))
+	for i := 0; i < b.N; i++ {
+		e.encode()
+	}
+}
+
+// BenchmarkVisibleTo is the filter asked once per entry and stream on
+// resume, and implicitly by the hub's choice of streams live.
+func BenchmarkVisibleTo(b *testing.B) {
+	cases := []struct {
+		name string
+		e    *Entry
+		key  string
+	}{
+		{"kind=broadcast", &Entry{fromKey: "alice"}, "bob"},
+		{"kind=direct-party", &Entry{fromKey: "alice", toKey: "bob"}, "bob"},
+		{"kind=direct-other", &Entry{fromKey: "alice", toKey: "bob"}, "carol"},
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			n := 0
+			for i := 0; i < b.N; i++ {
+				if tc.e.VisibleTo(tc.key) {
+					n++
+				}
+			}
+			if n < 0 {
+				b.Fatal(n)
+			}
+		})
+	}
+}
+
+// benchLog returns a log holding n entries, one in ten a direct message
+// between two others, as a busy room's history looks.
+func benchLog(n int) *MemoryLog {
+	l := NewMemoryLog(n, nil)
+	ctx := context.Background()
+	for i := 0; i < n; i++ {
+		e := benchMessage(0)
+		if i%10 == 0 {
+			e.Event.To, e.toKey = "Bob", "bob"
+		}
+		l.Append(ctx, e)
+	}
+	return l
+}
+
+// BenchmarkLogSince is the resume scan: every kept entry after a position,
+// filtered for one reader, over a full log of 10,000 entries.
+func BenchmarkLogSince(b *testing.B) {
+	const n = 10000
+	l := benchLog(n)
+	for _, since := range []uint64{0, n - 100} {
+		b.Run(fmt.Sprintf("entries=%d/after=%d", n, since), func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				seen := 0
+				err := l.Since(since, func(e *Entry) bool {
+					if e.VisibleTo("carol") {
+						seen++
+					}
+					return true
+				})
+				if err != nil || seen == 0 {
+					b.Fatal(err, seen)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkOpenResume is a whole resume as a reconnecting client causes it:
+// Chat.Open with since, which subscribes, builds the hello and collects the
+// replay of a full 10,000-entry log; the stream is closed again each time.
+func BenchmarkOpenResume(b *testing.B) {
+	const n = 10000
+	c := New(Config{Keep: n, PresenceThreshold: 1, PresenceInterval: time.Hour})
+	b.Cleanup(c.Close)
+	ctx := context.Background()
+	s, _, _, err := c.Register(ctx, "Carol")
+	if err != nil {
+		b.Fatal(err)
+	}
+	sender, _, _, err := c.Register(ctx, "Alice")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < n; i++ {
+		e := benchMessage(0)
+		e.fromKey = sender.name.Key
+		c.append(ctx, e)
+	}
+	for _, back := range []uint64{100, n - 1} {
+		b.Run(fmt.Sprintf("entries=%d/replay=%d", n, back), func(b *testing.B) {
+			since := c.Head() - back
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				st, err := c.Open(s, Position{Since: since, Resume: true})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(st.pending) != int(back)+1 {
+					b.Fatalf("replay of %d entries, want %d", len(st.pending)-1, back)
+				}
+				st.Close()
+			}
+		})
+	}
+}
