@@ -1,0 +1,214 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"hark/app/client"
+	"hark/app/protocol"
+)
+
+// updateCheckEvery is how often the app asks for a new release; the answer
+// comes back through OnAppUpdate.
+const updateCheckEvery = 15 * time.Minute
+
+// Chat is the page: the join form until a name is taken, then the chat. It
+// owns the client and the connection, and hands snapshots of the client's
+// state to its children.
+type Chat struct {
+	app.Compo
+
+	// mounted is set in the browser, never in the prerender.
+	mounted bool
+	client  *client.Client
+	state   client.State
+	joined  bool
+	// to is the recipient of the composer: "" for everyone.
+	to string
+	// notice is shown on the join form, e.g. why the session ended.
+	notice string
+	now    time.Time
+
+	installable     bool
+	updateAvailable bool
+	// leaving is set from a click on Leave until the join form is back, so
+	// a second click does not leave twice.
+	leaving bool
+
+	// ctx is Chat's own context, captured in OnMount: goroutines update
+	// the page only through its Dispatch (an element's context stops
+	// working once that element is re-rendered away).
+	ctx app.Context
+	// stop ends Run and the ticker; set while the page is mounted.
+	stop context.CancelFunc
+	// stopRun ends the current Run only (leave, session refused).
+	stopRun context.CancelFunc
+}
+
+// OnMount runs in the browser only: it restores a session saved by a
+// previous load of this tab and starts the connection. Nothing here runs
+// during the server's prerender, whose ctx.Async work it waits for.
+func (c *Chat) OnMount(ctx app.Context) {
+	life, stop := context.WithCancel(context.Background())
+	c.ctx = ctx
+	c.mounted = true
+	c.stop = stop
+	c.now = time.Now()
+	c.installable = ctx.IsAppInstallable()
+	c.updateAvailable = ctx.AppUpdateAvailable()
+
+	ctx.Handle(actionJoined, func(app.Context, app.Action) { c.start() })
+	ctx.Handle(actionTo, func(ctx app.Context, a app.Action) {
+		to, _ := a.Value.(string)
+		c.to = to
+		ctx.Defer(func(app.Context) { focus("text") })
+	})
+
+	c.newClient()
+	if c.client.Restore() {
+		c.start()
+	}
+	go c.tick(life)
+}
+
+// OnDismount stops the connection: go-app never cancels ctx itself.
+func (c *Chat) OnDismount() {
+	if c.stopRun != nil {
+		c.stopRun()
+	}
+	if c.stop != nil {
+		c.stop()
+	}
+}
+
+// OnAppUpdate shows the "update available" banner.
+func (c *Chat) OnAppUpdate(ctx app.Context) { c.updateAvailable = true }
+
+// OnAppInstallChange shows or hides the Install button.
+func (c *Chat) OnAppInstallChange(ctx app.Context) { c.installable = ctx.IsAppInstallable() }
+
+// newClient makes the client for the next session. Its OnChange hands a
+// fresh snapshot to the UI goroutine; a client that has since been replaced
+// (after Leave) is ignored.
+func (c *Chat) newClient() {
+	ctx := c.ctx
+	var cl *client.Client
+	cl = client.New(client.Options{
+		Store: newStore(),
+		OnChange: func() {
+			ctx.Dispatch(func(app.Context) {
+				if c.client == cl {
+					c.state = cl.State()
+				}
+			})
+		},
+	})
+	c.client = cl
+	c.state = cl.State()
+	c.to = ""
+}
+
+// start opens the chat for the session the client holds and keeps its
+// stream running until Leave, a refused session, or dismount.
+func (c *Chat) start() {
+	ctx := c.ctx
+	cl := c.client
+	run, stop := context.WithCancel(context.Background())
+	c.stopRun = stop
+	c.joined = true
+	c.notice = ""
+	c.state = cl.State()
+	ctx.Async(func() {
+		err := cl.Run(run)
+		ctx.Dispatch(func(app.Context) {
+			if c.client != cl {
+				return
+			}
+			var perr *protocol.Error
+			if errors.As(err, &perr) {
+				// The server forgot the session and the client could not
+				// take the name again (someone else has it now): back to
+				// the join form, saying why.
+				c.endSession("Your session ended: " + perr.Message + ". Join again.")
+				return
+			}
+			c.state = cl.State()
+		})
+	})
+}
+
+// leave frees the name and goes back to the join form.
+func (c *Chat) leave() {
+	if c.leaving {
+		return
+	}
+	c.leaving = true
+	ctx := c.ctx
+	cl := c.client
+	ctx.Async(func() {
+		lctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		err := cl.Leave(lctx)
+		ctx.Dispatch(func(app.Context) {
+			notice := ""
+			if err != nil {
+				notice = "You left, but the server was not told (" + err.Error() + "); your name is freed within a minute."
+			}
+			c.endSession(notice)
+		})
+	})
+}
+
+func (c *Chat) endSession(notice string) {
+	c.leaving = false
+	if c.stopRun != nil {
+		c.stopRun()
+	}
+	c.joined = false
+	c.newClient()
+	c.notice = notice
+	c.ctx.Defer(func(app.Context) { focus("name") })
+}
+
+// tick keeps the reconnect countdown current and asks for updates now and
+// then. It stops with the page.
+func (c *Chat) tick(life context.Context) {
+	ctx := c.ctx
+	second := time.NewTicker(time.Second)
+	defer second.Stop()
+	update := time.NewTicker(updateCheckEvery)
+	defer update.Stop()
+	for {
+		select {
+		case <-life.Done():
+			return
+		case now := <-second.C:
+			ctx.Dispatch(func(ctx app.Context) {
+				c.now = now
+				if c.state.Conn != client.Reconnecting && c.state.Conn != client.Offline {
+					// Nothing on screen depends on the clock.
+					ctx.PreventUpdate()
+				}
+			})
+		case <-update.C:
+			ctx.Dispatch(func(ctx app.Context) {
+				app.TryUpdate()
+				ctx.PreventUpdate()
+			})
+		}
+	}
+}
+
+// focus moves the keyboard focus to the element with the given id, after
+// the current render.
+func focus(id string) {
+	if !app.IsClient {
+		return
+	}
+	if el := app.Window().GetElementByID(id); el.Truthy() {
+		el.Call("focus")
+	}
+}

@@ -1,0 +1,161 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"hark/app/client"
+	"hark/app/protocol"
+)
+
+// composer writes a message: Enter sends, Shift+Enter starts a new line. The
+// recipient is everyone or one person online.
+type composer struct {
+	app.Compo
+
+	Client *client.Client
+	// To is the recipient, "" for everyone; Chat owns it, since the roster
+	// sets it too.
+	To string
+	// People are the names online (nil above the presence threshold).
+	People []string
+	Me     string
+
+	err string
+	// enterSent is set from the Enter that sent until its key is released.
+	// A cancelled keydown keeps real keyboards from typing the line break,
+	// but a key sent as separate keydown and char events (DevTools input,
+	// some virtual keyboards) still types it; beforeinput drops it.
+	enterSent bool
+}
+
+func (c *composer) Render() app.UI {
+	placeholder := "Message everyone"
+	if c.To != "" {
+		placeholder = "Message " + c.To + " (only they see it)"
+	}
+	return app.Form().ID("composer").Class("composer").
+		OnSubmit(func(ctx app.Context, e app.Event) {
+			e.PreventDefault()
+			c.send()
+			focus("text")
+		}).
+		Body(
+			app.Div().Class("to").Body(
+				app.Label().For("to").Text("To"),
+				app.Select().ID("to").
+					OnChange(func(ctx app.Context, e app.Event) {
+						// The first option is Everyone. Its value cannot be
+						// read back: go-app drops an empty value attribute,
+						// so the browser reports the label instead.
+						to := ""
+						if sel := ctx.JSSrc(); sel.Get("selectedIndex").Int() > 0 {
+							to = sel.Get("value").String()
+						}
+						ctx.NewActionWithValue(actionTo, to)
+					}).
+					Body(app.Range(recipients(c.People, c.Me, c.To)).Slice(func(i int) app.UI {
+						name := recipients(c.People, c.Me, c.To)[i]
+						label := name
+						if name == "" {
+							label = "Everyone"
+						}
+						return app.Option().Value(name).Selected(name == c.To).Text(label)
+					})),
+			),
+			app.Label().For("text").Class("visually-hidden").Text("Message"),
+			app.Textarea().ID("text").
+				Rows(2).
+				Placeholder(placeholder).
+				Aria("describedby", "send-error").
+				Aria("invalid", c.err != "").
+				Attr("enterkeyhint", "send").
+				OnInput(func(ctx app.Context, e app.Event) {
+					if c.err == "" {
+						// Typing changes nothing else on screen.
+						ctx.PreventUpdate()
+						return
+					}
+					if len(ctx.JSSrc().Get("value").String()) <= protocol.MaxTextBytes {
+						c.err = ""
+					}
+				}).
+				OnKeyDown(func(ctx app.Context, e app.Event) {
+					if !isSendKey(e) {
+						ctx.PreventUpdate()
+						return
+					}
+					e.PreventDefault()
+					c.enterSent = true
+					c.send()
+				}).
+				On("beforeinput", func(ctx app.Context, e app.Event) {
+					ctx.PreventUpdate()
+					t := e.Get("inputType").String()
+					if c.enterSent && (t == "insertLineBreak" || t == "insertParagraph") {
+						e.PreventDefault()
+					}
+				}).
+				OnKeyUp(func(ctx app.Context, e app.Event) {
+					ctx.PreventUpdate()
+					c.enterSent = false
+				}),
+			app.Button().ID("send").Class("btn", "primary").Type("submit").Text("Send"),
+			app.P().ID("send-error").Class("error").Attr("role", "alert").Text(c.err),
+		)
+}
+
+// isSendKey reports Enter without Shift, and not while an input method is
+// composing (Enter then confirms the composition).
+func isSendKey(e app.Event) bool {
+	return e.Get("key").String() == "Enter" &&
+		!e.Get("shiftKey").Bool() &&
+		!e.Get("isComposing").Bool()
+}
+
+// send queues the text; the client delivers it and the list shows its
+// progress. Only the text is cleared: the recipient stays for the next one.
+//
+// The textarea is not bound to a field: its text lives in the DOM, read here
+// and cleared here. Mirroring it in a field would re-render the page on
+// every keystroke, and go-app only writes a value it believes changed.
+func (c *composer) send() {
+	box := textBox()
+	text := box.Get("value").String()
+	if strings.TrimSpace(text) == "" {
+		return
+	}
+	if n := len(text); n > protocol.MaxTextBytes {
+		c.err = "Too long: " + strconv.Itoa(n) + " bytes, at most " + strconv.Itoa(protocol.MaxTextBytes) + "."
+		return
+	}
+	c.Client.Send(c.To, text)
+	box.Set("value", "")
+	c.err = ""
+}
+
+// textBox is the composer's textarea.
+func textBox() app.Value { return app.Window().GetElementByID("text") }
+
+// recipients are the choices of the To picker: everyone, then the people
+// online but oneself, and the current recipient even if not listed (above
+// the presence threshold the roster is not kept; the server says whether
+// they are online).
+func recipients(people []string, me, to string) []string {
+	out := make([]string, 0, len(people)+2)
+	out = append(out, "")
+	seen := false
+	for _, p := range people {
+		if p == me {
+			continue
+		}
+		seen = seen || p == to
+		out = append(out, p)
+	}
+	if to != "" && !seen {
+		out = append(out, to)
+	}
+	return out
+}

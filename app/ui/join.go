@@ -1,0 +1,105 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"hark/app/client"
+	"hark/app/protocol"
+)
+
+// joinForm takes a nickname. A refused name (taken, invalid) is shown
+// inline with the server's own message, and the field keeps what was typed
+// so it can be corrected.
+type joinForm struct {
+	app.Compo
+
+	Client *client.Client
+	// Notice explains why the form is back (e.g. the session ended).
+	Notice string
+
+	name string
+	err  string
+	busy bool
+}
+
+func (f *joinForm) Render() app.UI {
+	return app.Main().Class("join-page").Body(
+		app.Form().ID("join-form").Class("card").
+			OnSubmit(f.submit).
+			Body(
+				app.H1().Class("brand").Text("Hark"),
+				app.P().Class("lead").Text("Pick a name to join the chat."),
+				app.If(f.Notice != "", func() app.UI {
+					return app.P().ID("join-notice").Class("form-notice").Text(f.Notice)
+				}),
+				app.Label().For("name").Text("Nickname"),
+				app.Div().Class("row").Body(
+					app.Input().ID("name").Type("text").Name("name").
+						Attr("autocomplete", "nickname").
+						AutoFocus(true).
+						Required(true).
+						Attr("autocapitalize", "off").
+						Attr("spellcheck", "false").
+						Aria("invalid", f.err != "").
+						Aria("describedby", "join-error").
+						Value(f.name).
+						OnInput(f.ValueTo(&f.name)),
+					f.renderButton(),
+				),
+				app.P().ID("join-error").Class("error").Attr("role", "alert").Text(f.err),
+			),
+	)
+}
+
+// renderButton sets disabled only while busy: go-app's prerender writes
+// disabled="false" for Disabled(false), which HTML reads as disabled.
+func (f *joinForm) renderButton() app.UI {
+	b := app.Button().ID("join").Class("btn", "primary").Type("submit").Text("Join")
+	if f.busy {
+		b = b.Disabled(true).Aria("busy", "true")
+	}
+	return b
+}
+
+// submit registers the name. Enter in the field submits the form.
+func (f *joinForm) submit(ctx app.Context, e app.Event) {
+	e.PreventDefault()
+	name := strings.TrimSpace(f.name)
+	if name == "" {
+		f.err = "Type a name first."
+		return
+	}
+	if f.busy {
+		return
+	}
+	f.busy, f.err = true, ""
+	cl := f.Client
+	ctx.Async(func() {
+		rctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		_, err := cl.Register(rctx, name)
+		ctx.Dispatch(func(ctx app.Context) {
+			f.busy = false
+			if err != nil {
+				f.err = refusal(err)
+				return
+			}
+			ctx.NewAction(actionJoined)
+		})
+	})
+}
+
+// refusal words an error for people: the server's own message for a
+// refusal, a plain one when the server could not be reached.
+func refusal(err error) string {
+	var perr *protocol.Error
+	if errors.As(err, &perr) && perr.Message != "" {
+		return perr.Message
+	}
+	return "Cannot reach Hark (" + err.Error() + "). Check your connection and try again."
+}

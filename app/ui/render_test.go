@@ -1,0 +1,176 @@
+package ui
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"hark/app/client"
+	"hark/app/protocol"
+)
+
+// These tests render components to HTML on the host with go-app's own
+// encoder; what needs a browser (events, mounting) is covered in one.
+
+func at(s string) *protocol.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return protocol.NewTime(t)
+}
+
+// items returns the <li> elements of rendered HTML, one string each.
+func items(html string) []string {
+	var out []string
+	for _, part := range strings.Split(html, "<li")[1:] {
+		out = append(out, "<li"+part[:strings.Index(part, "</li>")])
+	}
+	return out
+}
+
+// hasClasses reports whether the first tag of html has all the classes.
+func hasClasses(html string, classes ...string) bool {
+	m := regexp.MustCompile(`^<[a-z]+[^>]*class="([^"]*)"`).FindStringSubmatch(html)
+	if m == nil {
+		return false
+	}
+	have := strings.Fields(m[1])
+	for _, c := range classes {
+		found := false
+		for _, h := range have {
+			found = found || h == c
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+func TestMessageListRender(t *testing.T) {
+	list := &messageList{Me: "Alice", Items: []client.Item{
+		{Event: protocol.Event{Seq: 1, Type: protocol.TypeJoin, From: "Bob", Time: at("2026-03-10T09:00:00Z")}},
+		{Event: protocol.Event{Seq: 2, Type: protocol.TypeMessage, From: "Bob", Text: `<script>alert(1)</script> see https://x.org/a.`, Time: at("2026-03-10T09:01:00Z")}},
+		{Event: protocol.Event{Seq: 3, Type: protocol.TypeMessage, From: "Alice", To: "Bob", Text: "psst", Time: at("2026-03-10T09:02:00Z")}, Own: true, Status: client.Sent},
+		{Event: protocol.Event{Seq: 4, Type: protocol.TypeMessage, From: "Bob", To: "Alice", Text: "hi you", Time: at("2026-03-10T09:03:00Z")}},
+		{Event: protocol.Event{Type: protocol.TypeMessage, ID: "c-1", From: "Alice", Text: "on its way"}, Own: true, Status: client.Pending},
+		{Event: protocol.Event{Type: protocol.TypeMessage, ID: "c-2", From: "Alice", To: "Zoe", Text: "lost"}, Own: true, Status: client.Failed, Error: `no one named "Zoe" is online`},
+		{Event: protocol.Event{Seq: 5, Type: protocol.TypeLeave, From: "Bob", Time: at("2026-03-10T09:04:00Z")}},
+	}}
+	html := app.HTMLString(list)
+	li := items(html)
+	if len(li) != 7 {
+		t.Fatalf("%d items, want 7:\n%s", len(li), html)
+	}
+	checks := []struct {
+		classes  []string
+		contains []string
+		lacks    []string
+	}{
+		{[]string{"msg", "notice", "notice-join"}, []string{"<strong>Bob</strong>", "joined", `datetime="2026-03-10T09:00:00.000Z"`}, nil},
+		{[]string{"msg", "other"}, []string{
+			`<span class="from">Bob</span>`,
+			"&lt;script&gt;alert(1)&lt;/script&gt; see ",
+			">https://x.org/a</a>",
+			`href="https://x.org/a"`, `target="_blank"`, `rel="noopener noreferrer"`,
+		}, []string{"<script>", "direct"}},
+		{[]string{"msg", "own", "direct", "sent"}, []string{">You<", `<span class="dm">to Bob</span>`, `<span class="status">sent</span>`}, nil},
+		{[]string{"msg", "other", "direct"}, []string{`<span class="dm">from Bob</span>`, "hi you"}, []string{`class="from"`}},
+		{[]string{"msg", "own", "pending"}, []string{"sending…", "on its way"}, []string{"<time"}},
+		{[]string{"msg", "own", "direct", "failed"}, []string{`not sent: no one named &#34;Zoe&#34; is online`, "to Zoe"}, nil},
+		{[]string{"msg", "notice", "notice-leave"}, []string{"left"}, nil},
+	}
+	for i, c := range checks {
+		if !hasClasses(li[i], c.classes...) {
+			t.Errorf("item %d lacks classes %v:\n%s", i, c.classes, li[i])
+		}
+		for _, s := range c.contains {
+			if !strings.Contains(li[i], s) {
+				t.Errorf("item %d lacks %q:\n%s", i, s, li[i])
+			}
+		}
+		for _, s := range c.lacks {
+			if strings.Contains(li[i], s) {
+				t.Errorf("item %d has %q:\n%s", i, s, li[i])
+			}
+		}
+	}
+}
+
+func TestMessageListEmpty(t *testing.T) {
+	html := app.HTMLString(&messageList{Me: "Alice"})
+	if !strings.Contains(html, "No messages yet") || strings.Contains(html, `class="msg`) {
+		t.Errorf("empty list:\n%s", html)
+	}
+}
+
+// The server prerenders the page before the WebAssembly starts: it must be
+// the join form, with the ids tests target and nothing disabled.
+func TestChatPrerendersJoinForm(t *testing.T) {
+	html := app.HTMLString(&Chat{})
+	for _, s := range []string{`id="name"`, `id="join"`, `id="join-error"`, `<label for="name">`, `type="submit"`} {
+		if !strings.Contains(html, s) {
+			t.Errorf("prerendered page lacks %q:\n%s", s, html)
+		}
+	}
+	for _, s := range []string{"disabled", "ready", `id="text"`} {
+		if strings.Contains(html, s) {
+			t.Errorf("prerendered page has %q:\n%s", s, html)
+		}
+	}
+}
+
+func TestJoinFormShowsRefusalAndNotice(t *testing.T) {
+	f := &joinForm{Notice: "Your session ended."}
+	f.name, f.err, f.busy = "alice", `the name "alice" is in use`, true
+	html := app.HTMLString(f)
+	for _, s := range []string{`value="alice"`, `the name &#34;alice&#34; is in use`, "disabled", "Your session ended."} {
+		if !strings.Contains(html, s) {
+			t.Errorf("join form lacks %q:\n%s", s, html)
+		}
+	}
+	// go-app's encoder writes a "true" attribute bare.
+	if !regexp.MustCompile(`aria-invalid(="true")?[ >]`).MatchString(html) {
+		t.Errorf("name field not marked invalid:\n%s", html)
+	}
+}
+
+func TestComposerRender(t *testing.T) {
+	c := &composer{To: "Bob", People: []string{"Alice", "Bob", "Carol"}, Me: "Alice"}
+	html := app.HTMLString(c)
+	for _, s := range []string{`id="text"`, `id="send"`, `id="to"`, `<label for="to">To</label>`, `Message Bob`, ">Everyone</option>", ">Carol</option>"} {
+		if !strings.Contains(html, s) {
+			t.Errorf("composer lacks %q:\n%s", s, html)
+		}
+	}
+	if strings.Contains(html, ">Alice</option>") {
+		t.Errorf("composer offers oneself as recipient:\n%s", html)
+	}
+	if !regexp.MustCompile(`<option[^>]*selected[^>]*>Bob</option>`).MatchString(html) {
+		t.Errorf("Bob is not the selected recipient:\n%s", html)
+	}
+}
+
+func TestRosterRender(t *testing.T) {
+	html := app.HTMLString(&roster{Users: []string{"Alice", "Bob"}, Online: 2, Me: "Alice"})
+	if !strings.Contains(html, "2 online") || !strings.Contains(html, ">Bob</button>") || strings.Contains(html, ">Alice</button>") {
+		t.Errorf("roster:\n%s", html)
+	}
+	if strings.Contains(html, `id="search"`) {
+		t.Errorf("roster below the threshold has a search box:\n%s", html)
+	}
+
+	// Counts mode: no names but the search results, and a search box.
+	r := &roster{Online: 10421, Counts: true, Me: "Alice"}
+	r.results = []string{"Alan"}
+	html = app.HTMLString(r)
+	for _, s := range []string{"10421 online", `id="search"`, ">Alan</button>"} {
+		if !strings.Contains(html, s) {
+			t.Errorf("counts roster lacks %q:\n%s", s, html)
+		}
+	}
+}

@@ -1,0 +1,30 @@
+// Package ui is Hark's user interface: go-app components for the join page
+// and the chat (messages, composer, roster, status bar). It runs in the
+// browser as WebAssembly and, for the first paint, in the server's
+// prerender; it talks to the server only through hark/app/client.
+package ui
+
+import (
+	"sync"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+var routesOnce sync.Once
+
+// Routes registers Hark's pages with go-app. Both sides call it: the
+// WebAssembly to mount the page, the server to prerender it (go-app answers
+// 404 for paths with no route).
+func Routes() {
+	routesOnce.Do(func() {
+		app.Route("/", func() app.Composer { return &Chat{} })
+	})
+}
+
+// Actions that child components post to Chat.
+const (
+	// actionJoined: the join form registered a name; Chat opens the chat.
+	actionJoined = "hark.joined"
+	// actionTo: the recipient changed; the value is a name, "" for everyone.
+	actionTo = "hark.to"
+)

@@ -1,0 +1,179 @@
+// Command server runs Hark: the API and its three transports under /api/,
+// health and metrics, and the progressive web app at /.
+//
+//	go run ./server -addr 127.0.0.1:9000
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"hark/server/api"
+	"hark/server/chat"
+	"hark/server/web"
+)
+
+// version is the release, set at build time with -ldflags "-X main.version=…".
+var version = ""
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "hark:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("hark", flag.ContinueOnError)
+	var (
+		addr      = fs.String("addr", envOr("HARK_ADDR", "localhost:8080"), "address to listen on (env HARK_ADDR)")
+		webDir    = fs.String("web", "web", "directory of the web files (icons, styles, app.wasm)")
+		keep      = fs.Int("keep", 10000, "events kept for resume and history")
+		grace     = fs.Duration("grace", 30*time.Second, "how long a name is kept with no open stream")
+		threshold = fs.Int("presence-threshold", 200, "people online above which presence goes by counts")
+		sendRate  = fs.Float64("rate", 10, "messages per second each session may send")
+		burst     = fs.Int("burst", 20, "messages a session may send at once")
+		queue     = fs.Int("queue", 256, "events a stream may fall behind before it is disconnected")
+		origins   = fs.String("allow-origin", "", "comma-separated origins (https://host:port) allowed besides the server's own")
+		tlsCert   = fs.String("tls-cert", "", "TLS certificate file: serve HTTPS with HTTP/2")
+		tlsKey    = fs.String("tls-key", "", "TLS key file")
+		pprofOn   = fs.Bool("pprof", false, "serve runtime profiles at /debug/pprof/")
+		logLevel  = fs.String("log-level", "info", "debug, info, warn or error")
+	)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("-log-level: %w", err)
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	slog.SetDefault(logger)
+
+	srv := api.New(api.Config{
+		Chat: chat.Config{
+			Keep:              *keep,
+			Grace:             *grace,
+			PresenceThreshold: *threshold,
+			Rate:              rate.Limit(*sendRate),
+			Burst:             *burst,
+			QueueLen:          *queue,
+		},
+		AllowOrigins: splitList(*origins),
+		Logger:       logger,
+	})
+
+	mux := newMux(srv, web.Config{Version: version, WebDir: *webDir}, *pprofOn)
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	scheme := "http"
+	if *tlsCert != "" || *tlsKey != "" {
+		cert, err := tls.LoadX509KeyPair(*tlsCert, *tlsKey)
+		if err != nil {
+			return fmt.Errorf("loading TLS key pair: %w", err)
+		}
+		// HTTP/2 lets a browser hold many SSE streams on one connection
+		// instead of six per host.
+		hs.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}}
+		scheme = "https"
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() {
+		if hs.TLSConfig != nil {
+			errc <- hs.ServeTLS(ln, "", "")
+		} else {
+			errc <- hs.Serve(ln)
+		}
+	}()
+	logger.Info("serving", "url", scheme+"://"+displayAddr(ln.Addr()), "version", version)
+	fmt.Printf("Hark is running at %s://%s/\n", scheme, displayAddr(ln.Addr()))
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	// End the streams first (clients are told to reconnect), then let
+	// in-flight requests finish; streams would otherwise hold Shutdown.
+	srv.Close()
+	sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return nil
+}
+
+// newMux routes the API, health and metrics to srv, the profiles when
+// pprofOn, and everything else to the web app.
+func newMux(srv *api.Server, webCfg web.Config, pprofOn bool) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.Handle("/api/", srv)
+	mux.Handle("/healthz", srv)
+	mux.Handle("/metrics", srv)
+	if pprofOn {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	}
+	// The app behind the mux, never as the root handler: go-app's Handler
+	// alone would serve files relative to the working directory.
+	mux.Handle("/", web.Handler(webCfg))
+	return mux
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// displayAddr is the listening address as a person would type it.
+func displayAddr(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if host == "" || host == "::" || host == "0.0.0.0" {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
