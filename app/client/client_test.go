@@ -449,7 +449,9 @@ func TestCountsMode(t *testing.T) {
 	if !s.Counts || s.Users != nil || s.Online != 3 {
 		t.Fatalf("carol's hello above the threshold: %+v", summary(s))
 	}
-	alice.waitFor("counts from presence", func(s State) bool { return s.Online == 3 })
+	// Alice joined below the threshold with a roster; the presence count
+	// tells her it was crossed, and a roster kept from then would go stale.
+	alice.waitFor("counts from presence", func(s State) bool { return s.Online == 3 && s.Counts && s.Users == nil })
 }
 
 // TestAutoFallsBack: Auto moves on from a transport that fails to open or

@@ -80,6 +80,10 @@ func (c *Client) handle(ctx context.Context, ps *pumpState, ev protocol.Event) e
 			// Back below the threshold: the roster comes with the count.
 			c.st.Users, c.st.Counts = slices.Clone(ev.Users), false
 			c.st.Online = len(ev.Users)
+		} else {
+			// A count alone means the threshold was crossed: joins and
+			// leaves stop, so a roster kept from before would go stale.
+			c.st.Users, c.st.Counts = nil, true
 		}
 		c.mu.Unlock()
 		c.changed()

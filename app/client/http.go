@@ -131,14 +131,18 @@ func isCode(err error, code string) bool {
 	return ok && perr.Code == code
 }
 
+// errUnreachable marks a failure to reach the server at all, which the
+// status bar shows as offline rather than as a broken stream.
+var errUnreachable = errors.New("client: the server cannot be reached")
+
 // probe asks the server whether the session is still good, for the
 // browser, whose EventSource and WebSocket fail without saying why. It
-// returns the refusal, or nil if the session is accepted or the server
-// cannot be reached (then the failure was the network's).
+// returns the refusal; errUnreachable (wrapped) if the server cannot be
+// reached; nil if the session is accepted (the stream itself failed).
 func (c *Client) probe(ctx context.Context) error {
 	err := c.do(ctx, http.MethodGet, "/api/users", url.Values{"limit": {"1"}}, nil, nil)
-	if _, ok := refusal(err); ok {
+	if _, ok := refusal(err); ok || err == nil {
 		return err
 	}
-	return nil
+	return fmt.Errorf("%w: %v", errUnreachable, err)
 }

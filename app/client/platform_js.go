@@ -4,6 +4,7 @@ package client
 
 import (
 	"net/http"
+	"strings"
 	"syscall/js"
 
 	"github.com/coder/websocket"
@@ -18,3 +19,13 @@ func defaultBase() string { return js.Global().Get("location").Get("origin").Str
 
 // wsDialOptions: the browser's WebSocket takes no client and no headers.
 func wsDialOptions(*http.Client) *websocket.DialOptions { return nil }
+
+// fetchFailed reports a request that fetch could not make at all: the
+// browser says only that, in words of its own (Chrome, Firefox, Safari).
+func fetchFailed(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "Failed to fetch") || strings.Contains(s, "NetworkError") || strings.Contains(s, "Load failed")
+}

@@ -19,3 +19,7 @@ func defaultBase() string { return "" }
 func wsDialOptions(hc *http.Client) *websocket.DialOptions {
 	return &websocket.DialOptions{HTTPClient: hc, CompressionMode: websocket.CompressionDisabled}
 }
+
+// fetchFailed is for the browser's fetch; on the host, failures to reach
+// the server are *net.OpError.
+func fetchFailed(error) bool { return false }

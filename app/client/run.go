@@ -138,7 +138,7 @@ func (c *Client) wait(ctx context.Context, failures int, cause error) error {
 func unreachable(err error) bool {
 	var op *net.OpError
 	var dns *net.DNSError
-	return errors.As(err, &op) || errors.As(err, &dns)
+	return errors.As(err, &op) || errors.As(err, &dns) || errors.Is(err, errUnreachable) || fetchFailed(err)
 }
 
 func (c *Client) takeSwitch() bool {
