@@ -1,0 +1,67 @@
+package e2e
+
+import (
+	"testing"
+)
+
+// TestServerRestartResumes: the server restarts (a new epoch, every name
+// freed); the pages reconnect by themselves, keep their names and chat on.
+func TestServerRestartResumes(t *testing.T) {
+	srv := startServer(t)
+	b := newBrowser(t)
+	alice, bob := b.person(t, "Alice"), b.person(t, "Bob")
+	for _, p := range []*person{alice, bob} {
+		p.open(srv.URL)
+		p.join()
+	}
+	alice.say("before the restart")
+	bob.sees("before the restart")
+
+	srv.Stop()
+	alice.waitFor("the page to notice", `document.querySelector("#conn").textContent !== "Connected"`)
+	srv.Start()
+	alice.waitConnected()
+	bob.waitConnected()
+
+	alice.say("after the restart")
+	bob.sees("after the restart")
+	bob.say("and back")
+	alice.sees("and back")
+}
+
+// TestOfflineShellAndOutbox: with the server down, a reload still shows the
+// app from the service worker; a message typed then waits in the outbox and
+// is delivered exactly once when the server is back.
+func TestOfflineShellAndOutbox(t *testing.T) {
+	srv := startServer(t)
+	b := newBrowser(t)
+	alice, bob := b.person(t, "Alice"), b.person(t, "Bob")
+	for _, p := range []*person{alice, bob} {
+		p.open(srv.URL)
+		p.join()
+	}
+	// The shell is cached once the service worker is active.
+	alice.waitFor("the service worker", `navigator.serviceWorker.controller !== null || (navigator.serviceWorker.ready.then(() => window.__swReady = true), window.__swReady === true)`)
+
+	srv.Stop()
+	alice.do(reload())
+	alice.waitFor("the app shell from the service worker", `!!document.querySelector("#messages")`)
+	alice.waitFor("the offline state", `document.querySelector("#conn").textContent.startsWith("Offline")`)
+	alice.shot("offline")
+
+	alice.say("typed while offline")
+	alice.waitFor("the message pending", `[...document.querySelectorAll("#messages .msg.pending")].some(m => m.textContent.includes("typed while offline"))`)
+
+	srv.Start()
+	alice.waitConnected()
+	bob.waitConnected()
+	bob.sees("typed while offline")
+	alice.waitFor("the message sent", `[...document.querySelectorAll("#messages .msg.own")].some(m => m.textContent.includes("typed while offline") && !m.classList.contains("pending"))`)
+	alice.sees("typed while offline")
+	// Nothing arrives twice later either.
+	bob.say("sync")
+	alice.sees("sync")
+	if n := bob.count("typed while offline"); n != 1 {
+		t.Errorf("Bob sees the offline message %d times, want once", n)
+	}
+}

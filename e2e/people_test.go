@@ -1,0 +1,108 @@
+package e2e
+
+import (
+	"fmt"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// appReady is true once the WebAssembly app has mounted its page (the UI
+// marks it .page.ready): before, the page is go-app's prerendered HTML, and
+// typing into it is lost.
+const appReady = `!!document.querySelector(".page.ready") && !!document.querySelector("#name, #messages")`
+
+// open loads the app and waits for it to be running (the WASM loaded).
+func (p *person) open(url string) {
+	p.t.Helper()
+	p.do(chromedp.Navigate(url))
+	p.waitFor("the app to start", appReady)
+}
+
+// join registers p.name on the join page and waits for the chat.
+func (p *person) join() {
+	p.t.Helper()
+	p.tryJoin(p.name)
+	p.waitFor("the chat after joining", `!!document.querySelector("#messages")`)
+	p.waitConnected()
+}
+
+// tryJoin types name on the join page and presses Enter.
+func (p *person) tryJoin(name string) {
+	p.t.Helper()
+	p.do(
+		chromedp.WaitVisible(chromedp.ID("name")),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("#name").value = ""`),
+		chromedp.SendKeys(chromedp.ID("name"), name),
+		chromedp.SendKeys(chromedp.ID("name"), kb.Enter),
+	)
+}
+
+// waitConnected waits for the status bar to say Connected.
+func (p *person) waitConnected() {
+	p.t.Helper()
+	p.waitFor("Connected", `(document.querySelector("#conn")||{}).textContent === "Connected"`)
+}
+
+// say types text in the composer and presses Enter.
+func (p *person) say(text string) {
+	p.t.Helper()
+	p.do(
+		chromedp.WaitVisible(chromedp.ID("text")),
+		chromedp.SendKeys(chromedp.ID("text"), text),
+		chromedp.SendKeys(chromedp.ID("text"), kb.Enter),
+	)
+}
+
+// sayTo picks a recipient ("" for Everyone) and says text.
+func (p *person) sayTo(to, text string) {
+	p.t.Helper()
+	label := to
+	if to == "" {
+		label = "Everyone"
+	}
+	p.pick("to", label)
+	p.waitFor("the recipient "+label, fmt.Sprintf(`document.querySelector("#to").selectedOptions[0].textContent === %s`, js(label)))
+	p.say(text)
+}
+
+// pick chooses the option labelled label in the select with id, as a
+// person would, and tells the page it changed.
+func (p *person) pick(id, label string) {
+	p.t.Helper()
+	find := fmt.Sprintf(`[...document.querySelectorAll("#%s option")].find(o => o.textContent === %s)`, id, js(label))
+	p.waitFor("option "+label+" in #"+id, "!!"+find)
+	eval[chromedp.Void](p, fmt.Sprintf(`(() => {
+		const o = %s;
+		o.selected = true;
+		o.parentElement.dispatchEvent(new Event("change", {bubbles: true}));
+	})()`, find))
+}
+
+// countJS counts the message texts equal to text.
+func countJS(text string) string {
+	return fmt.Sprintf(`[...document.querySelectorAll("#messages .msg .text")].filter(e => e.textContent === %s).length`, js(text))
+}
+
+// sees waits until p sees text exactly once in the message list.
+func (p *person) sees(text string) {
+	p.t.Helper()
+	p.waitFor(fmt.Sprintf("%q in the messages", text), countJS(text)+` >= 1`)
+	if n := eval[int](p, countJS(text)); n != 1 {
+		p.t.Fatalf("%s sees %q %d times, want once", p.name, text, n)
+	}
+}
+
+// count returns how often p sees text in the message list now.
+func (p *person) count(text string) int {
+	p.t.Helper()
+	return eval[int](p, countJS(text))
+}
+
+// setTransport picks a transport in the status bar and waits until it is
+// the one in use.
+func (p *person) setTransport(label string) {
+	p.t.Helper()
+	p.pick("transport", label)
+	p.waitFor("transport "+label, fmt.Sprintf(`(document.querySelector("#active")||{}).textContent === %s && document.querySelector("#conn").textContent === "Connected"`, js("via "+label)))
+}
