@@ -95,13 +95,6 @@ func (h *Hub) Deliver(e *Entry) {
 	h.Delivered.Add(n)
 }
 
-// DeliverTo queues e on every stream of the person with key.
-func (h *Hub) DeliverTo(key string, e *Entry) {
-	h.mu.RLock()
-	defer h.mu.RUnlock()
-	h.Delivered.Add(h.offerAll(h.byKey[key], e))
-}
-
 // CloseAll ends every stream with reason.
 func (h *Hub) CloseAll(reason CloseReason) {
 	h.mu.RLock()
