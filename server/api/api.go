@@ -157,14 +157,20 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-// writeError answers with the contract's error body for err. Errors that
-// are not *protocol.Error are the server's own failures: they are answered
-// with a generic message, so internals never reach a client.
-func writeError(w http.ResponseWriter, err error) {
+// refusal is err as the contract's error. Errors that are not
+// *protocol.Error are the server's own failures: they become a generic
+// internal error, so internals never reach a client.
+func refusal(err error) *protocol.Error {
 	var perr *protocol.Error
 	if !errors.As(err, &perr) {
 		perr = protocol.Errorf(protocol.CodeInternal, "the server failed; try again")
 	}
+	return perr
+}
+
+// writeError answers with the contract's error body for err.
+func writeError(w http.ResponseWriter, err error) {
+	perr := refusal(err)
 	if perr.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(perr.RetryAfter))
 	}

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strconv"
 
@@ -18,18 +17,11 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, err := readBody(r)
-	if err != nil {
-		s.countSend(err)
-		writeError(w, err)
-		return
+	var send protocol.Send
+	if err == nil {
+		send, err = protocol.DecodeSend(body)
 	}
-	send, err := protocol.DecodeSend(body)
-	if err != nil {
-		s.countSend(err)
-		writeError(w, err)
-		return
-	}
-	seq, err := s.send(r.Context(), sess, send)
+	seq, err := s.send(r.Context(), sess, send, err)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -37,24 +29,21 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, protocol.SendResult{ID: send.ID, Seq: seq})
 }
 
-// send hands a decoded send to the chat, counting the outcome: the one path
-// from every transport into the log.
-func (s *Server) send(ctx context.Context, sess *chat.Session, send protocol.Send) (uint64, error) {
-	seq, err := s.chat.Send(ctx, sess, send)
-	s.countSend(err)
-	return seq, err
-}
-
-func (s *Server) countSend(err error) {
+// send hands a send to the chat unless decoding it failed with decodeErr,
+// and counts the outcome either way: the one path from every transport
+// into the log.
+func (s *Server) send(ctx context.Context, sess *chat.Session, send protocol.Send, decodeErr error) (uint64, error) {
+	var seq uint64
+	err := decodeErr
+	if err == nil {
+		seq, err = s.chat.Send(ctx, sess, send)
+	}
 	outcome := "ok"
 	if err != nil {
-		outcome = protocol.CodeInternal
-		var perr *protocol.Error
-		if errors.As(err, &perr) {
-			outcome = perr.Code
-		}
+		outcome = refusal(err).Code
 	}
 	s.metrics.sends.WithLabelValues(outcome).Inc()
+	return seq, err
 }
 
 // handleHistory answers GET /api/history?limit=N with the latest messages

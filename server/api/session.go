@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"log/slog"
 	"net/http"
 
@@ -12,12 +11,7 @@ import (
 func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 	sess, err := s.register(r)
 	if err != nil {
-		reason := protocol.CodeInternal
-		var perr *protocol.Error
-		if errors.As(err, &perr) {
-			reason = perr.Code
-		}
-		s.metrics.refused.WithLabelValues(reason).Inc()
+		s.metrics.refused.WithLabelValues(refusal(err).Code).Inc()
 		writeError(w, err)
 		return
 	}

@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"sync/atomic"
 	"time"
@@ -148,21 +147,11 @@ func (s *Server) readSends(ctx context.Context, conn *websocket.Conn, sess *chat
 		if err != nil {
 			return
 		}
-		var reply any
 		send, err := decodeFrame(typ, data)
-		if err == nil {
-			var seq uint64
-			seq, err = s.send(ctx, sess, send)
-			reply = protocol.SendResult{Type: protocol.TypeAck, ID: send.ID, Seq: seq}
-		} else {
-			s.countSend(err)
-		}
+		seq, err := s.send(ctx, sess, send, err)
+		var reply any = protocol.SendResult{Type: protocol.TypeAck, ID: send.ID, Seq: seq}
 		if err != nil {
-			var perr *protocol.Error
-			if !errors.As(err, &perr) {
-				perr = protocol.Errorf(protocol.CodeInternal, "the server failed; try again")
-			}
-			reply = protocol.Event{Type: protocol.TypeError, ID: send.ID, Error: perr}
+			reply = protocol.Event{Type: protocol.TypeError, ID: send.ID, Error: refusal(err)}
 		}
 		b, _ := json.Marshal(reply)
 		select {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/text/cases"
@@ -98,10 +99,8 @@ type Chat struct {
 	sessions map[[sha256.Size]byte]*Session
 	closed   bool
 
-	stats struct {
-		sync.Mutex
-		logged, dropped, slow uint64
-	}
+	// Running totals for Stats; deliveries are the hub's.
+	logged, dropped, slow atomic.Uint64
 
 	stop     chan struct{}
 	stopOnce sync.Once
@@ -143,9 +142,7 @@ func (c *Chat) Head() uint64 { return c.log.Head() }
 
 // Stats returns the running totals.
 func (c *Chat) Stats() Stats {
-	c.stats.Lock()
-	s := Stats{Logged: c.stats.logged, Dropped: c.stats.dropped, SlowDisconnects: c.stats.slow}
-	c.stats.Unlock()
+	s := Stats{Logged: c.logged.Load(), Dropped: c.dropped.Load(), SlowDisconnects: c.slow.Load()}
 	s.Delivered = c.hub.Delivered.Load()
 	s.Online = c.registry.Count()
 	s.Streams = c.hub.Len()
@@ -153,12 +150,10 @@ func (c *Chat) Stats() Stats {
 }
 
 func (c *Chat) countDrop(ended bool) {
-	c.stats.Lock()
-	c.stats.dropped++
+	c.dropped.Add(1)
 	if ended {
-		c.stats.slow++
+		c.slow.Add(1)
 	}
-	c.stats.Unlock()
 }
 
 // counts reports whether presence goes by counts for online people.
@@ -265,9 +260,7 @@ func (c *Chat) append(ctx context.Context, e *Entry) error {
 	if err := c.log.Append(ctx, e); err != nil {
 		return err
 	}
-	c.stats.Lock()
-	c.stats.logged++
-	c.stats.Unlock()
+	c.logged.Add(1)
 	return nil
 }
 
