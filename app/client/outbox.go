@@ -21,10 +21,8 @@ func (c *Client) Send(to, text string) string {
 	id := newID()
 	s := protocol.Send{ID: id, To: to, Text: text}
 	c.mu.Lock()
-	it := Item{
-		Event: protocol.Event{Type: protocol.TypeMessage, ID: id, From: c.st.Name, To: to, Text: text, Time: protocol.NewTime(time.Now())},
-		Own:   true, Status: Pending,
-	}
+	it := c.pending(s)
+	it.Event.Time = protocol.NewTime(time.Now())
 	if err := s.Validate(); err != nil {
 		perr, _ := refusal(err)
 		it.Status, it.Error = Failed, perr.Message
@@ -58,10 +56,16 @@ func (c *Client) loadOutbox() {
 		return
 	}
 	for _, s := range c.outbox {
-		c.appendUnsent(Item{
-			Event: protocol.Event{Type: protocol.TypeMessage, ID: s.ID, From: c.st.Name, To: s.To, Text: s.Text},
-			Own:   true, Status: Pending,
-		})
+		c.appendUnsent(c.pending(s))
+	}
+}
+
+// pending is the list item of an own message not yet in the log, with
+// c.mu held.
+func (c *Client) pending(s protocol.Send) Item {
+	return Item{
+		Event: protocol.Event{Type: protocol.TypeMessage, ID: s.ID, From: c.st.Name, To: s.To, Text: s.Text},
+		Own:   true, Status: Pending,
 	}
 }
 
@@ -139,10 +143,10 @@ func (c *Client) flushLoop(ctx context.Context) {
 				return
 			}
 		case !refused || perr.Code == protocol.CodeInternal || perr.Code == protocol.CodeUnavailable || perr.Code == protocol.CodeUnauthorized:
-			// An unknown token is the stream loop's to mend (it takes the
-			// name again, then wakes this loop).
 			// The network or the server failed, not the message: try
-			// again, sooner if a new connection opens.
+			// again, sooner if a new connection opens. An unknown token
+			// is the stream loop's to mend: it takes the name again and
+			// reconnects, which wakes this loop.
 			failures++
 			if !sleep(ctx, c.backoff.delay(failures), c.flushCh) {
 				return

@@ -262,7 +262,6 @@ func (c *Client) reclaim(ctx context.Context) error {
 	c.tok = s.Token
 	c.store.Set(keyToken, s.Token)
 	c.mu.Unlock()
-	c.wake(c.flushCh)
 	return nil
 }
 
