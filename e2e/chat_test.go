@@ -11,11 +11,8 @@ import (
 func TestTwoPeopleChat(t *testing.T) {
 	srv := startServer(t)
 	b := newBrowser(t)
-	alice, bob := b.person(t, "Alice"), b.person(t, "Bob")
-	alice.open(srv.URL)
-	alice.join()
-	bob.open(srv.URL)
-	bob.join()
+	people := b.joined(t, srv.URL, "Alice", "Bob")
+	alice, bob := people[0], people[1]
 	alice.waitFor("Bob in the roster", `[...document.querySelectorAll("#roster li")].some(li => li.textContent.includes("Bob"))`)
 
 	alice.say("Hello everyone")
@@ -74,10 +71,9 @@ func TestEachTransport(t *testing.T) {
 		{"ws", "WebSocket"}, {"sse", "Server-Sent Events"}, {"poll", "Long polling"},
 	} {
 		t.Run(tr.value, func(t *testing.T) {
-			a, z := b.person(t, "A-"+tr.value), b.person(t, "Z-"+tr.value)
-			for _, p := range []*person{a, z} {
-				p.open(srv.URL)
-				p.join()
+			people := b.joined(t, srv.URL, "A-"+tr.value, "Z-"+tr.value)
+			a, z := people[0], people[1]
+			for _, p := range people {
 				p.setTransport(tr.label)
 			}
 			a.say("from A over " + tr.label)
@@ -94,9 +90,7 @@ func TestEachTransport(t *testing.T) {
 func TestAutoSettles(t *testing.T) {
 	srv := startServer(t)
 	b := newBrowser(t)
-	p := b.person(t, "Auto")
-	p.open(srv.URL)
-	p.join()
+	p := b.joined(t, srv.URL, "Auto")[0]
 	if got := eval[string](p, `document.querySelector("#active").textContent`); got != "via WebSocket" {
 		t.Errorf("Auto settled on %q, want WebSocket where nothing blocks it", got)
 	}
@@ -107,9 +101,7 @@ func TestAutoSettles(t *testing.T) {
 func TestSwitchTransportLosesNothing(t *testing.T) {
 	srv := startServer(t, "-rate", "50", "-burst", "50")
 	b := newBrowser(t)
-	reader := b.person(t, "Reader")
-	reader.open(srv.URL)
-	reader.join()
+	reader := b.joined(t, srv.URL, "Reader")[0]
 
 	sender := newAPIUser(t, srv.URL, "Sender")
 	const total = 60

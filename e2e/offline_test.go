@@ -9,11 +9,8 @@ import (
 func TestServerRestartResumes(t *testing.T) {
 	srv := startServer(t)
 	b := newBrowser(t)
-	alice, bob := b.person(t, "Alice"), b.person(t, "Bob")
-	for _, p := range []*person{alice, bob} {
-		p.open(srv.URL)
-		p.join()
-	}
+	people := b.joined(t, srv.URL, "Alice", "Bob")
+	alice, bob := people[0], people[1]
 	alice.say("before the restart")
 	bob.sees("before the restart")
 
@@ -35,11 +32,8 @@ func TestServerRestartResumes(t *testing.T) {
 func TestOfflineShellAndOutbox(t *testing.T) {
 	srv := startServer(t)
 	b := newBrowser(t)
-	alice, bob := b.person(t, "Alice"), b.person(t, "Bob")
-	for _, p := range []*person{alice, bob} {
-		p.open(srv.URL)
-		p.join()
-	}
+	people := b.joined(t, srv.URL, "Alice", "Bob")
+	alice, bob := people[0], people[1]
 	// The shell is cached once the service worker is active.
 	alice.waitFor("the service worker", `navigator.serviceWorker.controller !== null || (navigator.serviceWorker.ready.then(() => window.__swReady = true), window.__swReady === true)`)
 

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"testing"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -17,6 +18,19 @@ func (p *person) open(url string) {
 	p.t.Helper()
 	p.do(chromedp.Navigate(url))
 	p.waitFor("the app to start", appReady)
+}
+
+// joined opens the app at url for each name, each in a browser context of
+// its own, and joins under that name.
+func (b *browser) joined(t *testing.T, url string, names ...string) []*person {
+	t.Helper()
+	people := make([]*person, len(names))
+	for i, name := range names {
+		people[i] = b.person(t, name)
+		people[i].open(url)
+		people[i].join()
+	}
+	return people
 }
 
 // join registers p.name on the join page and waits for the chat.
