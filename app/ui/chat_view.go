@@ -58,7 +58,7 @@ func (c *Chat) renderHeader(st client.State) app.UI {
 				}).
 				Body(app.Range(transports).Slice(func(i int) app.UI {
 					t := transports[i]
-					return app.Option().Value(string(t)).Selected(t == chosen(st)).Text(TransportLabel(t))
+					return app.Option().Value(string(t)).Selected(t == st.Chosen).Text(TransportLabel(t))
 				})),
 		),
 		app.If(c.installable, func() app.UI {
@@ -70,14 +70,6 @@ func (c *Chat) renderHeader(st client.State) app.UI {
 			OnClick(func(app.Context, app.Event) { c.leave() }).
 			Text("Leave"),
 	)
-}
-
-// chosen is the picker's value: the client's choice, Auto before it has one.
-func chosen(st client.State) client.Transport {
-	if st.Chosen == "" {
-		return client.Auto
-	}
-	return st.Chosen
 }
 
 // renderBanner offers to reload when a new release has been downloaded.

@@ -32,6 +32,7 @@ type composer struct {
 }
 
 func (c *composer) Render() app.UI {
+	to := recipients(c.People, c.Me, c.To)
 	placeholder := "Message everyone"
 	if c.To != "" {
 		placeholder = "Message " + c.To + " (only they see it)"
@@ -56,8 +57,8 @@ func (c *composer) Render() app.UI {
 						}
 						ctx.NewActionWithValue(actionTo, to)
 					}).
-					Body(app.Range(recipients(c.People, c.Me, c.To)).Slice(func(i int) app.UI {
-						name := recipients(c.People, c.Me, c.To)[i]
+					Body(app.Range(to).Slice(func(i int) app.UI {
+						name := to[i]
 						label := name
 						if name == "" {
 							label = "Everyone"

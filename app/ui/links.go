@@ -93,7 +93,7 @@ func trimLinkEnd(s string, start, end int) int {
 			end--
 			continue
 		case ')', ']', '}':
-			open := map[byte]byte{')': '(', ']': '[', '}': '{'}[c]
+			open := "([{"[strings.IndexByte(")]}", c)]
 			if strings.Count(s[start:end], string(open)) < strings.Count(s[start:end], string(c)) {
 				end--
 				continue

@@ -21,8 +21,6 @@ type messageList struct {
 
 	Items []client.Item
 	Me    string
-
-	follow bool
 }
 
 func (l *messageList) OnMount(ctx app.Context) {
@@ -36,8 +34,7 @@ func (l *messageList) OnUpdate(ctx app.Context) {
 		return
 	}
 	el := ctx.JSSrc()
-	l.follow = el.Get("scrollHeight").Int()-el.Get("scrollTop").Int()-el.Get("clientHeight").Int() < stickToBottom
-	if l.follow {
+	if el.Get("scrollHeight").Int()-el.Get("scrollTop").Int()-el.Get("clientHeight").Int() < stickToBottom {
 		ctx.Defer(func(ctx app.Context) { scrollToEnd(ctx.JSSrc()) })
 	}
 }

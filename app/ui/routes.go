@@ -4,21 +4,13 @@
 // prerender; it talks to the server only through hark/app/client.
 package ui
 
-import (
-	"sync"
-
-	"github.com/maxence-charriere/go-app/v10/pkg/app"
-)
-
-var routesOnce sync.Once
+import "github.com/maxence-charriere/go-app/v10/pkg/app"
 
 // Routes registers Hark's pages with go-app. Both sides call it: the
 // WebAssembly to mount the page, the server to prerender it (go-app answers
-// 404 for paths with no route).
+// 404 for paths with no route). Registering again replaces the same route.
 func Routes() {
-	routesOnce.Do(func() {
-		app.Route("/", func() app.Composer { return &Chat{} })
-	})
+	app.Route("/", func() app.Composer { return &Chat{} })
 }
 
 // Actions that child components post to Chat.

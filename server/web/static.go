@@ -32,7 +32,7 @@ func (s staticFiles) Resolve(location string) string {
 
 func (s staticFiles) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for _, seg := range strings.Split(r.URL.Path, "/") {
-		if seg == ".." || strings.HasPrefix(seg, ".") && seg != "" {
+		if strings.HasPrefix(seg, ".") { // "..", and dotfiles such as .git
 			http.NotFound(w, r)
 			return
 		}
