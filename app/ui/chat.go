@@ -146,19 +146,12 @@ func (c *Chat) leave() {
 		return
 	}
 	c.leaving = true
-	ctx := c.ctx
-	cl := c.client
-	ctx.Async(func() {
-		lctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		err := cl.Leave(lctx)
-		ctx.Dispatch(func(app.Context) {
-			notice := ""
-			if err != nil {
-				notice = "You left, but the server was not told (" + err.Error() + "); your name is freed within a minute."
-			}
-			c.endSession(notice)
-		})
+	call(c.ctx, 10*time.Second, c.client.Leave, func(_ app.Context, err error) {
+		notice := ""
+		if err != nil {
+			notice = "You left, but the server was not told (" + err.Error() + "); your name is freed within a minute."
+		}
+		c.endSession(notice)
 	})
 }
 

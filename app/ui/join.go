@@ -79,18 +79,17 @@ func (f *joinForm) submit(ctx app.Context, e app.Event) {
 	}
 	f.busy, f.err = true, ""
 	cl := f.Client
-	ctx.Async(func() {
-		rctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		defer cancel()
+	register := func(rctx context.Context) error {
 		_, err := cl.Register(rctx, name)
-		ctx.Dispatch(func(ctx app.Context) {
-			f.busy = false
-			if err != nil {
-				f.err = refusal(err)
-				return
-			}
-			ctx.NewAction(actionJoined)
-		})
+		return err
+	}
+	call(ctx, 15*time.Second, register, func(ctx app.Context, err error) {
+		f.busy = false
+		if err != nil {
+			f.err = refusal(err)
+			return
+		}
+		ctx.NewAction(actionJoined)
 	})
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"hark/app/client"
+	"hark/app/protocol"
 )
 
 // searchLimit is how many names a roster search shows.
@@ -94,19 +95,20 @@ func (r *roster) search(ctx app.Context, e app.Event) {
 		return
 	}
 	cl := r.Client
-	ctx.Async(func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		users, err := cl.Users(sctx, q, searchLimit)
-		ctx.Dispatch(func(app.Context) {
-			if r.query != typed {
-				return
-			}
-			if err != nil {
-				r.searchErr = refusal(err)
-				return
-			}
-			r.results, r.searchErr = users.Users, ""
-		})
+	var users protocol.Users
+	search := func(sctx context.Context) (err error) {
+		users, err = cl.Users(sctx, q, searchLimit)
+		return err
+	}
+	call(ctx, 10*time.Second, search, func(_ app.Context, err error) {
+		// An answer to an older query is dropped.
+		if r.query != typed {
+			return
+		}
+		if err != nil {
+			r.searchErr = refusal(err)
+			return
+		}
+		r.results, r.searchErr = users.Users, ""
 	})
 }

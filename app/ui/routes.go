@@ -4,7 +4,12 @@
 // prerender; it talks to the server only through hark/app/client.
 package ui
 
-import "github.com/maxence-charriere/go-app/v10/pkg/app"
+import (
+	"context"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+)
 
 // Routes registers Hark's pages with go-app. Both sides call it: the
 // WebAssembly to mount the page, the server to prerender it (go-app answers
@@ -20,3 +25,15 @@ const (
 	// actionTo: the recipient changed; the value is a name, "" for everyone.
 	actionTo = "hark.to"
 )
+
+// call runs fn off the UI goroutine with a deadline of timeout, as every
+// request a person starts does (join, leave, search), and hands its error
+// to done back on the UI goroutine, where components may change.
+func call(ctx app.Context, timeout time.Duration, fn func(context.Context) error, done func(app.Context, error)) {
+	ctx.Async(func() {
+		cctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		err := fn(cctx)
+		ctx.Dispatch(func(ctx app.Context) { done(ctx, err) })
+	})
+}
