@@ -21,19 +21,17 @@ BENCH_COUNT    ?= 5
 $(BENCH_BIN):
 	$(GO) build -trimpath -o $@ ./server
 
+# BENCH_RUN runs the load generator against a fresh server; BENCH_FLAGS
+# comes last on each line, so it overrides the profile's flags.
+BENCH_RUN = $(GO) run ./bench/load -spawn $(BENCH_BIN) -addr $(BENCH_ADDR) $(if $(BENCH_JSON),-json $(BENCH_JSON))
+
 ## bench: run the default load profile against a fresh server and print the table
 bench: $(BENCH_BIN)
-	$(GO) run ./bench/load -spawn $(BENCH_BIN) -addr $(BENCH_ADDR) \
-		-n 1000 -rate 100 -duration 6s -drain 3s -idle-wait 2s \
-		-scenarios idle,broadcast,direct,storm,join \
-		$(if $(BENCH_JSON),-json $(BENCH_JSON)) $(BENCH_FLAGS)
+	$(BENCH_RUN) -n 1000 -rate 100 -duration 6s -drain 3s -idle-wait 2s $(BENCH_FLAGS)
 
 ## bench-10k: the scenarios at 10,000 clients, 10 broadcasts a second
 bench-10k: $(BENCH_BIN)
-	$(GO) run ./bench/load -spawn $(BENCH_BIN) -addr $(BENCH_ADDR) \
-		-n 10000 -rate 10 -duration 10s -drain 10s \
-		-scenarios idle,broadcast,direct,storm,join \
-		$(if $(BENCH_JSON),-json $(BENCH_JSON)) $(BENCH_FLAGS)
+	$(BENCH_RUN) -n 10000 -rate 10 -duration 10s -drain 10s $(BENCH_FLAGS)
 
 ## bench-go: the hot-path benchmarks, benchstat-friendly
 bench-go:
