@@ -72,21 +72,9 @@ func (s *pollStream) poll(ctx context.Context, hello bool) ([]protocol.Event, er
 		}
 		return nil, err
 	}
-	if !hello && hasReset(out.Events) {
-		// A reset says to go on from the head, which only a hello tells:
-		// ask again, from the same position, with hello.
-		return s.poll(ctx, true)
-	}
+	// A reset says to go on from the head, which only a hello tells: the
+	// server puts one before every reset it answers.
 	return out.Events, nil
-}
-
-func hasReset(evs []protocol.Event) bool {
-	for _, e := range evs {
-		if e.Type == protocol.TypeReset {
-			return true
-		}
-	}
-	return false
 }
 
 // send implements stream: polling sends by POST.
