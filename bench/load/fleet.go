@@ -112,12 +112,6 @@ func (f *fleet) add(n int, mix []share) {
 	}
 }
 
-// register takes the member's name.
-func (m *member) register(ctx context.Context) error {
-	_, err := m.c.Register(ctx, m.name)
-	return err
-}
-
 // start runs the member's client until stop.
 func (m *member) start(ctx context.Context) {
 	ctx, m.cancel = context.WithCancel(ctx)
@@ -226,25 +220,46 @@ func (m *member) onEvent(ev protocol.Event) {
 	m.mu.Unlock()
 }
 
+// arm makes every member report (through f.up) the state w asks for.
+func (f *fleet) arm(w int32) {
+	f.up.Store(0)
+	for _, m := range f.members {
+		m.arm(w)
+	}
+}
+
+// await waits until every armed member reported, timeout passed or ctx
+// ended, then disarms them all. It returns when each member came up (unix
+// ns), 0 for those that did not.
+func (f *fleet) await(ctx context.Context, timeout time.Duration) []int64 {
+	deadline := time.Now().Add(timeout)
+	for f.up.Load() < int64(len(f.members)) && time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(10 * time.Millisecond)
+	}
+	ups := make([]int64, len(f.members))
+	for i, m := range f.members {
+		if m.watch.Swap(watchNone) == watchNone {
+			ups[i] = m.upAt.Load()
+		}
+	}
+	return ups
+}
+
 // connect registers and starts every member, at most conc at a time (0:
 // all at once), and waits until each has its hello or timeout passes. It
 // returns when the last registration and the last hello happened, and how
 // many members never connected.
 func (f *fleet) connect(ctx context.Context, conc int, timeout time.Duration) (regDone, upDone time.Time, missing int, err error) {
-	f.up.Store(0)
 	var sem chan struct{}
 	if conc > 0 {
 		sem = make(chan struct{}, conc)
 	}
-	var regs atomic.Int64
 	var lastReg atomic.Int64
 	var firstErr atomic.Pointer[error]
-	var wg sync.WaitGroup
+	f.arm(watchUp)
 	for _, m := range f.members {
-		m.arm(watchUp)
-		wg.Add(1)
+		// Members still waiting on a slot give up when ctx ends.
 		go func() {
-			defer wg.Done()
 			if sem != nil {
 				select {
 				case sem <- struct{}{}:
@@ -252,14 +267,13 @@ func (f *fleet) connect(ctx context.Context, conc int, timeout time.Duration) (r
 					return
 				}
 			}
-			if err := m.register(ctx); err != nil {
+			if _, err := m.c.Register(ctx, m.name); err != nil {
 				firstErr.CompareAndSwap(nil, &err)
 				if sem != nil {
 					<-sem
 				}
 				return
 			}
-			regs.Add(1)
 			lastReg.Store(time.Now().UnixNano())
 			m.start(ctx)
 			if sem != nil {
@@ -272,17 +286,12 @@ func (f *fleet) connect(ctx context.Context, conc int, timeout time.Duration) (r
 			}
 		}()
 	}
-	deadline := time.Now().Add(timeout)
-	for f.up.Load() < int64(len(f.members)) && time.Now().Before(deadline) && ctx.Err() == nil {
-		time.Sleep(10 * time.Millisecond)
-	}
 	var last int64
-	for _, m := range f.members {
-		if m.watch.Load() == watchUp {
+	for _, at := range f.await(ctx, timeout) {
+		if at == 0 {
 			missing++
-			m.watch.Store(watchNone)
 		} else {
-			last = max(last, m.upAt.Load())
+			last = max(last, at)
 		}
 	}
 	if missing > 0 {
@@ -292,7 +301,6 @@ func (f *fleet) connect(ctx context.Context, conc int, timeout time.Duration) (r
 			err = fmt.Errorf("%d of %d members did not connect within %v", missing, len(f.members), timeout)
 		}
 	}
-	go wg.Wait() // members still waiting on a slot give up when ctx ends
 	return time.Unix(0, lastReg.Load()), time.Unix(0, last), missing, err
 }
 
@@ -339,19 +347,26 @@ func (f *fleet) close(w *window) {
 // recorded in w.
 func (f *fleet) send(w *window, from, to *member) {
 	info := msgInfo{from: int32(from.i), to: -1}
-	name, want := "", uint64(len(f.members))
+	name := ""
 	if to != nil {
-		info.to, name, want = int32(to.i), to.name, 2
-		if to == from {
-			want = 1
-		}
+		info.to, name = int32(to.i), to.name
 	}
 	w.mu.Lock()
 	k := w.base + uint64(len(w.msgs))
 	w.msgs = append(w.msgs, info)
 	w.mu.Unlock()
-	w.expected.Add(want)
+	w.expected.Add(f.want(info))
 	from.c.Send(name, benchText(k, time.Now()))
+}
+
+// want is how many deliveries a message makes: one per member for a
+// broadcast; for a direct message, the recipient's and the copy to its
+// sender (a direct pair is two different members).
+func (f *fleet) want(info msgInfo) uint64 {
+	if info.to < 0 {
+		return uint64(len(f.members))
+	}
+	return 2
 }
 
 // drive sends at rate messages per second for d, choosing each message's
@@ -420,22 +435,18 @@ func (f *fleet) check(w *window) tally {
 	t.sent = uint64(len(msgs))
 	for i, info := range msgs {
 		idx := uint64(i)
-		var got, want uint64
+		var got uint64
 		if info.to < 0 {
-			want = uint64(len(f.members))
 			for m := range f.members {
 				if has(m, idx) {
 					got++
 				}
 			}
 		} else {
-			want = 2
 			if has(int(info.from), idx) {
 				got++
 			}
-			if info.to == info.from {
-				want = 1
-			} else if has(int(info.to), idx) {
+			if has(int(info.to), idx) {
 				got++
 			}
 		}
@@ -443,7 +454,7 @@ func (f *fleet) check(w *window) tally {
 			t.unsent++
 			continue
 		}
-		t.lost += want - got
+		t.lost += f.want(info) - got
 	}
 	return t
 }

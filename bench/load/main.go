@@ -17,11 +17,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net/http"
 	"os"
 	"os/signal"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -190,10 +190,7 @@ func run() error {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
-	maxN := 0
-	for _, n := range cfg.N {
-		maxN = max(maxN, n)
-	}
+	maxN := slices.Max(cfg.N)
 	limit, err := raiseFileLimit(uint64(8*maxN + 4096))
 	if err != nil {
 		return fmt.Errorf("raising the open-file limit: %w", err)
@@ -223,7 +220,7 @@ func run() error {
 	r.hc = newHTTPClient(r.dialer, 2*maxN+256)
 	// Control requests (metrics, pprof) go around the clients' pool, so a
 	// storm's cut does not touch them.
-	r.ctl = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4, DisableCompression: true}}
+	r.ctl = newControlClient()
 	fmt.Fprintf(os.Stderr, "load: %d CPUs, %s, file limit %d, mix %s\n", rep.Machine.CPUs, rep.Machine.GoVersion, limit, cfg.Mix)
 
 	for _, n := range cfg.N {

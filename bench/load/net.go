@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -29,6 +30,12 @@ func checkLoopback(addr string) error {
 	return nil
 }
 
+// loopbackOnly is a net.Dialer's Control: it sees the address after name
+// resolution, just before the connect.
+func loopbackOnly(network, address string, _ syscall.RawConn) error {
+	return checkLoopback(address)
+}
+
 // dialer opens the clients' sockets. Each connection binds the next of
 // several loopback source addresses in turn: a (source, destination) pair
 // has only ~28,000 ephemeral ports, and 10,000 streams plus their send and
@@ -41,22 +48,25 @@ type dialer struct {
 
 	mu    sync.Mutex
 	conns map[*trackedConn]struct{}
-
-	dials atomic.Uint64
 }
 
 func newDialer(sources int) *dialer {
-	d := &dialer{conns: make(map[*trackedConn]struct{}), base: net.Dialer{Timeout: 30 * time.Second, KeepAlive: -1}}
+	d := &dialer{conns: make(map[*trackedConn]struct{}), base: net.Dialer{Timeout: 30 * time.Second, KeepAlive: -1, Control: loopbackOnly}}
 	for i := 0; i < sources; i++ {
 		// 127.0.0.2 onwards: every 127/8 address is the loopback
 		// interface's on Linux, with no setup.
-		d.sources = append(d.sources, &net.TCPAddr{IP: net.IPv4(127, 0, byte((i+2)>>8), byte((i+2)&0xff))})
+		d.sources = append(d.sources, &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(i+2))})
 	}
 	return d
 }
 
-// DialContext dials addr from the next source address.
+// DialContext dials addr from the next source address. Like every dial
+// of the load generator, it refuses addresses outside loopback, whether
+// named by a redirect or resolved from a name such as localhost.
 func (d *dialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	if err := checkLoopback(addr); err != nil {
+		return nil, err
+	}
 	nd := d.base
 	if len(d.sources) > 0 {
 		host, _, _ := net.SplitHostPort(addr)
@@ -68,7 +78,6 @@ func (d *dialer) DialContext(ctx context.Context, network, addr string) (net.Con
 	if err != nil {
 		return nil, err
 	}
-	d.dials.Add(1)
 	tc := &trackedConn{Conn: c, d: d}
 	d.mu.Lock()
 	d.conns[tc] = struct{}{}
@@ -124,6 +133,22 @@ func newHTTPClient(d *dialer, idle int) *http.Client {
 		MaxIdleConnsPerHost: idle,
 		IdleConnTimeout:     90 * time.Second,
 		DisableCompression:  true,
-		ForceAttemptHTTP2:   false,
+	}}
+}
+
+// newControlClient is the client for metrics and profiles: its own pool,
+// so a storm's cut does not touch it, and the same loopback check on
+// every dial as the clients'.
+func newControlClient() *http.Client {
+	nd := &net.Dialer{Control: loopbackOnly}
+	return &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if err := checkLoopback(addr); err != nil {
+				return nil, err
+			}
+			return nd.DialContext(ctx, network, addr)
+		},
+		MaxIdleConnsPerHost: 4,
+		DisableCompression:  true,
 	}}
 }

@@ -79,64 +79,97 @@ func procCPU(pid int) (time.Duration, error) {
 
 // procRSS returns a process's resident set size in bytes (VmRSS).
 func procRSS(pid int) (uint64, error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
+	v := procField(fmt.Sprintf("/proc/%d/status", pid), "VmRSS")
+	if v == "" {
+		return 0, errors.New("no VmRSS in /proc/PID/status")
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return kb << 10, err
+	kb, err := strconv.ParseUint(strings.TrimSuffix(v, " kB"), 10, 64)
+	return kb << 10, err
+}
+
+// procField returns the value of the first "key: value" line of a /proc
+// file such as /proc/meminfo, spaces trimmed; "" if the file or the key
+// is missing.
+func procField(file, key string) string {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == key {
+			return strings.TrimSpace(v)
 		}
 	}
-	return 0, errors.New("no VmRSS in /proc/PID/status")
+	return ""
+}
+
+// statusError is the status line of an answer other than 200 OK.
+type statusError string
+
+func (e statusError) Error() string { return string(e) }
+
+// get fetches url within timeout and hands the body of a 200 OK to read
+// (nil: the body is discarded); any other status is a statusError.
+func get(ctx context.Context, hc *http.Client, url string, timeout time.Duration, read func(io.Reader) error) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return statusError(resp.Status)
+	}
+	if read == nil {
+		io.Copy(io.Discard, resp.Body)
+		return nil
+	}
+	return read(resp.Body)
 }
 
 // scrape reads the named metrics (unlabelled samples, or the sum over
 // labels) from the server's /metrics.
 func scrape(ctx context.Context, hc *http.Client, base string, names ...string) (map[string]float64, error) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("/metrics: %s", resp.Status)
-	}
 	want := make(map[string]bool, len(names))
 	for _, n := range names {
 		want[n] = true
 	}
 	out := make(map[string]float64, len(names))
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || line[0] == '#' {
-			continue
+	err := get(ctx, hc, base+"/metrics", 10*time.Second, func(body io.Reader) error {
+		sc := bufio.NewScanner(body)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			if line == "" || line[0] == '#' {
+				continue
+			}
+			name, rest, ok := strings.Cut(line, " ")
+			if i := strings.IndexByte(name, '{'); i >= 0 {
+				name = name[:i]
+				_, rest, ok = strings.Cut(line, "} ")
+			}
+			if !ok || !want[name] {
+				continue
+			}
+			v, err := strconv.ParseFloat(strings.Fields(rest)[0], 64)
+			if err == nil {
+				out[name] += v
+			}
 		}
-		name, rest, ok := strings.Cut(line, " ")
-		if i := strings.IndexByte(name, '{'); i >= 0 {
-			name = name[:i]
-			_, rest, ok = strings.Cut(line, "} ")
-		}
-		if !ok || !want[name] {
-			continue
-		}
-		v, err := strconv.ParseFloat(strings.Fields(rest)[0], 64)
-		if err == nil {
-			out[name] += v
-		}
+		return sc.Err()
+	})
+	if se, ok := err.(statusError); ok {
+		return nil, fmt.Errorf("/metrics: %s", se)
 	}
-	return out, sc.Err()
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // gcServer asks a server started with -pprof to collect garbage (the heap
@@ -144,48 +177,28 @@ func scrape(ctx context.Context, hc *http.Client, base string, names ...string) 
 // live memory rather than the collector's timing. It reports whether the
 // server obliged.
 func gcServer(ctx context.Context, hc *http.Client, base string) bool {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/debug/pprof/heap?gc=1", nil)
-	if err != nil {
-		return false
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return false
-	}
-	defer resp.Body.Close()
-	io.Copy(io.Discard, resp.Body)
-	return resp.StatusCode == http.StatusOK
+	return get(ctx, hc, base+"/debug/pprof/heap?gc=1", 30*time.Second, nil) == nil
 }
 
 // cpuProfile saves a CPU profile of the server over d (the server must run
 // with -pprof).
 func cpuProfile(ctx context.Context, hc *http.Client, base string, d time.Duration, file string) error {
-	ctx, cancel := context.WithTimeout(ctx, d+30*time.Second)
-	defer cancel()
 	secs := max(1, int(d.Round(time.Second)/time.Second))
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", base, secs), nil)
-	if err != nil {
-		return err
+	err := get(ctx, hc, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", base, secs), d+30*time.Second, func(body io.Reader) error {
+		f, err := os.Create(file)
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(f, body); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	})
+	if se, ok := err.(statusError); ok {
+		return fmt.Errorf("profile: %s (is the server running with -pprof?)", se)
 	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("profile: %s (is the server running with -pprof?)", resp.Status)
-	}
-	f, err := os.Create(file)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(f, resp.Body); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return err
 }
 
 // server is the Hark process under test: one the load generator started
@@ -207,14 +220,15 @@ func spawnServer(ctx context.Context, hc *http.Client, bin, addr, base string, a
 		return nil, err
 	}
 	full := append([]string{"-addr", addr, "-web", dir}, args...)
+	// Stdout, and stderr without logFile, stay nil: /dev/null.
 	cmd := exec.Command(bin, full...)
-	cmd.Stdout = io.Discard
-	cmd.Stderr = io.Discard
 	if logFile != "" {
 		f, err := os.OpenFile(logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {
+			os.RemoveAll(dir)
 			return nil, err
 		}
+		defer f.Close() // the server has its own copy once started
 		cmd.Stderr = f
 	}
 	// Its own process group, so an interrupted load generator's ^C does
@@ -229,16 +243,11 @@ func spawnServer(ctx context.Context, hc *http.Client, bin, addr, base string, a
 	go func() { exited <- cmd.Wait() }()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/healthz", nil)
-		if resp, err := hc.Do(req); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return s, nil
-			}
+		if get(ctx, hc, base+"/healthz", time.Second, nil) == nil {
+			return s, nil
 		}
 		select {
 		case err := <-exited:
-			exited <- err
 			os.RemoveAll(dir)
 			return nil, fmt.Errorf("server exited before serving: %v", err)
 		case <-time.After(50 * time.Millisecond):
@@ -280,24 +289,10 @@ type machine struct {
 
 func describeMachine() machine {
 	m := machine{CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH}
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-				m.CPUModel = strings.TrimSpace(v)
-				break
-			}
-		}
-	}
+	m.CPUModel = procField("/proc/cpuinfo", "model name")
 	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
 		m.Kernel = strings.TrimSpace(string(b))
 	}
-	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if v, ok := strings.CutPrefix(line, "MemTotal:"); ok {
-				m.MemTotal = strings.TrimSpace(v)
-				break
-			}
-		}
-	}
+	m.MemTotal = procField("/proc/meminfo", "MemTotal")
 	return m
 }

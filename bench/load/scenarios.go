@@ -72,23 +72,20 @@ func (r *runner) scenario(ctx context.Context, name string, n int) ([]result, []
 
 // sample is the server's state at one moment.
 type sample struct {
-	at         time.Time
 	cpu        time.Duration
 	rss        uint64
 	goroutines float64
 	slow       float64
-	deliveries float64
 }
 
 func (r *runner) sample(ctx context.Context, srv *server) sample {
-	s := sample{at: time.Now()}
+	var s sample
 	s.cpu, _ = procCPU(srv.pid)
 	s.rss, _ = procRSS(srv.pid)
-	m, err := scrape(ctx, r.ctl, r.base, "go_goroutines", "hark_slow_consumer_disconnects_total", "hark_deliveries_total")
+	m, err := scrape(ctx, r.ctl, r.base, "go_goroutines", "hark_slow_consumer_disconnects_total")
 	if err == nil {
 		s.goroutines = m["go_goroutines"]
 		s.slow = m["hark_slow_consumer_disconnects_total"]
-		s.deliveries = m["hark_deliveries_total"]
 	}
 	return s
 }
@@ -152,10 +149,7 @@ func (r *runner) traffic(ctx context.Context, srv *server, f *fleet, name string
 	var cutAt time.Time
 	if name == "storm" {
 		mid = func() {
-			for _, m := range f.members {
-				m.arm(watchDownUp)
-			}
-			f.up.Store(0)
+			f.arm(watchDownUp)
 			cutAt = time.Now()
 			res.Cut = r.dialer.cutAll()
 		}
@@ -164,22 +158,17 @@ func (r *runner) traffic(ctx context.Context, srv *server, f *fleet, name string
 	w.drain(ctx, r.cfg.Drain)
 	if name == "storm" {
 		// Everyone must be back, however long the drain took.
-		deadline := time.Now().Add(r.cfg.Drain)
-		for f.up.Load() < int64(n) && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-		}
 		var ups []float64
-		for _, m := range f.members {
-			if m.watch.Load() == watchDownUp {
-				if m.sawDown.Load() {
+		for i, at := range f.await(ctx, r.cfg.Drain) {
+			if at == 0 {
+				if f.members[i].sawDown.Load() {
 					res.NotResumed++
 				} else {
 					res.Unaffected++
 				}
-				m.watch.Store(watchNone)
 				continue
 			}
-			ups = append(ups, time.Unix(0, m.upAt.Load()).Sub(cutAt).Seconds())
+			ups = append(ups, time.Unix(0, at).Sub(cutAt).Seconds())
 		}
 		sort.Float64s(ups)
 		if len(ups) > 0 {
