@@ -34,6 +34,19 @@ type Config struct {
 	// Rate and Burst are each session's send budget.
 	Rate  rate.Limit
 	Burst int
+	// Budgets per client address, which bound what one machine can do
+	// with many sessions. Zero takes the default; a negative value turns
+	// the limit off (tests, load generators behind one address).
+	//
+	// AddrRegisterRate and AddrRegisterBurst bound registrations (default
+	// 5 a second, 20 at once); AddrSessions bounds live sessions (default
+	// 50); AddrSendRate and AddrSendBurst bound sends across all of an
+	// address's sessions (default 50 a second, 100 at once).
+	AddrRegisterRate  rate.Limit
+	AddrRegisterBurst int
+	AddrSessions      int
+	AddrSendRate      rate.Limit
+	AddrSendBurst     int
 	// QueueLen is each stream's queue, in events; a stream that falls
 	// further behind is ended and resumes from the log.
 	QueueLen int
