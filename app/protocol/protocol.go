@@ -11,9 +11,6 @@ import (
 	"time"
 )
 
-// Version is the protocol version this package describes.
-const Version = 1
-
 // Limits of the contract.
 const (
 	// MaxNameRunes is the longest nickname, counted in runes after normalisation.
