@@ -2,15 +2,10 @@ package api
 
 import (
 	"net/http"
-	"time"
 
 	"hark/app/protocol"
 	"hark/server/chat"
 )
-
-// maxPollEvents bounds one poll's answer; the client asks again from the
-// last seq for the rest.
-const maxPollEvents = 1000
 
 // handlePoll answers GET /api/poll?since=N&epoch=E with the visible events
 // after N as soon as there are any, else with none after the poll wait. A
@@ -23,50 +18,71 @@ func (s *Server) handlePoll(w http.ResponseWriter, r *http.Request) {
 	}
 	defer done()
 	q := r.URL.Query()
-	wantHello := q.Get("since") == "" || q.Get("hello") == "1"
+	out := &pollSink{
+		w:         w,
+		deadline:  newWriteDeadline(w, r, s.cfg.WriteTimeout),
+		wantHello: q.Get("since") == "" || q.Get("hello") == "1",
+		events:    make([]*chat.Entry, 0, 8),
+	}
+	if err := pump(r.Context(), st, out, s.cfg.PollWait); err == errStop {
+		return
+	}
+	if r.Context().Err() == nil {
+		out.answer() // the stream ended: what was taken, maybe nothing
+	}
+}
 
-	events := make([]*chat.Entry, 0, 8)
-	var hello *chat.Entry
-	take := func(e *chat.Entry) {
+// pollSink gathers a long poll's answer: the first events there are,
+// answered at once, or none once the wait is over.
+type pollSink struct {
+	w         http.ResponseWriter
+	deadline  *writeDeadline
+	wantHello bool
+	hello     *chat.Entry // held back unless wanted or a reset follows
+	events    []*chat.Entry
+}
+
+func (o *pollSink) write(batch []*chat.Entry) error {
+	for _, e := range batch {
 		switch {
-		case e.Event.Type == protocol.TypeHello && !wantHello:
-			hello = e
-			return
-		case e.Event.Type == protocol.TypeReset && hello != nil:
+		case e.Type() == protocol.TypeHello && !o.wantHello:
+			o.hello = e
+			continue
+		case e.Type() == protocol.TypeReset && o.hello != nil:
 			// A reset leaves the client without a position: the hello
 			// before it gives the new epoch and head to poll from.
-			events = append(events, hello)
-			hello = nil
+			o.events = append(o.events, o.hello)
+			o.hello = nil
 		}
-		events = append(events, e)
+		o.events = append(o.events, e)
 	}
-	drain := func() {
-		for len(events) < maxPollEvents {
-			e, ok := st.TryNext()
-			if !ok {
-				return
-			}
-			take(e)
-		}
+	return nil
+}
+
+// flush answers as soon as there is something to answer with: at most
+// maxBatch events (pump's batch), and the client asks again from the last
+// seq for the rest.
+func (o *pollSink) flush() error {
+	if len(o.events) == 0 {
+		return nil // only a hello the client did not ask for
 	}
-	drain()
-	timer := time.NewTimer(s.cfg.PollWait)
-	defer timer.Stop()
-wait:
-	for len(events) == 0 {
-		select {
-		case e := <-st.Queue():
-			if st.Accept(e) {
-				take(e)
-			}
-			drain()
-		case <-timer.C:
-			break wait
-		case <-st.Ended():
-			break wait
-		case <-r.Context().Done():
-			return
-		}
+	o.answer()
+	return errStop
+}
+
+// idle answers with nothing once the poll wait is over.
+func (o *pollSink) idle(quiet bool) error {
+	if !quiet {
+		return nil
 	}
-	writeEvents(w, events)
+	o.answer()
+	return errStop
+}
+
+// ended needs nothing: handlePoll answers with what was taken.
+func (o *pollSink) ended(chat.CloseReason) {}
+
+func (o *pollSink) answer() {
+	o.deadline.arm()
+	writeEvents(o.w, o.events)
 }

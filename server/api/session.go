@@ -2,6 +2,7 @@ package api
 
 import (
 	"log/slog"
+	"net/netip"
 	"net/http"
 
 	"hark/app/protocol"
@@ -28,7 +29,7 @@ func (s *Server) register(r *http.Request) (protocol.Session, error) {
 	if err := protocol.DecodeJSON(body, &req); err != nil {
 		return protocol.Session{}, err
 	}
-	sess, token, head, err := s.chat.Register(r.Context(), req.Name)
+	sess, token, head, err := s.chat.Register(r.Context(), req.Name, clientAddr(r))
 	if err != nil {
 		return protocol.Session{}, err
 	}
@@ -45,4 +46,22 @@ func (s *Server) handleLeave(w http.ResponseWriter, r *http.Request) {
 	s.chat.Leave(r.Context(), sess)
 	s.log.Info("left", slog.String("name", sess.Name().Display))
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// clientAddr is the address the per-address budgets count against: the
+// peer's IPv4 address, or the /64 of its IPv6 address (one subscriber's
+// network: an address of its own per request costs a client nothing).
+// Behind a reverse proxy every client shares the proxy's address, so there
+// the budgets should be raised or turned off.
+func clientAddr(r *http.Request) string {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	a := ap.Addr().Unmap()
+	if a.Is4() {
+		return a.String()
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"net/http"
 	"strconv"
-	"time"
 
 	"hark/server/chat"
 )
@@ -17,26 +16,6 @@ const sseRetry = 1000
 // writer's. Frames larger than it pass through unbuffered, at no extra
 // syscall: only Flush reaches the socket.
 const sseBufferSize = 512
-
-// writeDeadline renews a connection's write deadline only when half of the
-// timeout has passed since it was last set, rather than before every
-// flush: setting a deadline takes the poller's locks and was a tenth of an
-// SSE stream's CPU per event. Every write still has between half and all
-// of the timeout to finish.
-type writeDeadline struct {
-	at time.Time // the deadline last set; zero before the first
-}
-
-// due reports whether the deadline must be renewed before writing, and if
-// so moves at to now plus timeout.
-func (d *writeDeadline) due(timeout time.Duration) bool {
-	now := time.Now()
-	if !d.at.IsZero() && d.at.Sub(now) >= timeout/2 {
-		return false
-	}
-	d.at = now.Add(timeout)
-	return true
-}
 
 // handleSSE streams events as Server-Sent Events: GET /api/events.
 func (s *Server) handleSSE(w http.ResponseWriter, r *http.Request) {
@@ -54,46 +33,54 @@ func (s *Server) handleSSE(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 
-	rc := http.NewResponseController(w)
-	// The response writer buffers too: this buffer only gathers a frame's
-	// pieces, so it can be small, and every idle stream holds it.
-	out := bufio.NewWriterSize(w, sseBufferSize)
-	writeRetry(out, sseRetry)
-	ping := time.NewTicker(s.cfg.PingInterval)
-	defer ping.Stop()
-	var deadline writeDeadline
-	for {
-		// Write everything ready, then flush once: a burst costs one
-		// syscall, not one per event.
-		for {
-			e, ok := st.TryNext()
-			if !ok {
-				break
-			}
-			writeSSE(out, e)
-		}
-		if deadline.due(s.cfg.WriteTimeout) {
-			rc.SetWriteDeadline(deadline.at)
-		}
-		if out.Flush() != nil || rc.Flush() != nil {
-			return
-		}
-		select {
-		case e := <-st.Queue():
-			if st.Accept(e) {
-				writeSSE(out, e)
-			}
-		case <-ping.C:
-			out.WriteString(": ping\n\n")
-		case <-st.Ended():
-			// Overflow, shutdown or leave: ending the response is the
-			// signal; EventSource reconnects with Last-Event-ID.
-			return
-		case <-r.Context().Done():
-			return
+	out := &sseSink{
+		// The response writer buffers too: this buffer only gathers a
+		// frame's pieces, so it can be small, and every idle stream holds it.
+		w:        bufio.NewWriterSize(w, sseBufferSize),
+		rc:       http.NewResponseController(w),
+		deadline: newWriteDeadline(w, r, s.cfg.WriteTimeout),
+	}
+	// The retry field goes out with the hello, in the first flush.
+	writeRetry(out.w, sseRetry)
+	pump(r.Context(), st, out, s.cfg.PingInterval)
+}
+
+// sseSink frames entries as Server-Sent Events.
+type sseSink struct {
+	w        *bufio.Writer
+	rc       *http.ResponseController
+	deadline *writeDeadline
+}
+
+func (o *sseSink) write(batch []*chat.Entry) error {
+	for _, e := range batch {
+		writeSSE(o.w, e)
+	}
+	return nil
+}
+
+func (o *sseSink) flush() error {
+	o.deadline.arm()
+	if err := o.w.Flush(); err != nil {
+		return err
+	}
+	return o.rc.Flush()
+}
+
+func (o *sseSink) idle(quiet bool) error {
+	if quiet {
+		o.w.WriteString(": ping\n\n")
+		if err := o.flush(); err != nil {
+			return err
 		}
 	}
+	o.deadline.idle()
+	return nil
 }
+
+// ended needs no frame: ending the response is the signal (overflow,
+// shutdown or leave), and EventSource reconnects with Last-Event-ID.
+func (o *sseSink) ended(chat.CloseReason) {}
 
 // writeRetry writes the SSE retry field.
 func writeRetry(w *bufio.Writer, ms int) {

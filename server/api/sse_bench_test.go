@@ -2,35 +2,36 @@ package api
 
 import (
 	"bufio"
-	"encoding/json"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"testing"
-	"time"
 
 	"hark/app/protocol"
 	"hark/server/chat"
 )
 
-// benchEntry is a broadcast of typical size with its shared JSON.
-func benchEntry() *chat.Entry {
-	ev := protocol.Event{
-		Seq: 123456, Type: protocol.TypeMessage, ID: "c-7f3a9e21", From: "Alice",
-		Text: "the quick brown fox jumps over the lazy dog, then naps in the sun",
-		Time: protocol.NewTime(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)),
-	}
-	b, err := json.Marshal(ev)
+// benchEntry is a broadcast of typical size, as a chat logs it.
+func benchEntry(b *testing.B) *chat.Entry {
+	c := chat.New(chat.Config{})
+	b.Cleanup(c.Close)
+	ctx := context.Background()
+	s, _, _, err := c.Register(ctx, "Alice", "")
 	if err != nil {
-		panic(err)
+		b.Fatal(err)
 	}
-	return &chat.Entry{Event: ev, JSON: b}
+	send := protocol.Send{ID: "c-7f3a9e21", Text: "the quick brown fox jumps over the lazy dog, then naps in the sun"}
+	if _, err := c.Send(ctx, s, send); err != nil {
+		b.Fatal(err)
+	}
+	return c.History(s, 1)[0]
 }
 
 // BenchmarkWriteSSE is the per-delivery framing of one sequenced event
 // into a stream's buffer: it must not allocate.
 func BenchmarkWriteSSE(b *testing.B) {
-	e := benchEntry()
+	e := benchEntry(b)
 	w := bufio.NewWriterSize(io.Discard, sseBufferSize)
 	b.ReportAllocs()
 	b.SetBytes(int64(len(e.JSON)))
@@ -47,7 +48,7 @@ func BenchmarkWriteEvents(b *testing.B) {
 		b.Run(fmt.Sprintf("events=%d", n), func(b *testing.B) {
 			entries := make([]*chat.Entry, n)
 			for i := range entries {
-				entries[i] = benchEntry()
+				entries[i] = benchEntry(b)
 			}
 			w := &discardResponse{h: make(http.Header)}
 			b.ReportAllocs()

@@ -41,52 +41,51 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	replies := make(chan []byte, 16)
 	go func() {
 		defer cancel()
-		s.readSends(ctx, conn, st.Session(), replies)
+		s.readSends(ctx, conn, st.Session())
 	}()
-	fw := newFrameWriter(conn, s.cfg.WriteTimeout)
-	defer fw.stop()
+	out := &wsSink{srv: s, ctx: ctx, conn: conn, fw: newFrameWriter(conn, s.cfg.WriteTimeout)}
+	defer out.fw.stop()
+	pump(ctx, st, out, s.cfg.PingInterval)
+}
 
-	ping := time.NewTicker(s.cfg.PingInterval)
-	defer ping.Stop()
+// wsSink writes entries as WebSocket text frames, one event each.
+type wsSink struct {
+	srv  *Server
+	ctx  context.Context
+	conn *websocket.Conn
+	fw   *frameWriter
 	// pinging is set while a ping waits for its pong, so a client that
 	// stops answering never has more than one ping goroutine. A goroutine
 	// per ping rather than one per connection keeps idle sockets small.
-	var pinging atomic.Bool
-	for {
-		e, ok := st.TryNext()
-		if !ok {
-			select {
-			case e = <-st.Queue():
-				if !st.Accept(e) {
-					continue
-				}
-			case b := <-replies:
-				if fw.write(b) != nil {
-					return
-				}
-				continue
-			case <-ping.C:
-				if pinging.CompareAndSwap(false, true) {
-					go func() {
-						defer pinging.Store(false)
-						s.ping(ctx, conn)
-					}()
-				}
-				continue
-			case <-st.Ended():
-				conn.Close(closeStatus(st.Reason()))
-				return
-			case <-ctx.Done():
-				return
-			}
-		}
-		if fw.write(e.JSON) != nil {
-			return
+	pinging atomic.Bool
+}
+
+func (o *wsSink) write(batch []*chat.Entry) error {
+	for _, e := range batch {
+		if err := o.fw.write(e.JSON); err != nil {
+			return err
 		}
 	}
+	return nil
+}
+
+// flush has nothing to do: the library flushes each frame.
+func (o *wsSink) flush() error { return nil }
+
+func (o *wsSink) idle(quiet bool) error {
+	if quiet && o.pinging.CompareAndSwap(false, true) {
+		go func() {
+			defer o.pinging.Store(false)
+			o.srv.ping(o.ctx, o.conn)
+		}()
+	}
+	return nil
+}
+
+func (o *wsSink) ended(reason chat.CloseReason) {
+	o.conn.Close(closeStatus(reason))
 }
 
 // closeStatus is the close code and reason for a stream the server ended.
@@ -140,8 +139,10 @@ func (s *Server) ping(ctx context.Context, conn *websocket.Conn) {
 }
 
 // readSends reads send frames until the connection ends, answering each
-// with an ack or an error frame through replies.
-func (s *Server) readSends(ctx context.Context, conn *websocket.Conn, sess *chat.Session, replies chan<- []byte) {
+// with an ack or an error frame. Replies are written here, beside the
+// stream's frames (the library serialises writes): a send is answered even
+// while the stream has nothing to say.
+func (s *Server) readSends(ctx context.Context, conn *websocket.Conn, sess *chat.Session) {
 	for {
 		typ, data, err := conn.Read(ctx)
 		if err != nil {
@@ -154,9 +155,10 @@ func (s *Server) readSends(ctx context.Context, conn *websocket.Conn, sess *chat
 			reply = protocol.Event{Type: protocol.TypeError, ID: send.ID, Error: refusal(err)}
 		}
 		b, _ := json.Marshal(reply)
-		select {
-		case replies <- b:
-		case <-ctx.Done():
+		wctx, cancel := context.WithTimeout(ctx, s.cfg.WriteTimeout)
+		err = conn.Write(wctx, websocket.MessageText, b)
+		cancel()
+		if err != nil {
 			return
 		}
 	}

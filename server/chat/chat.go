@@ -4,7 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
-	"math"
+	"hash/maphash"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,14 +17,14 @@ import (
 	"hark/app/protocol"
 )
 
-// ErrEnded is returned by Stream.Next once the server has ended the stream.
-var ErrEnded = errors.New("chat: stream ended by the server")
-
 // Config sets the chat's policies. The zero value gives the contract's
 // defaults.
 type Config struct {
-	// Keep is how many events the log keeps for resume and history.
+	// Keep is how many messages the log keeps for resume and history.
 	Keep int
+	// KeepPresence is how many joins and leaves the log keeps for resume,
+	// apart from messages, so churn never evicts history (default Keep).
+	KeepPresence int
 	// Grace is how long a name is kept with no open stream.
 	Grace time.Duration
 	// PresenceThreshold is the number of people online above which
@@ -50,6 +51,9 @@ type Config struct {
 	// QueueLen is each stream's queue, in events; a stream that falls
 	// further behind is ended and resumes from the log.
 	QueueLen int
+	// RememberIDs is how many client message ids the chat remembers, in
+	// all, to answer retries with the first seq (default 65,536).
+	RememberIDs int
 	// Log and Registry replace the in-memory ones (a cluster). If Log is
 	// set, the caller must hand each of its entries to Chat.Deliver.
 	Log      Log
@@ -61,6 +65,17 @@ type Config struct {
 func (c *Config) setDefaults() {
 	if c.Keep <= 0 {
 		c.Keep = 10000
+	}
+	if c.KeepPresence <= 0 {
+		c.KeepPresence = c.Keep
+	}
+	if c.RememberIDs <= 0 {
+		c.RememberIDs = 1 << 16
+	}
+	c.AddrRegisterRate, c.AddrRegisterBurst = limitDefaults(c.AddrRegisterRate, c.AddrRegisterBurst, 5, 20)
+	c.AddrSendRate, c.AddrSendBurst = limitDefaults(c.AddrSendRate, c.AddrSendBurst, 50, 100)
+	if c.AddrSessions == 0 {
+		c.AddrSessions = 50
 	}
 	if c.Grace <= 0 {
 		c.Grace = 30 * time.Second
@@ -85,6 +100,18 @@ func (c *Config) setDefaults() {
 	}
 }
 
+// limitDefaults fills a rate and burst: zero takes the defaults, a negative
+// rate stays negative (off).
+func limitDefaults(r rate.Limit, burst int, defRate rate.Limit, defBurst int) (rate.Limit, int) {
+	if r == 0 {
+		r = defRate
+	}
+	if burst <= 0 {
+		burst = defBurst
+	}
+	return r, burst
+}
+
 // Stats are the chat's running totals, for metrics.
 type Stats struct {
 	Logged          uint64 // sequenced events appended
@@ -93,19 +120,28 @@ type Stats struct {
 	SlowDisconnects uint64 // streams ended for falling behind
 	Online          int    // names held
 	Streams         int    // open streams
+	FanoutLag       uint64 // log entries not yet handed to streams
 }
 
 // Chat is the service the transports drive: registration, sending, streams,
-// history, the roster and presence.
+// history, the roster and presence. See the package comment for its locks.
 type Chat struct {
 	cfg      Config
 	log      Log
 	registry Registry
 	hub      *Hub
+	fan      *fanout
+	budgets  *addrBudgets
+	ids      *idMemory
+
+	// sendLocks make a send and the record of its id one step per name,
+	// so two retries racing with the same id (from two sessions of one
+	// name, after a reclaim) are delivered once.
+	sendLocks [64]sync.Mutex
 
 	// membership serialises joins and leaves with the presence roster, so
 	// a roster sent in a presence event agrees with the join and leave
-	// events around it.
+	// events around it (both reach the fan-out in the same order).
 	membership sync.Mutex
 
 	mu       sync.RWMutex
@@ -127,13 +163,16 @@ func New(cfg Config) *Chat {
 		cfg:      cfg,
 		hub:      NewHub(),
 		registry: cfg.Registry,
+		budgets:  newAddrBudgets(&cfg),
+		ids:      newIDMemory(cfg.RememberIDs),
 		sessions: make(map[[sha256.Size]byte]*Session),
 		stop:     make(chan struct{}),
 	}
-	c.hub.onDrop = c.countDrop
+	c.hub.onOverflow = c.countOverflow
+	c.fan = newFanout(c.hub)
 	c.log = cfg.Log
 	if c.log == nil {
-		c.log = NewMemoryLog(cfg.Keep, c.hub.Deliver)
+		c.log = NewMemoryLog(cfg.Keep, cfg.KeepPresence, c.fan.push)
 	}
 	if c.registry == nil {
 		c.registry = NewMemoryRegistry()
@@ -143,9 +182,10 @@ func New(cfg Config) *Chat {
 	return c
 }
 
-// Deliver hands an entry of the log to the streams that may see it. Only a
-// Log supplied in Config needs it: the in-memory log delivers by itself.
-func (c *Chat) Deliver(e *Entry) { c.hub.Deliver(e) }
+// Deliver hands an entry of the log to the streams that may see it, after
+// every entry handed before it. Only a Log supplied in Config needs it:
+// the in-memory log feeds the fan-out by itself.
+func (c *Chat) Deliver(e *Entry) { c.fan.push(e) }
 
 // Epoch names the chat's log.
 func (c *Chat) Epoch() string { return c.log.Epoch() }
@@ -159,23 +199,26 @@ func (c *Chat) Stats() Stats {
 	s.Delivered = c.hub.Delivered.Load()
 	s.Online = c.registry.Count()
 	s.Streams = c.hub.Len()
+	if head, done := c.log.Head(), c.fan.cursor.Load(); head > done {
+		s.FanoutLag = head - done
+	}
 	return s
 }
 
-func (c *Chat) countDrop(ended bool) {
-	c.dropped.Add(1)
-	if ended {
-		c.slow.Add(1)
-	}
+func (c *Chat) countOverflow(dropped int) {
+	c.dropped.Add(uint64(dropped))
+	c.slow.Add(1)
 }
 
 // counts reports whether presence goes by counts for online people.
 func (c *Chat) counts(online int) bool { return online > c.cfg.PresenceThreshold }
 
-// Register takes name for a new session and returns the session, its token
-// and the head of the log before the session's join. A taken name is an
-// *protocol.Error with code name_taken; an invalid one, invalid_name.
-func (c *Chat) Register(ctx context.Context, name string) (*Session, string, uint64, error) {
+// Register takes name for a new session from the client at addr (its
+// address, for the per-address budgets; empty means none) and returns the
+// session, its token and the head of the log before the session's join. A
+// taken name is an *protocol.Error with code name_taken; an invalid one,
+// invalid_name; an address over its budget, rate_limited.
+func (c *Chat) Register(ctx context.Context, name, addr string) (*Session, string, uint64, error) {
 	n, err := protocol.ParseName(name)
 	if err != nil {
 		return nil, "", 0, err
@@ -183,23 +226,32 @@ func (c *Chat) Register(ctx context.Context, name string) (*Session, string, uin
 	if c.isClosed() {
 		return nil, "", 0, errUnavailable
 	}
+	now := c.cfg.Now()
+	if err := c.budgets.register(addr, now); err != nil {
+		return nil, "", 0, err
+	}
+	tok, digest := newToken()
+	s := &Session{name: n, reg: newRegID(), addr: addr, digest: digest, limiter: rate.NewLimiter(c.cfg.Rate, c.cfg.Burst)}
+	s.touch(now)
+
 	c.membership.Lock()
-	defer c.membership.Unlock()
-	if err := c.registry.Claim(ctx, n.Key, n.Display); err != nil {
+	if err := c.registry.Claim(ctx, n.Key, Holder{Display: n.Display, Reg: s.reg}); err != nil {
+		c.membership.Unlock()
+		c.budgets.unregister(addr)
 		if errors.Is(err, ErrNameTaken) {
 			return nil, "", 0, protocol.Errorf(protocol.CodeNameTaken, "the name %q is in use", n.Display)
 		}
 		return nil, "", 0, err
 	}
-	tok, digest := newToken()
-	s := &Session{name: n, digest: digest, limiter: rate.NewLimiter(c.cfg.Rate, c.cfg.Burst)}
 	c.mu.Lock()
 	c.sessions[digest] = s
 	c.mu.Unlock()
 	head := c.log.Head()
 	if !c.counts(c.registry.Count()) {
-		c.append(ctx, &Entry{Event: protocol.Event{Type: protocol.TypeJoin, From: n.Display, Time: protocol.NewTime(c.cfg.Now())}})
+		c.append(ctx, newEntry(protocol.Event{Type: protocol.TypeJoin, From: n.Display, Time: protocol.NewTime(now)}, 0, 0))
 	}
+	c.membership.Unlock()
+
 	// A session that never opens a stream is released like one whose
 	// streams all closed.
 	s.mu.Lock()
@@ -212,7 +264,9 @@ var errUnavailable = protocol.Errorf(protocol.CodeUnavailable, "the server is sh
 
 var errUnauthorized = protocol.Errorf(protocol.CodeUnauthorized, "the session token is missing, unknown or expired; register a name again")
 
-// Authenticate returns the live session whose token is token.
+// Authenticate returns the live session whose token is token. Every
+// authenticated request counts as the session showing itself: a session
+// with no stream is released only a grace period after the last one.
 func (c *Chat) Authenticate(token string) (*Session, error) {
 	if token == "" {
 		return nil, errUnauthorized
@@ -224,6 +278,7 @@ func (c *Chat) Authenticate(token string) (*Session, error) {
 	if !ok || !s.matches(digest) {
 		return nil, errUnauthorized
 	}
+	s.touch(c.cfg.Now())
 	return s, nil
 }
 
@@ -233,16 +288,27 @@ func (c *Chat) Leave(ctx context.Context, s *Session) {
 }
 
 // expire releases a session whose grace period ran out, unless a stream
-// opened meanwhile.
+// opened or a request came meanwhile; then it waits for the rest of the
+// grace after that request.
 func (c *Chat) expire(s *Session) {
 	s.mu.Lock()
-	idle := s.streams == 0 && !s.released
-	s.mu.Unlock()
-	if idle {
-		c.release(context.Background(), s)
+	if s.released || s.streams > 0 {
+		s.mu.Unlock()
+		return
 	}
+	if idle := c.cfg.Now().Sub(s.lastSeen()); idle < c.cfg.Grace {
+		s.grace = time.AfterFunc(c.cfg.Grace-idle, func() { c.expire(s) })
+		s.mu.Unlock()
+		return
+	}
+	s.mu.Unlock()
+	c.release(context.Background(), s)
 }
 
+// release ends the session: no new stream may open, its streams are taken
+// out of the hub and ended before anything else happens (so nothing more,
+// and nothing meant for a later holder of the name, reaches them), then
+// its token is forgotten and its name freed.
 func (c *Chat) release(ctx context.Context, s *Session) {
 	s.mu.Lock()
 	if s.released {
@@ -255,17 +321,18 @@ func (c *Chat) release(ctx context.Context, s *Session) {
 	}
 	s.mu.Unlock()
 
+	c.hub.endReg(s.reg, Released)
 	c.mu.Lock()
 	delete(c.sessions, s.digest)
 	c.mu.Unlock()
-	c.hub.CloseKey(s.name.Key, Released)
+	c.budgets.unregister(s.addr)
 
 	c.membership.Lock()
 	defer c.membership.Unlock()
 	wasCounts := c.counts(c.registry.Count())
-	c.registry.Release(ctx, s.name.Key)
+	c.registry.Release(ctx, s.name.Key, s.reg)
 	if !wasCounts {
-		c.append(ctx, &Entry{Event: protocol.Event{Type: protocol.TypeLeave, From: s.name.Display, Time: protocol.NewTime(c.cfg.Now())}})
+		c.append(ctx, newEntry(protocol.Event{Type: protocol.TypeLeave, From: s.name.Display, Time: protocol.NewTime(c.cfg.Now())}, 0, 0))
 	}
 }
 
@@ -278,45 +345,49 @@ func (c *Chat) append(ctx context.Context, e *Entry) error {
 }
 
 // Send appends a message from s: to everyone when send.To is empty, else to
-// that name. A retry of an id s already sent returns the first seq and
-// appends nothing. Refusals are *protocol.Error.
+// that name. A retry of an id already sent under s's name (by this session
+// or an earlier one of the same name) returns the first seq and appends
+// nothing. A released session is refused unauthorized. Refusals are
+// *protocol.Error.
 func (c *Chat) Send(ctx context.Context, s *Session, send protocol.Send) (uint64, error) {
 	if err := send.Validate(); err != nil {
 		return 0, err
 	}
-	s.sendMu.Lock()
-	defer s.sendMu.Unlock()
-	if seq, ok := s.remembered(send.ID); ok {
+	if !s.Live() {
+		return 0, errUnauthorized
+	}
+	key := s.name.Key
+	lock := &c.sendLocks[maphash.String(sendSeed, key)%uint64(len(c.sendLocks))]
+	lock.Lock()
+	defer lock.Unlock()
+	if seq, ok := c.ids.get(key, send.ID); ok {
 		return seq, nil
 	}
-	if r := s.limiter.Reserve(); r.Delay() > 0 {
-		wait := r.Delay()
-		r.Cancel()
-		return 0, &protocol.Error{
-			Code:       protocol.CodeRateLimited,
-			Message:    "too many messages; wait a moment before sending more",
-			RetryAfter: int(math.Ceil(wait.Seconds())),
-		}
+	now := c.cfg.Now()
+	if err := take(s.limiter, now, "too many messages; wait a moment before sending more"); err != nil {
+		return 0, err
 	}
-	e := &Entry{
-		Event:    protocol.Event{Type: protocol.TypeMessage, ID: send.ID, From: s.name.Display, Text: send.Text, Time: protocol.NewTime(c.cfg.Now())},
-		fromKey:  s.name.Key,
-		senderID: send.ID,
+	if err := c.budgets.send(s.addr, now); err != nil {
+		return 0, err
 	}
+	ev := protocol.Event{Type: protocol.TypeMessage, ID: send.ID, From: s.name.Display, Text: send.Text, Time: protocol.NewTime(now)}
+	var to RegID
 	if send.To != "" {
-		key := toKey(send.To)
-		display, ok := c.registry.Lookup(key)
+		h, ok := c.registry.Lookup(toKey(send.To))
 		if !ok {
 			return 0, protocol.Errorf(protocol.CodeNoSuchUser, "%q is not online", send.To)
 		}
-		e.Event.To, e.toKey = display, key
+		ev.To, to = h.Display, h.Reg
 	}
+	e := newEntry(ev, s.reg, to)
 	if err := c.append(ctx, e); err != nil {
 		return 0, err
 	}
-	s.remember(send.ID, e.Event.Seq)
-	return e.Event.Seq, nil
+	c.ids.put(key, send.ID, e.seq)
+	return e.seq, nil
 }
+
+var sendSeed = maphash.MakeSeed()
 
 // toKey is the compare key of a name as typed; for a string that is no
 // valid name it folds case and width so a search still finds something.
@@ -337,19 +408,18 @@ type Position struct {
 }
 
 // Open starts a stream for s: a hello first, then, when pos resumes, every
-// visible event after pos.Since (or a reset if those are no longer kept or
-// pos is from another epoch), then live events. Close the stream when the
-// connection ends.
+// event after pos.Since that s may see (or a reset if those are no longer
+// kept or pos is from another epoch), then live events. Close the stream
+// when the connection ends.
 func (c *Chat) Open(s *Session, pos Position) (*Stream, error) {
 	if c.isClosed() {
 		return nil, errUnavailable
 	}
-	st := &Stream{
-		session: s,
-		key:     s.name.Key,
-		queue:   make(chan *Entry, c.cfg.QueueLen),
-		ended:   make(chan struct{}),
-	}
+	st := newStream(s, c.cfg.QueueLen)
+	st.closeFn = func() { c.closeStream(st) }
+	// Joining the hub under the session's lock closes the window in which
+	// a release could slip between the check and the join and leave a
+	// stream subscribed for a session that is gone.
 	s.mu.Lock()
 	if s.released {
 		s.mu.Unlock()
@@ -359,13 +429,14 @@ func (c *Chat) Open(s *Session, pos Position) (*Stream, error) {
 	if s.grace != nil {
 		s.grace.Stop()
 	}
-	s.mu.Unlock()
-	st.closeFn = func() { c.closeStream(st) }
-
 	// Subscribe before reading the log: anything appended from here on is
 	// in the queue, so the replay below and the queue overlap rather than
-	// leave a gap, and Stream.fresh drops the overlap.
+	// leave a gap, and the stream drops the overlap by seq.
 	c.hub.add(st)
+	s.mu.Unlock()
+	if c.isClosed() { // Close ran its EndAll before the add above
+		st.end(Shutdown)
+	}
 
 	head := c.log.Head()
 	online := c.registry.Count()
@@ -374,34 +445,33 @@ func (c *Chat) Open(s *Session, pos Position) (*Stream, error) {
 		hello.Users = c.registry.List("", online+1)
 		hello.Online = len(hello.Users)
 	}
-	st.pending = append(st.pending, control(hello))
-
+	pending := []*Entry{control(hello)}
+	last := head
 	if pos.Resume {
 		if pos.Epoch != "" && pos.Epoch != c.log.Epoch() {
-			st.pending = append(st.pending, control(protocol.Event{Type: protocol.TypeReset}))
-			st.last = head
+			pending = append(pending, control(protocol.Event{Type: protocol.TypeReset}))
 		} else {
 			err := c.log.Since(pos.Since, func(e *Entry) bool {
-				if e.VisibleTo(st.key) {
-					st.pending = append(st.pending, e)
+				if e.VisibleTo(s.reg) {
+					pending = append(pending, e)
 				}
-				st.last = e.Event.Seq
+				last = e.seq
 				return true
 			})
 			if err != nil {
-				st.pending = append(st.pending, control(protocol.Event{Type: protocol.TypeReset}))
-				st.last = head
+				pending = append(pending[:1], control(protocol.Event{Type: protocol.TypeReset}))
+				last = head
 			}
 		}
-	} else {
-		st.last = head
 	}
+	st.start(pending, last)
 	return st, nil
 }
 
 func (c *Chat) closeStream(st *Stream) {
 	c.hub.remove(st)
 	s := st.session
+	s.touch(c.cfg.Now())
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.streams--
@@ -417,15 +487,13 @@ func (c *Chat) History(s *Session, limit int) []*Entry {
 		limit = protocol.MaxHistory
 	}
 	var out []*Entry
-	c.log.Recent(func(e *Entry) bool {
-		if e.Event.Type == protocol.TypeMessage && e.VisibleTo(s.name.Key) {
+	c.log.Messages(func(e *Entry) bool {
+		if e.VisibleTo(s.reg) {
 			out = append(out, e)
 		}
 		return len(out) < limit
 	})
-	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-		out[i], out[j] = out[j], out[i]
-	}
+	slices.Reverse(out)
 	return out
 }
 
@@ -446,16 +514,22 @@ func (c *Chat) Users(prefix string, limit int) (int, []string) {
 }
 
 // presenceLoop sends counts while presence goes by counts, and the roster
-// once when it goes back to per-person events.
+// once when it goes back to per-person events. It also forgets idle
+// per-address budgets now and then.
 func (c *Chat) presenceLoop() {
 	defer c.wg.Done()
 	t := time.NewTicker(c.cfg.PresenceInterval)
 	defer t.Stop()
+	prune := time.NewTicker(time.Minute)
+	defer prune.Stop()
 	lastOnline, lastCounts := -1, false
 	for {
 		select {
 		case <-c.stop:
 			return
+		case <-prune.C:
+			c.budgets.prune(c.cfg.Now())
+			continue
 		case <-t.C:
 		}
 		c.membership.Lock()
@@ -463,10 +537,10 @@ func (c *Chat) presenceLoop() {
 		counts := c.counts(online)
 		switch {
 		case counts && online != lastOnline:
-			c.hub.Deliver(control(protocol.Event{Type: protocol.TypePresence, Online: online}))
+			c.fan.push(control(protocol.Event{Type: protocol.TypePresence, Online: online}))
 		case !counts && lastCounts:
 			users := c.registry.List("", online+1)
-			c.hub.Deliver(control(protocol.Event{Type: protocol.TypePresence, Online: len(users), Users: users}))
+			c.fan.push(control(protocol.Event{Type: protocol.TypePresence, Online: len(users), Users: users}))
 		}
 		c.membership.Unlock()
 		lastOnline, lastCounts = online, counts
@@ -485,7 +559,10 @@ func (c *Chat) Close() {
 	c.mu.Lock()
 	c.closed = true
 	c.mu.Unlock()
-	c.hub.CloseAll(Shutdown)
-	c.stopOnce.Do(func() { close(c.stop) })
+	c.hub.EndAll(Shutdown)
+	c.stopOnce.Do(func() {
+		close(c.stop)
+		c.fan.close()
+	})
 	c.wg.Wait()
 }

@@ -20,7 +20,7 @@ func benchChat(b *testing.B, n int) (*Chat, []*Stream) {
 	ctx := context.Background()
 	streams := make([]*Stream, n)
 	for i := range streams {
-		s, _, _, err := c.Register(ctx, fmt.Sprintf("user%05d", i))
+		s, _, _, err := c.Register(ctx, fmt.Sprintf("user%05d", i), "")
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -28,7 +28,7 @@ func benchChat(b *testing.B, n int) (*Chat, []*Stream) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, ok := st.TryNext(); !ok { // the hello
+		if got, _ := st.Take(nil, 1); len(got) != 1 { // the hello
 			b.Fatal("no hello")
 		}
 		streams[i] = st
@@ -38,16 +38,18 @@ func benchChat(b *testing.B, n int) (*Chat, []*Stream) {
 
 // benchMessage is a broadcast of typical size, encoded as the log would.
 func benchMessage(seq uint64) *Entry {
-	e := &Entry{
-		Event: protocol.Event{
-			Seq: seq, Type: protocol.TypeMessage, ID: "c-7f3a9e21", From: "Alice",
-			Text: "the quick brown fox jumps over the lazy dog, then naps in the sun",
-			Time: protocol.NewTime(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)),
-		},
-		fromKey: "alice",
-	}
-	e.encode()
+	e := benchUnsealed()
+	e.seal(seq)
 	return e
+}
+
+// benchUnsealed is benchMessage before the log gives it a seq.
+func benchUnsealed() *Entry {
+	return newEntry(protocol.Event{
+		Type: protocol.TypeMessage, ID: "c-7f3a9e21", From: "Alice",
+		Text: "the quick brown fox jumps over the lazy dog, then naps in the sun",
+		Time: protocol.NewTime(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)),
+	}, 1, 0)
 }
 
 // BenchmarkFanOut delivers one event to every subscriber through Hub.Deliver
@@ -58,13 +60,14 @@ func BenchmarkFanOut(b *testing.B) {
 		b.Run(fmt.Sprintf("subscribers=%d", n), func(b *testing.B) {
 			c, streams := benchChat(b, n)
 			head := c.Head()
+			buf := make([]*Entry, 0, 1)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				e := benchMessage(head + uint64(i+1))
-				c.hub.Deliver(e)
+				c.hub.Deliver([]*Entry{e})
 				for _, st := range streams {
-					if _, ok := st.TryNext(); !ok {
+					if got, _ := st.Take(buf[:0], 1); len(got) != 1 {
 						b.Fatal("event not queued")
 					}
 				}
@@ -101,7 +104,7 @@ func BenchmarkFanOutParked(b *testing.B) {
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				got.Add(n)
-				c.hub.Deliver(benchMessage(head + uint64(i+1)))
+				c.hub.Deliver([]*Entry{benchMessage(head + uint64(i+1))})
 				got.Wait()
 			}
 			b.StopTimer()
@@ -116,24 +119,26 @@ func BenchmarkFanOutParked(b *testing.B) {
 // delivery of the event.
 func BenchmarkEncodeEvent(b *testing.B) {
 	e := benchMessage(42)
+	ev := e.Event()
 	b.ReportAllocs()
 	b.SetBytes(int64(len(e.JSON)))
 	for i := 0; i < b.N; i++ {
-		e.encode()
+		encodeEvent(&ev)
 	}
 }
 
 // BenchmarkVisibleTo is the filter asked once per entry and stream on
 // resume, and implicitly by the hub's choice of streams live.
 func BenchmarkVisibleTo(b *testing.B) {
+	const alice, bob, carol RegID = 1, 2, 3
 	cases := []struct {
 		name string
 		e    *Entry
-		key  string
+		key  RegID
 	}{
-		{"kind=broadcast", &Entry{fromKey: "alice"}, "bob"},
-		{"kind=direct-party", &Entry{fromKey: "alice", toKey: "bob"}, "bob"},
-		{"kind=direct-other", &Entry{fromKey: "alice", toKey: "bob"}, "carol"},
+		{"kind=broadcast", &Entry{from: alice}, bob},
+		{"kind=direct-party", &Entry{from: alice, to: bob}, bob},
+		{"kind=direct-other", &Entry{from: alice, to: bob}, carol},
 	}
 	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {
@@ -154,12 +159,12 @@ func BenchmarkVisibleTo(b *testing.B) {
 // benchLog returns a log holding n entries, one in ten a direct message
 // between two others, as a busy room's history looks.
 func benchLog(n int) *MemoryLog {
-	l := NewMemoryLog(n, nil)
+	l := NewMemoryLog(n, n, nil)
 	ctx := context.Background()
 	for i := 0; i < n; i++ {
-		e := benchMessage(0)
+		e := benchUnsealed()
 		if i%10 == 0 {
-			e.Event.To, e.toKey = "Bob", "bob"
+			e.event.To, e.to = "Bob", 2
 		}
 		l.Append(ctx, e)
 	}
@@ -177,7 +182,7 @@ func BenchmarkLogSince(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				seen := 0
 				err := l.Since(since, func(e *Entry) bool {
-					if e.VisibleTo("carol") {
+					if e.VisibleTo(3) {
 						seen++
 					}
 					return true
@@ -198,17 +203,17 @@ func BenchmarkOpenResume(b *testing.B) {
 	c := New(Config{Keep: n, PresenceThreshold: 1, PresenceInterval: time.Hour})
 	b.Cleanup(c.Close)
 	ctx := context.Background()
-	s, _, _, err := c.Register(ctx, "Carol")
+	s, _, _, err := c.Register(ctx, "Carol", "")
 	if err != nil {
 		b.Fatal(err)
 	}
-	sender, _, _, err := c.Register(ctx, "Alice")
+	sender, _, _, err := c.Register(ctx, "Alice", "")
 	if err != nil {
 		b.Fatal(err)
 	}
 	for i := 0; i < n; i++ {
-		e := benchMessage(0)
-		e.fromKey = sender.name.Key
+		e := benchUnsealed()
+		e.from = sender.reg
 		c.append(ctx, e)
 	}
 	for _, back := range []uint64{100, n - 1} {

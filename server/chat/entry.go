@@ -1,58 +1,115 @@
 // Package chat is Hark's domain: names and sessions, the event log, fan-out
 // to streams and who may see what. It knows nothing of HTTP; the transports
 // in server/api drive it.
+//
+// # Lock order
+//
+// Locks are taken in this order and never the other way round; none is held
+// across I/O or fan-out to streams (the fan-out goroutine delivers with no
+// domain lock held, taking only hub shard and stream locks):
+//
+//	sendLocks[i]          one name's sends (check id, append, remember id)
+//	  Chat.membership     joins, leaves and the presence roster
+//	    Registry (own)    names
+//	    Session.mu        released, streams, grace
+//	      hubShard.mu     which streams a shard holds
+//	        Stream.mu     a stream's queue and end
+//	    MemoryLog.mu      the log's rings
+//	      fanout.mu       entries waiting for the fan-out goroutine
+//	Chat.mu               the session table (alone, never with another)
+//	addrBudgets.mu        per-address budgets (alone)
+//	idMemory.mu           remembered client ids (alone)
+//
+// The fan-out goroutine takes hubShard.mu (read) then Stream.mu, one stream
+// at a time; it holds nothing else.
 package chat
 
 import (
+	"bytes"
 	"encoding/json"
 
 	"hark/app/protocol"
 )
 
-// Entry is one event on its way to streams: the event, its JSON encoded once
-// for every recipient, and the compare keys that decide who may see it.
+// Entry is one event on its way to streams: its wire form, encoded once for
+// every recipient, and what decides who may see it. An entry keeps only its
+// JSON and a few words: the text lives once, inside the JSON.
 type Entry struct {
-	Event protocol.Event
 	// JSON is the event's wire form, shared by every delivery: transports
 	// write it as is and must not modify it.
 	JSON []byte
-	// fromKey and toKey are the compare keys of Event.From and Event.To;
-	// toKey is empty for everything but direct messages.
-	fromKey, toKey string
-	// senderID is the client id of a message, scoped to its sender, for the
-	// log to answer retries.
-	senderID string
+
+	seq  uint64 // position in the log; 0 for control events
+	kind string // the event's type, one of protocol's Type constants
+	// from and to are the registrations party to a direct message; to is
+	// 0 for everything that is not one. Visibility follows registrations,
+	// not names: a later holder of a name is a different registration.
+	from, to RegID
+
+	// event is the event until it is sealed with its seq and encoded.
+	event *protocol.Event
 }
 
-// encode fills JSON. Encoding a protocol.Event cannot fail: it holds only
-// strings, numbers and a time.
-func (e *Entry) encode() {
-	b, err := json.Marshal(e.Event)
-	if err != nil {
+// RegID names one registration of a name: one session, from taking the name
+// to releasing it. It is random, so it is unique across nodes and restarts.
+type RegID uint64
+
+// newEntry returns an entry for ev, to be sealed by the log.
+func newEntry(ev protocol.Event, from, to RegID) *Entry {
+	return &Entry{kind: ev.Type, from: from, to: to, event: &ev}
+}
+
+// seal gives the entry its seq and encodes it; the event itself is then
+// dropped, so the entry holds its text once.
+func (e *Entry) seal(seq uint64) {
+	e.seq = seq
+	e.event.Seq = seq
+	e.JSON = encodeEvent(e.event)
+	e.event = nil
+}
+
+// encodeEvent is ev's wire form. HTML is not escaped: clients render text,
+// never HTML, and escaping turns each <, > and & into six bytes. Encoding a
+// protocol.Event cannot fail: it holds only strings, numbers and a time.
+func encodeEvent(ev *protocol.Event) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(ev); err != nil {
 		panic("chat: encoding an event: " + err.Error())
 	}
-	e.JSON = b
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }
 
 // Seq is the entry's position in the log, 0 for control events (a hello
-// carries the head in Event.Seq, which is not a position of its own).
-func (e *Entry) Seq() uint64 {
-	if e.Event.Sequenced() {
-		return e.Event.Seq
+// carries the head in its seq field, which is not a position of its own).
+func (e *Entry) Seq() uint64 { return e.seq }
+
+// Type is the event's type, one of protocol's Type constants.
+func (e *Entry) Type() string { return e.kind }
+
+// Event decodes the entry's wire form, for tests and tools; the hot paths
+// use JSON as it is.
+func (e *Entry) Event() protocol.Event {
+	var ev protocol.Event
+	if e.event != nil {
+		return *e.event
 	}
-	return 0
+	json.Unmarshal(e.JSON, &ev)
+	return ev
 }
 
-// VisibleTo reports whether the person with compare key key may see the
-// entry: broadcasts, joins and leaves are for everyone, a direct message only
-// for its two parties.
-func (e *Entry) VisibleTo(key string) bool {
-	return e.toKey == "" || e.fromKey == key || e.toKey == key
+// Direct reports whether the entry is a direct message.
+func (e *Entry) Direct() bool { return e.to != 0 }
+
+// VisibleTo reports whether registration r may see the entry: broadcasts,
+// joins and leaves are for everyone, a direct message only for the two
+// registrations that were party to it.
+func (e *Entry) VisibleTo(r RegID) bool {
+	return e.to == 0 || e.from == r || e.to == r
 }
 
 // control makes an unsequenced event for streams (hello, presence, reset).
 func control(ev protocol.Event) *Entry {
-	e := &Entry{Event: ev}
-	e.encode()
-	return e
+	return &Entry{kind: ev.Type, JSON: encodeEvent(&ev)}
 }

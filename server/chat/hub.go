@@ -20,48 +20,72 @@ const (
 	Released
 )
 
-// Hub fans entries out to the streams that may see them. Broadcasts go to
-// every stream; a direct message only to the streams of its two parties,
-// found by key without scanning everyone.
-type Hub struct {
-	mu    sync.RWMutex
-	all   []*Stream            // every open stream; Stream.index is its place
-	byKey map[string][]*Stream // streams of each person, by compare key
+// hubShards spreads streams over locks, so connecting and disconnecting
+// lock one shard while a broadcast walks the others, and a broadcast holds
+// each shard's read lock only while it queues to that shard's streams.
+const hubShards = 64
 
-	// onDrop, if set, is told of each entry a full queue refused, and
-	// whether that ended the stream. It runs on the delivering goroutine.
-	onDrop func(ended bool)
+// Hub fans entries out to the streams that may see them. Broadcasts go to
+// every stream; a direct message only to the streams of its two
+// registrations, found by registration without scanning everyone.
+type Hub struct {
+	shards [hubShards]hubShard
+
+	// onOverflow, if set, is told of each stream a full queue ended and
+	// how many entries of the run it could not take. It runs on the
+	// delivering goroutine.
+	onOverflow func(dropped int)
 	// Delivered counts entries queued to streams.
 	Delivered atomic.Uint64
 }
 
+type hubShard struct {
+	mu    sync.RWMutex
+	all   []*Stream           // the shard's streams; Stream.index is the place
+	byReg map[RegID][]*Stream // streams of each registration
+}
+
 // NewHub returns a hub with no streams.
-func NewHub() *Hub { return &Hub{byKey: make(map[string][]*Stream)} }
+func NewHub() *Hub {
+	h := &Hub{}
+	for i := range h.shards {
+		h.shards[i].byReg = make(map[RegID][]*Stream)
+	}
+	return h
+}
+
+func (h *Hub) shard(r RegID) *hubShard { return &h.shards[uint64(r)%hubShards] }
 
 // add starts delivering to s.
 func (h *Hub) add(s *Stream) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	s.index = len(h.all)
-	h.all = append(h.all, s)
-	h.byKey[s.key] = append(h.byKey[s.key], s)
+	sh := h.shard(s.reg)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	s.index = len(sh.all)
+	sh.all = append(sh.all, s)
+	sh.byReg[s.reg] = append(sh.byReg[s.reg], s)
 }
 
 // remove stops delivering to s. It is safe to call more than once.
 func (h *Hub) remove(s *Stream) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
+	sh := h.shard(s.reg)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	sh.removeLocked(s)
+}
+
+func (sh *hubShard) removeLocked(s *Stream) {
 	if s.index < 0 {
 		return
 	}
-	last := len(h.all) - 1
-	h.all[s.index] = h.all[last]
-	h.all[s.index].index = s.index
-	h.all[last] = nil
-	h.all = h.all[:last]
+	last := len(sh.all) - 1
+	sh.all[s.index] = sh.all[last]
+	sh.all[s.index].index = s.index
+	sh.all[last] = nil
+	sh.all = sh.all[:last]
 	s.index = -1
 
-	mine := h.byKey[s.key]
+	mine := sh.byReg[s.reg]
 	for i, o := range mine {
 		if o == s {
 			mine[i] = mine[len(mine)-1]
@@ -71,67 +95,113 @@ func (h *Hub) remove(s *Stream) {
 		}
 	}
 	if len(mine) == 0 {
-		delete(h.byKey, s.key)
+		delete(sh.byReg, s.reg)
 	} else {
-		h.byKey[s.key] = mine
+		sh.byReg[s.reg] = mine
 	}
 }
 
-// Deliver queues e on every stream that may see it. It never blocks: a
-// stream whose queue is full is ended with Overflow and resumes later from
-// the log, so one slow reader cannot delay the rest.
-func (h *Hub) Deliver(e *Entry) {
-	h.mu.RLock()
-	defer h.mu.RUnlock()
-	var n uint64
-	if e.toKey == "" {
-		n = h.offerAll(h.all, e)
-	} else {
-		n = h.offerAll(h.byKey[e.fromKey], e)
-		if e.toKey != e.fromKey {
-			n += h.offerAll(h.byKey[e.toKey], e)
+// Deliver queues entries, in order, on every stream that may see each. It
+// never blocks: a stream whose queue is full is ended with Overflow and
+// resumes later from the log, so one slow reader cannot delay the rest.
+// Runs of broadcasts go to each stream in one step (one lock, one wake-up);
+// a direct message goes only to its parties' streams.
+func (h *Hub) Deliver(entries []*Entry) {
+	for len(entries) > 0 {
+		n := 1
+		if !entries[0].Direct() {
+			for n < len(entries) && !entries[n].Direct() {
+				n++
+			}
+			h.broadcast(entries[:n])
+		} else {
+			h.direct(entries[0])
 		}
+		entries = entries[n:]
+	}
+}
+
+func (h *Hub) broadcast(run []*Entry) {
+	var n uint64
+	for i := range h.shards {
+		sh := &h.shards[i]
+		sh.mu.RLock()
+		for _, s := range sh.all {
+			n += h.offer(s, run)
+		}
+		sh.mu.RUnlock()
 	}
 	h.Delivered.Add(n)
 }
 
-// CloseAll ends every stream with reason.
-func (h *Hub) CloseAll(reason CloseReason) {
-	h.mu.RLock()
-	defer h.mu.RUnlock()
-	for _, s := range h.all {
-		s.end(reason)
+func (h *Hub) direct(e *Entry) {
+	run := []*Entry{e}
+	n := h.offerReg(e.from, run)
+	if e.to != e.from {
+		n += h.offerReg(e.to, run)
 	}
+	h.Delivered.Add(n)
 }
 
-// CloseKey ends every stream of the person with key.
-func (h *Hub) CloseKey(key string, reason CloseReason) {
-	h.mu.RLock()
-	defer h.mu.RUnlock()
-	for _, s := range h.byKey[key] {
-		s.end(reason)
+func (h *Hub) offerReg(r RegID, run []*Entry) (n uint64) {
+	sh := h.shard(r)
+	sh.mu.RLock()
+	defer sh.mu.RUnlock()
+	for _, s := range sh.byReg[r] {
+		n += h.offer(s, run)
 	}
+	return n
 }
 
-// Len is the number of open streams.
-func (h *Hub) Len() int {
-	h.mu.RLock()
-	defer h.mu.RUnlock()
-	return len(h.all)
+func (h *Hub) offer(s *Stream, run []*Entry) uint64 {
+	n, overflowed := s.offer(run)
+	if overflowed && h.onOverflow != nil {
+		h.onOverflow(len(run) - n)
+	}
+	return uint64(n)
 }
 
-// offerAll queues e on each of streams and returns how many took it.
-func (h *Hub) offerAll(streams []*Stream, e *Entry) (n uint64) {
-	for _, s := range streams {
-		select {
-		case s.queue <- e:
-			n++
-		default:
-			ended := s.end(Overflow)
-			if h.onDrop != nil {
-				h.onDrop(ended)
-			}
+// EndAll ends every stream with reason, after taking them out of the hub.
+func (h *Hub) EndAll(reason CloseReason) {
+	for i := range h.shards {
+		sh := &h.shards[i]
+		sh.mu.Lock()
+		taken := sh.all
+		sh.all = nil
+		clear(sh.byReg)
+		for _, s := range taken {
+			s.index = -1
 		}
+		sh.mu.Unlock()
+		for _, s := range taken {
+			s.end(reason)
+		}
+	}
+}
+
+// endReg takes every stream of registration r out of the hub, then ends
+// each with reason: once it returns, nothing more is queued to them.
+func (h *Hub) endReg(r RegID, reason CloseReason) {
+	sh := h.shard(r)
+	sh.mu.Lock()
+	taken := append([]*Stream(nil), sh.byReg[r]...)
+	for _, s := range taken {
+		sh.removeLocked(s)
+	}
+	sh.mu.Unlock()
+	for _, s := range taken {
+		s.end(reason)
+	}
+}
+
+// Len is the number of streams in the hub.
+func (h *Hub) Len() int {
+	n := 0
+	for i := range h.shards {
+		sh := &h.shards[i]
+		sh.mu.RLock()
+		n += len(sh.all)
+		sh.mu.RUnlock()
 	}
 	return n
 }

@@ -5,8 +5,11 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"errors"
+	"sort"
 	"strings"
 	"sync"
+
+	"hark/app/protocol"
 )
 
 // ErrTruncated is returned by Log.Since when events after the position asked
@@ -14,8 +17,8 @@ import (
 var ErrTruncated = errors.New("chat: events after that position are no longer kept")
 
 // Log is the deployment's ordered record of sequenced events. Appending is
-// the only way an event enters Hark; every appended entry reaches the log's
-// listener exactly once, in seq order, which is how it reaches streams.
+// the only way an event enters Hark; every appended entry reaches fan-out
+// exactly once, in seq order, which is how it reaches streams.
 //
 // The in-memory Log serves one node; a cluster puts a shared log (a NATS
 // stream) behind the same interface.
@@ -24,36 +27,42 @@ type Log interface {
 	Epoch() string
 	// Head is the seq of the last appended entry, 0 if none.
 	Head() uint64
-	// Append assigns e the next seq and records it.
+	// Append assigns e the next seq, encodes it and records it.
 	Append(ctx context.Context, e *Entry) error
 	// Since calls visit with every kept entry after seq, in order, until
 	// visit returns false. It returns ErrTruncated, calling visit for
 	// nothing, if an entry after seq is no longer kept.
 	Since(seq uint64, visit func(*Entry) bool) error
-	// Recent calls visit with kept entries newest first until visit
-	// returns false.
-	Recent(visit func(*Entry) bool)
+	// Messages calls visit with kept message entries, newest first, until
+	// visit returns false.
+	Messages(visit func(*Entry) bool)
 }
 
-// MemoryLog is a Log held in memory: a ring of the last Keep entries.
+// MemoryLog is a Log held in memory. Messages and presence events (joins,
+// leaves) are kept in two rings of their own, so a churn of joins and
+// leaves never pushes messages out of history: only positions older than
+// the evicted presence events need a reset, and history survives it.
 type MemoryLog struct {
-	epoch   string
-	deliver func(*Entry)
+	epoch string
+	feed  func(*Entry)
 
-	mu   sync.RWMutex
-	ring []*Entry // ring[seq % len(ring)]; entries from head-n+1 to head
-	n    int      // entries held
-	head uint64
+	mu       sync.RWMutex
+	messages ring
+	presence ring
+	head     uint64
 }
 
-// NewMemoryLog returns an empty log with a new epoch that keeps the last keep
-// entries and hands each appended entry to deliver, in order. deliver runs
-// with the log locked, so it must be quick and must not append.
-func NewMemoryLog(keep int, deliver func(*Entry)) *MemoryLog {
-	if keep < 1 {
-		keep = 1
+// NewMemoryLog returns an empty log with a new epoch that keeps the last
+// keepMessages messages and the last keepPresence joins and leaves, and
+// hands each appended entry to feed, in seq order. feed runs with the log
+// locked, so it must only queue the entry (see fanout.push).
+func NewMemoryLog(keepMessages, keepPresence int, feed func(*Entry)) *MemoryLog {
+	return &MemoryLog{
+		epoch:    NewEpoch(),
+		feed:     feed,
+		messages: newRing(keepMessages),
+		presence: newRing(keepPresence),
 	}
-	return &MemoryLog{epoch: NewEpoch(), deliver: deliver, ring: make([]*Entry, keep)}
 }
 
 // NewEpoch returns a fresh random epoch name.
@@ -73,50 +82,119 @@ func (l *MemoryLog) Head() uint64 {
 	return l.head
 }
 
-// Append implements Log. It encodes the entry with its seq while the log is
-// locked, so JSON and seq always agree.
+// Append implements Log. Sealing under the lock keeps seq order and JSON in
+// agreement; the entry goes to the feed in that same order.
 func (l *MemoryLog) Append(_ context.Context, e *Entry) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.head++
-	e.Event.Seq = l.head
-	e.encode()
-	l.ring[l.head%uint64(len(l.ring))] = e
-	if l.n < len(l.ring) {
-		l.n++
+	e.seal(l.head)
+	if e.kind == protocol.TypeMessage {
+		l.messages.push(e)
+	} else {
+		l.presence.push(e)
 	}
-	if l.deliver != nil {
-		l.deliver(e)
+	if l.feed != nil {
+		l.feed(e)
 	}
 	return nil
 }
 
-// Since implements Log.
+// Since implements Log. The entries are gathered under the lock and visited
+// after it, so a long replay never holds up appends.
 func (l *MemoryLog) Since(seq uint64, visit func(*Entry) bool) error {
 	l.mu.RLock()
-	defer l.mu.RUnlock()
-	if seq > l.head {
+	if seq > l.head || seq < l.messages.evicted || seq < l.presence.evicted {
+		l.mu.RUnlock()
 		return ErrTruncated
 	}
-	oldest := l.head - uint64(l.n) + 1
-	if seq+1 < oldest {
-		return ErrTruncated
+	m, p := l.messages.after(seq), l.presence.after(seq)
+	out := make([]*Entry, 0, len(m)+len(p))
+	for len(m) > 0 || len(p) > 0 {
+		if len(p) == 0 || (len(m) > 0 && m[0].seq < p[0].seq) {
+			out, m = append(out, m[0]), m[1:]
+		} else {
+			out, p = append(out, p[0]), p[1:]
+		}
 	}
-	for s := seq + 1; s <= l.head; s++ {
-		if !visit(l.ring[s%uint64(len(l.ring))]) {
+	l.mu.RUnlock()
+	for _, e := range out {
+		if !visit(e) {
 			break
 		}
 	}
 	return nil
 }
 
-// Recent implements Log.
-func (l *MemoryLog) Recent(visit func(*Entry) bool) {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	for i := 0; i < l.n; i++ {
-		if !visit(l.ring[(l.head-uint64(i))%uint64(len(l.ring))]) {
+// messagesChunk is how many messages Messages copies per hold of the lock.
+const messagesChunk = 256
+
+// Messages implements Log. It copies a chunk at a time under the read lock
+// and visits outside it, so a reader that filters much of the ring (someone
+// who sees few of the messages kept) never holds appends up for long.
+func (l *MemoryLog) Messages(visit func(*Entry) bool) {
+	var chunk [messagesChunk]*Entry
+	before := uint64(0) // 0: from the newest
+	for {
+		l.mu.RLock()
+		n := l.messages.newest(chunk[:], before)
+		l.mu.RUnlock()
+		for _, e := range chunk[:n] {
+			if !visit(e) {
+				return
+			}
+		}
+		if n < len(chunk) {
 			return
 		}
+		before = chunk[n-1].seq
 	}
+}
+
+// ring holds the last entries of one kind, oldest first, in seq order.
+type ring struct {
+	buf     []*Entry
+	start   int    // index of the oldest
+	n       int    // entries held
+	evicted uint64 // the highest seq pushed out, 0 if none
+}
+
+func newRing(size int) ring { return ring{buf: make([]*Entry, max(size, 1))} }
+
+func (r *ring) at(i int) *Entry { return r.buf[(r.start+i)%len(r.buf)] }
+
+func (r *ring) push(e *Entry) {
+	if r.n == len(r.buf) {
+		r.evicted = r.buf[r.start].seq
+		r.buf[r.start] = e
+		r.start = (r.start + 1) % len(r.buf)
+		return
+	}
+	r.buf[(r.start+r.n)%len(r.buf)] = e
+	r.n++
+}
+
+// after returns the held entries with seq above seq, oldest first.
+func (r *ring) after(seq uint64) []*Entry {
+	i := sort.Search(r.n, func(i int) bool { return r.at(i).seq > seq })
+	out := make([]*Entry, 0, r.n-i)
+	for ; i < r.n; i++ {
+		out = append(out, r.at(i))
+	}
+	return out
+}
+
+// newest fills dst with held entries newest first, starting below before
+// (or from the newest when before is 0), and returns how many it filled.
+func (r *ring) newest(dst []*Entry, before uint64) int {
+	i := r.n - 1
+	if before != 0 {
+		i = sort.Search(r.n, func(i int) bool { return r.at(i).seq >= before }) - 1
+	}
+	n := 0
+	for ; i >= 0 && n < len(dst); i-- {
+		dst[n] = r.at(i)
+		n++
+	}
+	return n
 }

@@ -3,15 +3,17 @@ package chat
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"hark/app/protocol"
 )
 
-func appendN(t *testing.T, l *MemoryLog, n int) {
+func appendKind(t *testing.T, l *MemoryLog, kind string, n int) {
 	t.Helper()
 	for i := 0; i < n; i++ {
-		if err := l.Append(context.Background(), &Entry{Event: protocol.Event{Type: protocol.TypeMessage, Text: "x"}}); err != nil {
+		e := newEntry(protocol.Event{Type: kind, From: "Alice", Text: "x"}, 1, 0)
+		if err := l.Append(context.Background(), e); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -28,17 +30,17 @@ func seqs(t *testing.T, l *MemoryLog, since uint64) ([]uint64, error) {
 }
 
 func TestMemoryLogKeepsTheLastEntries(t *testing.T) {
-	var delivered []uint64
-	l := NewMemoryLog(5, func(e *Entry) { delivered = append(delivered, e.Seq()) })
-	appendN(t, l, 8)
+	var fed []uint64
+	l := NewMemoryLog(5, 5, func(e *Entry) { fed = append(fed, e.Seq()) })
+	appendKind(t, l, protocol.TypeMessage, 8)
 	if l.Head() != 8 {
 		t.Fatalf("Head = %d, want 8", l.Head())
 	}
-	if len(delivered) != 8 || delivered[0] != 1 || delivered[7] != 8 {
-		t.Fatalf("delivered %v, want 1..8 in order", delivered)
+	if fmt.Sprint(fed) != "[1 2 3 4 5 6 7 8]" {
+		t.Fatalf("fed %v, want 1..8 in order", fed)
 	}
 	got, err := seqs(t, l, 3) // 4..8 are kept
-	if err != nil || len(got) != 5 || got[0] != 4 || got[4] != 8 {
+	if err != nil || fmt.Sprint(got) != "[4 5 6 7 8]" {
 		t.Fatalf("Since(3) = %v, %v; want [4 5 6 7 8]", got, err)
 	}
 	if _, err := seqs(t, l, 2); !errors.Is(err, ErrTruncated) {
@@ -51,26 +53,75 @@ func TestMemoryLogKeepsTheLastEntries(t *testing.T) {
 		t.Fatalf("Since(beyond head) = %v, want ErrTruncated", err)
 	}
 	var recent []uint64
-	l.Recent(func(e *Entry) bool { recent = append(recent, e.Seq()); return len(recent) < 3 })
-	if len(recent) != 3 || recent[0] != 8 || recent[2] != 6 {
-		t.Fatalf("Recent = %v, want [8 7 6]", recent)
+	l.Messages(func(e *Entry) bool { recent = append(recent, e.Seq()); return len(recent) < 3 })
+	if fmt.Sprint(recent) != "[8 7 6]" {
+		t.Fatalf("Messages = %v, want [8 7 6]", recent)
 	}
 }
 
-func TestMemoryLogEncodesTheSeq(t *testing.T) {
-	l := NewMemoryLog(10, nil)
-	e := &Entry{Event: protocol.Event{Type: protocol.TypeJoin, From: "Alice"}}
-	appendN(t, l, 2)
+// Joins and leaves are kept apart from messages: a churn of them never
+// evicts history, and resume interleaves the two kinds in seq order.
+func TestMemoryLogChurnKeepsMessages(t *testing.T) {
+	l := NewMemoryLog(3, 4, nil)
+	appendKind(t, l, protocol.TypeMessage, 2) // 1, 2
+	appendKind(t, l, protocol.TypeJoin, 1)    // 3
+	appendKind(t, l, protocol.TypeMessage, 1) // 4
+	if got, err := seqs(t, l, 0); err != nil || fmt.Sprint(got) != "[1 2 3 4]" {
+		t.Fatalf("Since(0) = %v, %v; want [1 2 3 4]", got, err)
+	}
+	appendKind(t, l, protocol.TypeJoin, 100) // 5..104: evicts joins only
+	var msgs []uint64
+	l.Messages(func(e *Entry) bool { msgs = append(msgs, e.Seq()); return true })
+	if fmt.Sprint(msgs) != "[4 2 1]" {
+		t.Fatalf("messages after churn = %v, want [4 2 1]: joins must not evict history", msgs)
+	}
+	if _, err := seqs(t, l, 4); !errors.Is(err, ErrTruncated) {
+		t.Fatalf("Since(4) after churn = %v, want ErrTruncated (joins 5.. are gone)", err)
+	}
+	if got, err := seqs(t, l, 100); err != nil || fmt.Sprint(got) != "[101 102 103 104]" {
+		t.Fatalf("Since(100) = %v, %v; want the last four joins", got, err)
+	}
+}
+
+// Messages walks the ring in chunks; every message comes once, newest
+// first, across chunk boundaries.
+func TestMemoryLogMessagesAcrossChunks(t *testing.T) {
+	n := messagesChunk*2 + 7
+	l := NewMemoryLog(n, 1, nil)
+	appendKind(t, l, protocol.TypeMessage, n+3) // the first three evicted
+	want := uint64(n + 3)
+	l.Messages(func(e *Entry) bool {
+		if e.Seq() != want {
+			t.Fatalf("Messages gave %d, want %d", e.Seq(), want)
+		}
+		want--
+		return true
+	})
+	if want != 3 {
+		t.Fatalf("Messages stopped above %d, want all of 4..%d", want, n+3)
+	}
+}
+
+func TestMemoryLogEncodesTheSeqWithoutEscapingHTML(t *testing.T) {
+	l := NewMemoryLog(10, 10, nil)
+	appendKind(t, l, protocol.TypeMessage, 2)
+	e := newEntry(protocol.Event{Type: protocol.TypeMessage, From: "Alice", Text: "<b>fish & chips</b>"}, 1, 0)
 	if err := l.Append(context.Background(), e); err != nil {
 		t.Fatal(err)
 	}
-	if want := `{"seq":3,"type":"join","from":"Alice"}`; string(e.JSON) != want {
+	if want := `{"seq":3,"type":"message","from":"Alice","text":"<b>fish & chips</b>"}`; string(e.JSON) != want {
 		t.Fatalf("JSON = %s, want %s", e.JSON, want)
+	}
+	if e.event != nil {
+		t.Fatal("a sealed entry still holds its event: the text would be kept twice")
+	}
+	if ev := e.Event(); ev.Text != "<b>fish & chips</b>" || ev.Seq != 3 {
+		t.Fatalf("Event() = %+v", ev)
 	}
 }
 
 func TestEpochsDiffer(t *testing.T) {
-	a, b := NewMemoryLog(1, nil), NewMemoryLog(1, nil)
+	a, b := NewMemoryLog(1, 1, nil), NewMemoryLog(1, 1, nil)
 	if a.Epoch() == b.Epoch() || len(a.Epoch()) < 8 {
 		t.Fatalf("epochs %q and %q: want two different random names", a.Epoch(), b.Epoch())
 	}
@@ -84,11 +135,11 @@ func TestRegistryListsByKeyWithPrefix(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := r.Claim(ctx, name.Key, name.Display); err != nil {
+		if err := r.Claim(ctx, name.Key, Holder{Display: name.Display, Reg: RegID(len(n))}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := r.Claim(ctx, "bob", "BOB"); !errors.Is(err, ErrNameTaken) {
+	if err := r.Claim(ctx, "bob", Holder{Display: "BOB", Reg: 99}); !errors.Is(err, ErrNameTaken) {
 		t.Fatalf("second claim of bob = %v, want ErrNameTaken", err)
 	}
 	if got := r.List("al", 10); len(got) != 2 || got[0] != "Alan" || got[1] != "alice" {
@@ -97,27 +148,73 @@ func TestRegistryListsByKeyWithPrefix(t *testing.T) {
 	if got := r.List("", 3); len(got) != 3 || got[2] != "Bob" {
 		t.Fatalf("List('', 3) = %v, want [Alan alice Bob]", got)
 	}
-	r.Release(ctx, "alan")
+	r.Release(ctx, "alan", RegID(len("Alan")))
 	if got := r.List("a", 10); len(got) != 1 || got[0] != "alice" || r.Count() != 3 {
 		t.Fatalf("after release: List(a) = %v, Count = %d", got, r.Count())
 	}
 }
 
-func TestHubDropsOnlyTheSlowStream(t *testing.T) {
+// A release by an earlier registration never frees the name for a later
+// holder of it.
+func TestRegistryReleaseNeedsTheHolder(t *testing.T) {
+	r := NewMemoryRegistry()
+	ctx := context.Background()
+	r.Claim(ctx, "bob", Holder{Display: "Bob", Reg: 1})
+	r.Release(ctx, "bob", 1)
+	r.Claim(ctx, "bob", Holder{Display: "BOB", Reg: 2})
+	r.Release(ctx, "bob", 1) // the old session, late
+	if h, ok := r.Lookup("bob"); !ok || h.Reg != 2 {
+		t.Fatalf("Lookup(bob) = %+v, %v; want the second holder", h, ok)
+	}
+}
+
+func testStream(reg RegID, limit int) *Stream {
+	return &Stream{reg: reg, index: -1, limit: limit, ready: make(chan struct{}, 1)}
+}
+
+func sealed(seq uint64, from, to RegID) *Entry {
+	e := newEntry(protocol.Event{Type: protocol.TypeMessage, From: "x", Text: "t"}, from, to)
+	e.seal(seq)
+	return e
+}
+
+func takeSeqs(st *Stream) ([]uint64, bool) {
+	got, done := st.Take(nil, 100)
+	var out []uint64
+	for _, e := range got {
+		out = append(out, e.Seq())
+	}
+	return out, done
+}
+
+// With a queue of 2, entries 3 and 4 are queued, 5 overflows and ends the
+// stream, and 6 is never queued: the stream hands out 3 and 4 and then
+// ends, so its client resumes after 4 and reads 5 and 6 from the log. The
+// fast stream beside it gets everything.
+func TestHubOverflowHandsOutNothingAfterTheDrop(t *testing.T) {
 	h := NewHub()
-	fast := &Stream{key: "fast", queue: make(chan *Entry, 4), ended: make(chan struct{})}
-	slow := &Stream{key: "slow", queue: make(chan *Entry, 2), ended: make(chan struct{})}
+	var dropped int
+	h.onOverflow = func(n int) { dropped += n }
+	fast, slow := testStream(1, 8), testStream(2, 2)
 	h.add(fast)
 	h.add(slow)
-	for i := 0; i < 3; i++ {
-		h.Deliver(&Entry{Event: protocol.Event{Seq: uint64(i + 1), Type: protocol.TypeMessage}})
-		<-fast.queue
+	h.Deliver([]*Entry{sealed(3, 9, 0), sealed(4, 9, 0)})
+	h.Deliver([]*Entry{sealed(5, 9, 0)})
+	h.Deliver([]*Entry{sealed(6, 9, 0)})
+	if slow.Reason() != Overflow || fast.Reason() != Open {
+		t.Fatalf("reasons: slow %v, fast %v; want Overflow, Open", slow.Reason(), fast.Reason())
 	}
-	if slow.Reason() != Overflow {
-		t.Fatalf("slow stream reason = %v, want Overflow", slow.Reason())
+	if got, done := takeSeqs(slow); fmt.Sprint(got) != "[3 4]" || !done {
+		t.Fatalf("slow stream handed out %v (done %v), want [3 4] and the end", got, done)
 	}
-	if fast.Reason() != Open {
-		t.Fatalf("fast stream reason = %v, want Open", fast.Reason())
+	if got, done := takeSeqs(slow); len(got) != 0 || !done {
+		t.Fatalf("slow stream after its end: %v (done %v), want nothing", got, done)
+	}
+	if got, done := takeSeqs(fast); fmt.Sprint(got) != "[3 4 5 6]" || done {
+		t.Fatalf("fast stream got %v (done %v), want [3 4 5 6]", got, done)
+	}
+	if dropped != 1 {
+		t.Fatalf("dropped %d, want 1 (only 5 was refused; 6 never offered to an ended stream)", dropped)
 	}
 	h.remove(slow)
 	h.remove(slow) // twice is harmless
@@ -126,21 +223,73 @@ func TestHubDropsOnlyTheSlowStream(t *testing.T) {
 	}
 }
 
+// A run larger than the room left is cut where the queue fills.
+func TestHubOverflowInOneRun(t *testing.T) {
+	h := NewHub()
+	slow := testStream(2, 2)
+	h.add(slow)
+	h.Deliver([]*Entry{sealed(3, 9, 0), sealed(4, 9, 0), sealed(5, 9, 0), sealed(6, 9, 0)})
+	if got, done := takeSeqs(slow); fmt.Sprint(got) != "[3 4]" || !done {
+		t.Fatalf("slow stream handed out %v (done %v), want [3 4] and the end", got, done)
+	}
+}
+
 func TestHubDirectGoesToTheTwoParties(t *testing.T) {
 	h := NewHub()
-	mk := func(key string) *Stream {
-		s := &Stream{key: key, queue: make(chan *Entry, 4), ended: make(chan struct{})}
+	mk := func(reg RegID) *Stream {
+		s := testStream(reg, 4)
 		h.add(s)
 		return s
 	}
-	alice1, alice2, bob, carol := mk("alice"), mk("alice"), mk("bob"), mk("carol")
-	h.Deliver(&Entry{Event: protocol.Event{Seq: 1, Type: protocol.TypeMessage}, fromKey: "alice", toKey: "bob"})
-	for name, s := range map[string]*Stream{"alice tab 1": alice1, "alice tab 2": alice2, "bob": bob} {
-		if len(s.queue) != 1 {
-			t.Errorf("%s got %d entries, want 1", name, len(s.queue))
+	const alice, bob, carol RegID = 1, 2, 3
+	alice1, alice2, bobs, carols := mk(alice), mk(alice), mk(bob), mk(carol)
+	h.Deliver([]*Entry{sealed(1, alice, 0), sealed(2, alice, bob), sealed(3, bob, 0)})
+	for name, s := range map[string]*Stream{"alice tab 1": alice1, "alice tab 2": alice2, "bob": bobs} {
+		if got, _ := takeSeqs(s); fmt.Sprint(got) != "[1 2 3]" {
+			t.Errorf("%s got %v, want [1 2 3] in order", name, got)
 		}
 	}
-	if len(carol.queue) != 0 {
-		t.Errorf("carol got a direct message between alice and bob")
+	if got, _ := takeSeqs(carols); fmt.Sprint(got) != "[1 3]" {
+		t.Errorf("carol got %v, want the broadcasts [1 3] only", got)
+	}
+}
+
+// endReg takes the streams out of the hub before it ends them, and what
+// was queued is dropped: a released session's stream hands out nothing.
+func TestHubEndRegRemovesThenEnds(t *testing.T) {
+	h := NewHub()
+	gone, other := testStream(1, 8), testStream(2, 8)
+	h.add(gone)
+	h.add(other)
+	h.Deliver([]*Entry{sealed(1, 2, 0)})
+	h.endReg(1, Released)
+	h.Deliver([]*Entry{sealed(2, 2, 1)})
+	if h.Len() != 1 || gone.index != -1 {
+		t.Fatalf("Len = %d, index = %d; want the released stream out of the hub", h.Len(), gone.index)
+	}
+	if got, done := takeSeqs(gone); len(got) != 0 || !done || gone.Reason() != Released {
+		t.Fatalf("released stream handed out %v (done %v, reason %v), want nothing", got, done, gone.Reason())
+	}
+	if got, _ := takeSeqs(other); fmt.Sprint(got) != "[1 2]" {
+		t.Fatalf("the other stream got %v, want [1 2]", got)
+	}
+}
+
+func TestIDMemoryIsBounded(t *testing.T) {
+	m := newIDMemory(3)
+	for i := 1; i <= 5; i++ {
+		m.put("alice", fmt.Sprint("m", i), uint64(i))
+	}
+	if m.len() != 3 {
+		t.Fatalf("remembers %d ids, want 3", m.len())
+	}
+	if _, ok := m.get("alice", "m2"); ok {
+		t.Fatal("m2 still remembered: the oldest go first")
+	}
+	if seq, ok := m.get("alice", "m5"); !ok || seq != 5 {
+		t.Fatalf("m5 = %d, %v; want 5", seq, ok)
+	}
+	if _, ok := m.get("bob", "m5"); ok {
+		t.Fatal("ids are per name: bob's m5 is not alice's")
 	}
 }

@@ -11,16 +11,23 @@ import (
 // ErrNameTaken is returned by Registry.Claim for a name that is held.
 var ErrNameTaken = errors.New("chat: name taken")
 
+// Holder is who holds a name: its display form and the registration that
+// took it.
+type Holder struct {
+	Display string
+	Reg     RegID
+}
+
 // Registry holds the names in use across the deployment, by compare key.
 // The in-memory Registry serves one node; a cluster puts a shared one (NATS
 // KV) behind the same interface.
 type Registry interface {
-	// Claim takes key for display, or returns ErrNameTaken.
-	Claim(ctx context.Context, key, display string) error
-	// Release frees key.
-	Release(ctx context.Context, key string) error
-	// Lookup returns the display form of key, if it is held.
-	Lookup(key string) (display string, ok bool)
+	// Claim takes key for h, or returns ErrNameTaken.
+	Claim(ctx context.Context, key string, h Holder) error
+	// Release frees key if registration reg still holds it.
+	Release(ctx context.Context, key string, reg RegID) error
+	// Lookup returns the holder of key, if it is held.
+	Lookup(key string) (h Holder, ok bool)
 	// Count is the number of names held.
 	Count() int
 	// List returns, in key order, up to limit display names whose keys
@@ -31,23 +38,23 @@ type Registry interface {
 // MemoryRegistry is a Registry held in memory.
 type MemoryRegistry struct {
 	mu      sync.RWMutex
-	display map[string]string // key -> display
+	holders map[string]Holder // by key
 	keys    []string          // sorted, for prefix search
 }
 
 // NewMemoryRegistry returns an empty registry.
 func NewMemoryRegistry() *MemoryRegistry {
-	return &MemoryRegistry{display: make(map[string]string)}
+	return &MemoryRegistry{holders: make(map[string]Holder)}
 }
 
 // Claim implements Registry.
-func (r *MemoryRegistry) Claim(_ context.Context, key, display string) error {
+func (r *MemoryRegistry) Claim(_ context.Context, key string, h Holder) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, ok := r.display[key]; ok {
+	if _, ok := r.holders[key]; ok {
 		return ErrNameTaken
 	}
-	r.display[key] = display
+	r.holders[key] = h
 	i := sort.SearchStrings(r.keys, key)
 	r.keys = append(r.keys, "")
 	copy(r.keys[i+1:], r.keys[i:])
@@ -56,24 +63,24 @@ func (r *MemoryRegistry) Claim(_ context.Context, key, display string) error {
 }
 
 // Release implements Registry.
-func (r *MemoryRegistry) Release(_ context.Context, key string) error {
+func (r *MemoryRegistry) Release(_ context.Context, key string, reg RegID) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, ok := r.display[key]; !ok {
+	if h, ok := r.holders[key]; !ok || h.Reg != reg {
 		return nil
 	}
-	delete(r.display, key)
+	delete(r.holders, key)
 	i := sort.SearchStrings(r.keys, key)
 	r.keys = append(r.keys[:i], r.keys[i+1:]...)
 	return nil
 }
 
 // Lookup implements Registry.
-func (r *MemoryRegistry) Lookup(key string) (string, bool) {
+func (r *MemoryRegistry) Lookup(key string) (Holder, bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	d, ok := r.display[key]
-	return d, ok
+	h, ok := r.holders[key]
+	return h, ok
 }
 
 // Count implements Registry.
@@ -92,7 +99,7 @@ func (r *MemoryRegistry) List(prefix string, limit int) []string {
 		if !strings.HasPrefix(r.keys[i], prefix) {
 			break
 		}
-		out = append(out, r.display[r.keys[i]])
+		out = append(out, r.holders[r.keys[i]].Display)
 	}
 	return out
 }

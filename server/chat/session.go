@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/binary"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -13,30 +15,26 @@ import (
 	"hark/app/protocol"
 )
 
-// Session is one registered name and the token that proves it.
+// Session is one registration of a name and the token that proves it.
 type Session struct {
 	name protocol.Name
+	reg  RegID
+	addr string // the client address it registered from, for its budgets
 	// digest is SHA-256 of the token: the token itself is never kept, so a
 	// memory dump or a log line cannot leak it.
 	digest [sha256.Size]byte
 
 	limiter *rate.Limiter
-
-	// sendMu makes a send and the record of its id one step, so two
-	// retries racing with the same id are delivered once.
-	sendMu sync.Mutex
-	sent   map[string]uint64 // client id -> seq, the last maxRemembered
-	order  []string          // ids in sending order, to forget the oldest
+	// seen is when the session last showed itself (registration, any
+	// authenticated request, a stream closing), in Unix nanoseconds: a
+	// session with no stream is released a grace period after it.
+	seen atomic.Int64
 
 	mu       sync.Mutex
 	streams  int
 	grace    *time.Timer
 	released bool
 }
-
-// maxRemembered is how many client ids a session remembers for retries. A
-// client retries only its outbox, which is far smaller.
-const maxRemembered = 1024
 
 // Name is the session's name.
 func (s *Session) Name() protocol.Name { return s.name }
@@ -54,20 +52,27 @@ func (s *Session) matches(digest [sha256.Size]byte) bool {
 	return subtle.ConstantTimeCompare(s.digest[:], digest[:]) == 1
 }
 
-// remembered returns the seq of an earlier send with id.
-func (s *Session) remembered(id string) (uint64, bool) {
-	seq, ok := s.sent[id]
-	return seq, ok
+// Reg is the session's registration.
+func (s *Session) Reg() RegID { return s.reg }
+
+// Live reports whether the session still holds its name.
+func (s *Session) Live() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.released
 }
 
-func (s *Session) remember(id string, seq uint64) {
-	if s.sent == nil {
-		s.sent = make(map[string]uint64)
+func (s *Session) touch(now time.Time) { s.seen.Store(now.UnixNano()) }
+
+func (s *Session) lastSeen() time.Time { return time.Unix(0, s.seen.Load()) }
+
+// newRegID returns a random, non-zero registration id.
+func newRegID() RegID {
+	var b [8]byte
+	for {
+		rand.Read(b[:])
+		if r := RegID(binary.LittleEndian.Uint64(b[:])); r != 0 {
+			return r
+		}
 	}
-	if len(s.order) >= maxRemembered {
-		delete(s.sent, s.order[0])
-		s.order = s.order[1:]
-	}
-	s.sent[id] = seq
-	s.order = append(s.order, id)
 }

@@ -2,19 +2,39 @@ package chat
 
 import (
 	"context"
+	"errors"
 	"sync"
-	"sync/atomic"
 )
 
+// ErrEnded is returned by Stream.Next once the server has ended the stream
+// and the stream has handed out everything it still may.
+var ErrEnded = errors.New("chat: stream ended by the server")
+
 // Stream is one open connection's view of the chat: a hello, then the
-// replay asked for, then live entries, in order, each once. Transports call
-// Next in a loop and write what it returns.
+// replay asked for, then live entries, in order, each once. A transport
+// takes what is ready (Take), writes it, and waits on Ready for more; the
+// lifecycle rules live here, so every transport follows them alike:
+//
+//   - A stream ended for Overflow hands out what was queued before the entry
+//     it could not take, then nothing: the client resumes from the last seq
+//     it got and reads the rest from the log, with no gap.
+//   - A stream ended because its session was released (or the server is
+//     shutting down) hands out nothing more at all: the hub has already
+//     stopped queueing to it, and what was queued is dropped.
 type Stream struct {
 	session *Session
-	key     string
-	queue   chan *Entry
-	index   int // place in Hub.all, -1 once removed
+	reg     RegID
+	index   int // place in its hub shard, -1 once removed
+	limit   int // most entries queued before the stream overflows
 
+	// Written by the fan-out goroutine and the hub, read by the transport.
+	mu     sync.Mutex
+	queue  []*Entry
+	reason CloseReason // Open until the server ends the stream
+	ready  chan struct{}
+
+	// Touched only by the transport's goroutine.
+	//
 	// pending holds what goes out before the live queue: hello, reset and
 	// the replay, in that order.
 	pending []*Entry
@@ -23,92 +43,158 @@ type Stream struct {
 	// replay and live without a gap or a duplicate.
 	last uint64
 
-	reason   atomic.Int32
-	ended    chan struct{}
-	endOnce  sync.Once
 	closeFn  func()
 	closeOne sync.Once
+}
+
+// queueStart is a new stream's queue capacity; it grows to the limit as a
+// burst needs and shrinks back once drained, so an idle stream stays small.
+const queueStart = 8
+
+func newStream(s *Session, limit int) *Stream {
+	return &Stream{session: s, reg: s.reg, index: -1, limit: limit, ready: make(chan struct{}, 1)}
 }
 
 // Session is the stream's owner.
 func (s *Stream) Session() *Session { return s.session }
 
-// Ended is closed when the server ends the stream; Reason then says why.
-func (s *Stream) Ended() <-chan struct{} { return s.ended }
+// Ready is signalled when entries may be ready or the stream has ended: a
+// transport waits on it between Takes. A signal may find nothing new.
+func (s *Stream) Ready() <-chan struct{} { return s.ready }
 
 // Reason says why the server ended the stream, Open while it has not.
-func (s *Stream) Reason() CloseReason { return CloseReason(s.reason.Load()) }
-
-// end marks the stream ended; it reports whether this call ended it.
-func (s *Stream) end(r CloseReason) bool {
-	ok := false
-	s.endOnce.Do(func() {
-		s.reason.Store(int32(r))
-		close(s.ended)
-		ok = true
-	})
-	return ok
+func (s *Stream) Reason() CloseReason {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reason
 }
 
-// TryNext returns the next entry if one is ready without waiting.
-func (s *Stream) TryNext() (*Entry, bool) {
-	for {
-		if len(s.pending) > 0 {
-			e := s.pending[0]
-			s.pending[0] = nil
-			s.pending = s.pending[1:]
-			return e, true
-		}
-		select {
-		case e := <-s.queue:
-			if s.fresh(e) {
-				return e, true
-			}
-		default:
-			return nil, false
-		}
+func (s *Stream) signal() {
+	select {
+	case s.ready <- struct{}{}:
+	default:
 	}
 }
 
-// Next waits for the next entry. It returns ErrEnded when the server ended
-// the stream (see Reason) and ctx's error when ctx is done.
+// offer queues run unless the stream has ended; if the queue cannot take
+// all of run, it queues what fits and ends the stream with Overflow. It
+// returns how many it queued and whether this call overflowed the stream.
+func (s *Stream) offer(run []*Entry) (n int, overflowed bool) {
+	s.mu.Lock()
+	if s.reason != Open {
+		s.mu.Unlock()
+		return 0, false
+	}
+	if s.queue == nil {
+		s.queue = make([]*Entry, 0, queueStart)
+	}
+	n = min(len(run), s.limit-len(s.queue))
+	s.queue = append(s.queue, run[:n]...)
+	if n < len(run) {
+		s.reason = Overflow
+		overflowed = true
+	}
+	s.mu.Unlock()
+	s.signal()
+	return n, overflowed
+}
+
+// end marks the stream ended with r unless it already was. Entries queued
+// are dropped unless r is Overflow.
+func (s *Stream) end(r CloseReason) {
+	s.mu.Lock()
+	if s.reason == Open {
+		s.reason = r
+	}
+	if s.reason != Overflow {
+		clear(s.queue)
+		s.queue = s.queue[:0]
+		s.pending = nil // the transport's own goroutine reads it only after Take locks mu
+	}
+	s.mu.Unlock()
+	s.signal()
+}
+
+// Take appends to buf what is ready now, at most max entries, and returns
+// it. done reports that the server ended the stream and it has nothing
+// more to hand out: the transport tells its client (Reason says why) and
+// stops.
+func (s *Stream) Take(buf []*Entry, max int) (out []*Entry, done bool) {
+	out = buf
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.reason != Open && s.reason != Overflow {
+		return out, true
+	}
+	for len(s.pending) > 0 && len(out) < max {
+		out = append(out, s.pending[0])
+		s.pending[0] = nil
+		s.pending = s.pending[1:]
+	}
+	i := 0
+	for ; i < len(s.queue) && len(out) < max; i++ {
+		if e := s.queue[i]; s.fresh(e) {
+			out = append(out, e)
+		}
+	}
+	rest := copy(s.queue, s.queue[i:])
+	clear(s.queue[rest:])
+	s.queue = s.queue[:rest]
+	if rest == 0 && cap(s.queue) > queueStart*4 {
+		s.queue = nil // let a burst's queue go once it is drained
+	}
+	done = s.reason == Overflow && len(s.queue) == 0 && len(s.pending) == 0
+	if !done && (len(s.queue) > 0 || len(s.pending) > 0) {
+		s.signal() // more than max was ready: come back at once
+	}
+	return out, done
+}
+
+func (s *Stream) fresh(e *Entry) bool {
+	if e.seq != 0 {
+		if e.seq <= s.last {
+			return false
+		}
+		s.last = e.seq
+	}
+	return true
+}
+
+// Next waits for the next entry, for tests and tools that read one at a
+// time. It returns ErrEnded when the server ended the stream (see Reason)
+// and ctx's error when ctx is done.
 func (s *Stream) Next(ctx context.Context) (*Entry, error) {
-	if e, ok := s.TryNext(); ok {
-		return e, nil
-	}
+	var one [1]*Entry
 	for {
-		select {
-		case e := <-s.queue:
-			if s.fresh(e) {
-				return e, nil
-			}
-		case <-s.ended:
+		got, done := s.Take(one[:0], 1)
+		if len(got) == 1 {
+			return got[0], nil
+		}
+		if done {
 			return nil, ErrEnded
+		}
+		select {
+		case <-s.ready:
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
 	}
 }
 
-// Queue is the live queue, for transports that wait on it beside other
-// channels (a ping ticker). Entries received from it must go through Accept.
-func (s *Stream) Queue() <-chan *Entry { return s.queue }
-
-// Accept reports whether an entry taken from Queue is new to this stream.
-func (s *Stream) Accept(e *Entry) bool { return s.fresh(e) }
-
-func (s *Stream) fresh(e *Entry) bool {
-	if seq := e.Seq(); seq != 0 {
-		if seq <= s.last {
-			return false
-		}
-		s.last = seq
-	}
-	return true
-}
-
 // Close stops delivery to the stream and tells the session it is gone.
 // Transports call it when their connection ends, for whatever reason.
 func (s *Stream) Close() {
 	s.closeOne.Do(s.closeFn)
+}
+
+// start sets what goes out before the live queue (hello, reset, replay)
+// and the last seq it covers. A stream the server ended meanwhile for
+// anything but Overflow hands out none of it.
+func (s *Stream) start(pending []*Entry, last uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.reason == Open || s.reason == Overflow {
+		s.pending = pending
+	}
+	s.last = last
 }

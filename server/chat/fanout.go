@@ -1,0 +1,80 @@
+package chat
+
+import (
+	"slices"
+	"sync"
+	"sync/atomic"
+)
+
+// fanout is the single sequencer between the log and the hub. The log
+// queues each entry as it appends it (under its lock, in seq order), and
+// presence events are queued under the membership lock in the order of the
+// joins and leaves around them; one goroutine takes what is queued and
+// delivers it with no domain lock held. So seq order is delivery order,
+// and no append, resume or history read ever waits for delivery to
+// streams.
+type fanout struct {
+	hub *Hub
+	// cursor is the seq of the last log entry delivered.
+	cursor atomic.Uint64
+
+	mu      sync.Mutex
+	pending []*Entry
+	wake    chan struct{} // one token: something is pending
+	stop    chan struct{}
+	done    chan struct{}
+}
+
+func newFanout(hub *Hub) *fanout {
+	f := &fanout{
+		hub:  hub,
+		wake: make(chan struct{}, 1),
+		stop: make(chan struct{}),
+		done: make(chan struct{}),
+	}
+	go f.run()
+	return f
+}
+
+// push queues e for delivery after everything queued before it. It never
+// blocks, so the log may call it under its lock.
+func (f *fanout) push(e *Entry) {
+	f.mu.Lock()
+	f.pending = append(f.pending, e)
+	f.mu.Unlock()
+	select {
+	case f.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run delivers what is pushed, in order, until close.
+func (f *fanout) run() {
+	defer close(f.done)
+	var batch []*Entry
+	for {
+		select {
+		case <-f.wake:
+		case <-f.stop:
+			return
+		}
+		f.mu.Lock()
+		batch, f.pending = f.pending, batch[:0]
+		f.mu.Unlock()
+		f.hub.Deliver(batch)
+		for _, e := range slices.Backward(batch) {
+			if e.seq != 0 {
+				f.cursor.Store(e.seq)
+				break
+			}
+		}
+		clear(batch)
+	}
+}
+
+// close stops the goroutine; entries still pending are not delivered (the
+// streams are being ended anyway).
+func (f *fanout) close() {
+	close(f.stop)
+	<-f.done
+}

@@ -1,0 +1,190 @@
+package chat
+
+import (
+	"math"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"hark/app/protocol"
+)
+
+// addrBudgets bounds what one client address may do across all its
+// sessions: registrations per second, live sessions, sends per second. A
+// per-session budget alone does nothing against one machine holding many
+// sessions.
+type addrBudgets struct {
+	registerRate  rate.Limit
+	registerBurst int
+	sessions      int // 0: no bound
+	sendRate      rate.Limit
+	sendBurst     int
+
+	mu    sync.Mutex
+	addrs map[string]*addrBudget
+}
+
+type addrBudget struct {
+	register *rate.Limiter // nil when registrations are not limited
+	send     *rate.Limiter // nil when sends are not limited
+	sessions int
+}
+
+func newAddrBudgets(cfg *Config) *addrBudgets {
+	b := &addrBudgets{addrs: make(map[string]*addrBudget)}
+	if cfg.AddrRegisterRate > 0 {
+		b.registerRate, b.registerBurst = cfg.AddrRegisterRate, cfg.AddrRegisterBurst
+	}
+	if cfg.AddrSessions > 0 {
+		b.sessions = cfg.AddrSessions
+	}
+	if cfg.AddrSendRate > 0 {
+		b.sendRate, b.sendBurst = cfg.AddrSendRate, cfg.AddrSendBurst
+	}
+	return b
+}
+
+// get returns addr's budget, making it if need be; b.mu must be held.
+func (b *addrBudgets) get(addr string) *addrBudget {
+	a := b.addrs[addr]
+	if a == nil {
+		a = &addrBudget{}
+		if b.registerRate > 0 {
+			a.register = rate.NewLimiter(b.registerRate, b.registerBurst)
+		}
+		if b.sendRate > 0 {
+			a.send = rate.NewLimiter(b.sendRate, b.sendBurst)
+		}
+		b.addrs[addr] = a
+	}
+	return a
+}
+
+// register takes one registration and one live session from addr's
+// budget, or refuses with rate_limited.
+func (b *addrBudgets) register(addr string, now time.Time) error {
+	if addr == "" {
+		return nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	a := b.get(addr)
+	if b.sessions > 0 && a.sessions >= b.sessions {
+		return &protocol.Error{
+			Code:       protocol.CodeRateLimited,
+			Message:    "too many names are held from your address; leave one before taking another",
+			RetryAfter: 30,
+		}
+	}
+	if err := take(a.register, now, "too many registrations from your address; wait a moment"); err != nil {
+		return err
+	}
+	a.sessions++
+	return nil
+}
+
+// unregister gives back a live session of addr.
+func (b *addrBudgets) unregister(addr string) {
+	if addr == "" {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if a := b.addrs[addr]; a != nil && a.sessions > 0 {
+		a.sessions--
+	}
+}
+
+// send takes one send from addr's budget, or refuses with rate_limited.
+func (b *addrBudgets) send(addr string, now time.Time) error {
+	if addr == "" || b.sendRate <= 0 {
+		return nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return take(b.get(addr).send, now, "too many messages from your address; wait a moment before sending more")
+}
+
+// prune forgets addresses with no live session whose budgets are full
+// again: remembering them would change nothing, and a scan of the whole
+// address space must not grow the map without bound.
+func (b *addrBudgets) prune(now time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for addr, a := range b.addrs {
+		if a.sessions == 0 && full(a.register, now) && full(a.send, now) {
+			delete(b.addrs, addr)
+		}
+	}
+}
+
+func full(l *rate.Limiter, now time.Time) bool {
+	return l == nil || l.TokensAt(now) >= float64(l.Burst())
+}
+
+// take reserves one token of l (nil: unlimited) or refuses with
+// rate_limited, saying when to retry.
+func take(l *rate.Limiter, now time.Time, msg string) error {
+	if l == nil {
+		return nil
+	}
+	r := l.ReserveN(now, 1)
+	if d := r.DelayFrom(now); d > 0 || !r.OK() {
+		r.CancelAt(now)
+		return &protocol.Error{Code: protocol.CodeRateLimited, Message: msg, RetryAfter: max(1, int(math.Ceil(d.Seconds())))}
+	}
+	return nil
+}
+
+// idMemory remembers the seq of each client id sent under a name, so a
+// retry is delivered once even when it comes from a new session of the same
+// name (the client took its name again after the server forgot it). It
+// holds at most size ids in all, forgetting the oldest first: a client
+// retries within seconds, and the bound holds whatever the number of
+// sessions.
+type idMemory struct {
+	size int
+
+	mu    sync.Mutex
+	seqs  map[idKey]uint64
+	order []idKey // a ring of the remembered keys, oldest at next
+	next  int
+}
+
+type idKey struct{ name, id string }
+
+func newIDMemory(size int) *idMemory {
+	return &idMemory{size: size, seqs: make(map[idKey]uint64)}
+}
+
+func (m *idMemory) get(name, id string) (uint64, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	seq, ok := m.seqs[idKey{name, id}]
+	return seq, ok
+}
+
+func (m *idMemory) put(name, id string, seq uint64) {
+	k := idKey{name, id}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.seqs[k]; ok {
+		return
+	}
+	if len(m.order) < m.size {
+		m.order = append(m.order, k)
+	} else {
+		delete(m.seqs, m.order[m.next])
+		m.order[m.next] = k
+		m.next = (m.next + 1) % m.size
+	}
+	m.seqs[k] = seq
+}
+
+// len is how many ids are remembered.
+func (m *idMemory) len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.seqs)
+}
