@@ -51,6 +51,11 @@ func fastConfig() api.Config {
 			Rate:             10000,
 			Burst:            10000,
 			QueueLen:         4096,
+			// Every test client comes from 127.0.0.1: the per-address
+			// budgets are off unless a test turns them on.
+			AddrRegisterRate: -1,
+			AddrSessions:     -1,
+			AddrSendRate:     -1,
 		},
 		PollWait:     2 * time.Second,
 		WriteTimeout: 10 * time.Second,

@@ -51,6 +51,91 @@ func (l smallBufListener) Accept() (net.Conn, error) {
 	return c, err
 }
 
+// openStalled opens a WebSocket and an SSE stream for s over sockets with
+// tiny buffers, and does not read them.
+func openStalled(t *testing.T, ts *testServer, s protocol.Session) (*websocket.Conn, *http.Response, context.CancelFunc) {
+	t.Helper()
+	slow := stallingClient()
+	t.Cleanup(slow.CloseIdleConnections)
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	wsURL := "ws" + strings.TrimPrefix(ts.URL, "http") + "/api/ws?" + streamQuery(s.Token, at(s.Seq), s.Epoch)
+	ws, _, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPClient: slow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws.SetReadLimit(1 << 20)
+	sseCtx, sseCancel := context.WithCancel(context.Background())
+	t.Cleanup(sseCancel)
+	req, _ := http.NewRequestWithContext(sseCtx, "GET", ts.URL+"/api/events?"+streamQuery(s.Token, at(s.Seq), s.Epoch), nil)
+	resp, err := slow.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("stalled SSE: %v %v", err, resp)
+	}
+	return ws, resp, sseCancel
+}
+
+// readCutAndResume reads a stream the server cut for falling behind: it
+// must hand out every event from the start on, in order, with no gap, up to
+// where it was cut (a WebSocket with close 1013), and a resume from the
+// last seq read must give the rest, each once, up to last.
+func readCutAndResume(t *testing.T, ts *testServer, c *client, s protocol.Session, last uint64, n int) {
+	t.Helper()
+	var got []uint64
+	for {
+		e, ok := c.next(wait)
+		if !ok {
+			break
+		}
+		if e.Sequenced() {
+			got = append(got, e.Seq)
+		}
+	}
+	err := c.waitEnd(t)
+	if c.transport == "ws" && closeCode(err) != websocket.StatusTryAgainLater {
+		t.Errorf("the stalled WebSocket ended with %v, want close 1013", err)
+	}
+	if len(got) == 0 || len(got) >= n {
+		t.Fatalf("stalled %s client read %d events before its end", c.transport, len(got))
+	}
+	t.Logf("stalled %s client read %d events before it was cut off", c.transport, len(got))
+	for i, seq := range got {
+		if seq != s.Seq+1+uint64(i) {
+			t.Fatalf("stalled %s client read %v before its end: a gap or a reorder at %d", c.transport, got, i)
+		}
+	}
+	from := got[len(got)-1]
+	again := ts.open(t, c.transport, s.Token, at(from), s.Epoch)
+	got = append(got, seqs(again.until(t, last))...)
+	want := make([]uint64, 0, len(got))
+	for seq := s.Seq + 1; seq <= last; seq++ {
+		want = append(want, seq)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("stalled %s client, with its resume, got %d events from %d to %d; want each of %d to %d once", c.transport, len(got), got[0], got[len(got)-1], s.Seq+1, last)
+	}
+	again.Close()
+}
+
+// With a queue of two events, a stalled stream is cut as soon as it falls
+// two behind; what it hands out before its end has no gap (nothing queued
+// after the dropped event goes out), and the resume gives the rest.
+func TestTinyQueueOverflow(t *testing.T) {
+	const n = 60
+	ts := newServerOn(t, func(c *api.Config) { c.Chat.QueueLen = 2 }, smallSendBuffers)
+	alice := ts.register(t, "Alice")
+	stalled := ts.register(t, "Stalled")
+	ws, sseResp, sseCancel := openStalled(t, ts, stalled)
+	text := strings.Repeat("x", 2000)
+	var last uint64
+	for i := range n {
+		last = ts.send(t, alice.Token, "s-"+strconv.Itoa(i), "", text)
+	}
+	waitFor(t, "both stalled streams to be cut", func() bool { return ts.api.Chat().Stats().SlowDisconnects >= 2 })
+	readCutAndResume(t, ts, ts.readWS(t, ws), stalled, last, n)
+	readCutAndResume(t, ts, readSSE(t, sseResp, sseCancel), stalled, last, n)
+}
+
 // A WebSocket client and an SSE client that never read while 1,000
 // messages go out: everyone else gets every message promptly, the stalled
 // ones are disconnected (close 1013; the SSE response ends) and resume with
@@ -65,26 +150,7 @@ func TestStalledReaders(t *testing.T) {
 	}, smallSendBuffers)
 	alice := ts.register(t, "Alice")
 	stalled := ts.register(t, "Stalled")
-	slow := stallingClient()
-	defer slow.CloseIdleConnections()
-
-	// The stalled WebSocket.
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
-	defer cancel()
-	wsURL := "ws" + strings.TrimPrefix(ts.URL, "http") + "/api/ws?" + streamQuery(stalled.Token, at(stalled.Seq), stalled.Epoch)
-	stalledWS, _, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPClient: slow})
-	if err != nil {
-		t.Fatal(err)
-	}
-	stalledWS.SetReadLimit(1 << 20)
-	// The stalled SSE stream.
-	sseCtx, sseCancel := context.WithCancel(context.Background())
-	defer sseCancel()
-	req, _ := http.NewRequestWithContext(sseCtx, "GET", ts.URL+"/api/events?"+streamQuery(stalled.Token, at(stalled.Seq), stalled.Epoch), nil)
-	sseResp, err := slow.Do(req)
-	if err != nil || sseResp.StatusCode != 200 {
-		t.Fatalf("stalled SSE: %v %v", err, sseResp)
-	}
+	stalledWS, sseResp, sseCancel := openStalled(t, ts, stalled)
 
 	// The others, one per transport.
 	var others []*client
@@ -132,39 +198,8 @@ func TestStalledReaders(t *testing.T) {
 
 	// Now the stalled ones read: what was already on its way, then the
 	// end of the stream, and then they resume from their last seq.
-	ws := ts.readWS(t, stalledWS)
-	sse := readSSE(t, sseResp, sseCancel)
-	for _, c := range []*client{ws, sse} {
-		var got []uint64
-		for {
-			e, ok := c.next(wait)
-			if !ok {
-				break
-			}
-			if e.Sequenced() {
-				got = append(got, e.Seq)
-			}
-		}
-		err := c.waitEnd(t)
-		if c == ws && closeCode(err) != websocket.StatusTryAgainLater {
-			t.Errorf("the stalled WebSocket ended with %v, want close 1013", err)
-		}
-		if len(got) == 0 || len(got) >= n {
-			t.Fatalf("stalled %s client read %d events before its end", c.transport, len(got))
-		}
-		t.Logf("stalled %s client read %d events before it was cut off", c.transport, len(got))
-		from := got[len(got)-1]
-		again := ts.open(t, c.transport, stalled.Token, at(from), stalled.Epoch)
-		got = append(got, seqs(again.until(t, last))...)
-		want := make([]uint64, 0, len(got))
-		for s := stalled.Seq + 1; s <= last; s++ {
-			want = append(want, s)
-		}
-		if !slices.Equal(got, want) {
-			t.Errorf("stalled %s client, with its resume, got %d events from %d to %d; want each of %d to %d once", c.transport, len(got), got[0], got[len(got)-1], stalled.Seq+1, last)
-		}
-		again.Close()
-	}
+	readCutAndResume(t, ts, ts.readWS(t, stalledWS), stalled, last, n)
+	readCutAndResume(t, ts, readSSE(t, sseResp, sseCancel), stalled, last, n)
 
 	// At least the two stalled streams; on a loaded machine a reader that
 	// fell behind may have been cut too, and resumed like them.
