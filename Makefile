@@ -35,6 +35,7 @@ vet:
 
 lint: vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	@$(GO) mod tidy -diff || { echo "go.mod or go.sum is not tidy: run go mod tidy"; exit 1; }
 	@if command -v staticcheck >/dev/null || [ -x "$$($(GO) env GOPATH)/bin/staticcheck" ]; then \
 		PATH="$$PATH:$$($(GO) env GOPATH)/bin" staticcheck ./... ; \
 	else echo "staticcheck not installed: skipped (CI installs it)"; \
