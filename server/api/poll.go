@@ -71,8 +71,8 @@ func (o *pollSink) flush() error {
 }
 
 // idle answers with nothing once the poll wait is over.
-func (o *pollSink) idle(quiet bool) error {
-	if !quiet {
+func (o *pollSink) idle(tick bool) error {
+	if !tick {
 		return nil
 	}
 	o.answer()

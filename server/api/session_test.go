@@ -181,6 +181,16 @@ func TestLeaveReleasesName(t *testing.T) {
 	if e := newWS.until(t, seq); !has(e, "to-new") {
 		t.Errorf("the new alice did not get her message: %+v", e)
 	}
+	// And the old Alice's ended stream got none of it.
+	for {
+		e, ok := aliceWS.next(50 * time.Millisecond)
+		if !ok {
+			break
+		}
+		if e.Type != protocol.TypeHello {
+			t.Errorf("the old alice's stream delivered %+v after her leave", e)
+		}
+	}
 }
 
 // A name with no open stream is released after the grace period; a name

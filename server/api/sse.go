@@ -67,8 +67,8 @@ func (o *sseSink) flush() error {
 	return o.rc.Flush()
 }
 
-func (o *sseSink) idle(quiet bool) error {
-	if quiet {
+func (o *sseSink) idle(tick bool) error {
+	if tick {
 		o.w.WriteString(": ping\n\n")
 		if err := o.flush(); err != nil {
 			return err

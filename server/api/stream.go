@@ -43,10 +43,11 @@ type sink interface {
 	// flush sends what write buffered to the client.
 	flush() error
 	// idle is called when the stream has nothing to send and pump is about
-	// to wait; interval has passed with nothing sent when quiet is set
-	// (time for a keep-alive, or for a long poll to answer empty). An
-	// error from idle, errStop included, ends pump.
-	idle(quiet bool) error
+	// to wait, and with tick set once every interval, whatever was sent
+	// (time for a keep-alive, which the contract wants at least that
+	// often, or for a long poll to answer empty). An error from idle,
+	// errStop included, ends pump.
+	idle(tick bool) error
 	// ended tells the client the server ended the stream, after
 	// everything the stream still had was written and flushed.
 	ended(reason chat.CloseReason)
@@ -61,14 +62,14 @@ var errStop = errors.New("api: stream answered")
 const maxBatch = 256
 
 // pump is the one loop every transport runs: take what is ready, write it,
-// flush, then wait for more, for the keep-alive interval, or for the end.
+// flush, then wait for more, for the next tick of interval, or for the end.
 // The stream's rules (what an ended stream still hands out) live in
 // chat.Stream; pump adds only the timing. It returns when the stream ends,
 // ctx is done or the sink fails.
 func pump(ctx context.Context, st *chat.Stream, out sink, interval time.Duration) error {
 	batch := make([]*chat.Entry, 0, 16)
-	quiet := time.NewTimer(interval)
-	defer quiet.Stop()
+	tick := time.NewTimer(interval) // one timer per stream, no ticker goroutine
+	defer tick.Stop()
 	for {
 		batch, done := st.Take(batch[:0], maxBatch)
 		if len(batch) > 0 {
@@ -79,7 +80,6 @@ func pump(ctx context.Context, st *chat.Stream, out sink, interval time.Duration
 				return err
 			}
 			clear(batch)
-			quiet.Reset(interval)
 		}
 		if done {
 			out.ended(st.Reason())
@@ -93,11 +93,11 @@ func pump(ctx context.Context, st *chat.Stream, out sink, interval time.Duration
 		}
 		select {
 		case <-st.Ready():
-		case <-quiet.C:
+		case <-tick.C:
 			if err := out.idle(true); err != nil {
 				return err
 			}
-			quiet.Reset(interval)
+			tick.Reset(interval)
 		case <-ctx.Done():
 			return ctx.Err()
 		}

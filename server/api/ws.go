@@ -74,8 +74,8 @@ func (o *wsSink) write(batch []*chat.Entry) error {
 // flush has nothing to do: the library flushes each frame.
 func (o *wsSink) flush() error { return nil }
 
-func (o *wsSink) idle(quiet bool) error {
-	if quiet && o.pinging.CompareAndSwap(false, true) {
+func (o *wsSink) idle(tick bool) error {
+	if tick && o.pinging.CompareAndSwap(false, true) {
 		go func() {
 			defer o.pinging.Store(false)
 			o.srv.ping(o.ctx, o.conn)

@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -232,4 +233,60 @@ func BenchmarkOpenResume(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkHistoryDuringFanOut is a history read (what a page load asks)
+// while broadcasts go out to 10,000 streams with their readers parked:
+// history must not wait for delivery to streams.
+func BenchmarkHistoryDuringFanOut(b *testing.B) {
+	const n = 10000
+	c := New(Config{QueueLen: 256, Keep: 10000, PresenceThreshold: 1, PresenceInterval: time.Hour, Rate: 1e9, Burst: 1e9})
+	b.Cleanup(c.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		s, _, _, err := c.Register(ctx, fmt.Sprintf("user%05d", i), "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		st, err := c.Open(s, Position{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				if _, err := st.Next(ctx); err != nil {
+					return
+				}
+			}
+		}()
+	}
+	reader, _, _, _ := c.Register(ctx, "reader", "")
+	sender, _, _, _ := c.Register(ctx, "sender", "")
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; ctx.Err() == nil; i++ {
+			c.Send(ctx, sender, protocol.Send{ID: fmt.Sprint(i), Text: "the quick brown fox jumps over the lazy dog"})
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	time.Sleep(100 * time.Millisecond)
+	took := make([]time.Duration, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		c.History(reader, 50)
+		took[i] = time.Since(start)
+	}
+	b.StopTimer()
+	cancel()
+	wg.Wait()
+	// The mean hides the waits: a read that lands on a delivery waits for
+	// all of it. The tail shows them.
+	slices.Sort(took)
+	b.ReportMetric(float64(took[len(took)*99/100].Nanoseconds()), "p99-ns")
+	b.ReportMetric(float64(took[len(took)*999/1000].Nanoseconds()), "p99.9-ns")
 }
