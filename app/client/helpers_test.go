@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -261,6 +260,7 @@ type proxy struct {
 
 	mu      sync.Mutex
 	blocked bool
+	muted   bool // drop everything the server says
 	conns   map[net.Conn]struct{}
 }
 
@@ -301,15 +301,42 @@ func (p *proxy) serve() {
 		}
 		p.conns[c], p.conns[up] = struct{}{}, struct{}{}
 		p.mu.Unlock()
-		go relay(c, up)
-		go relay(up, c)
+		go relay(up, c, nil)
+		go relay(c, up, p.isMuted)
 	}
 }
 
-func relay(dst, src net.Conn) {
-	io.Copy(dst, src)
-	dst.Close()
-	src.Close()
+// relay copies src to dst until either closes, dropping what it reads
+// while drop reports true.
+func relay(dst, src net.Conn, drop func() bool) {
+	defer dst.Close()
+	defer src.Close()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 && (drop == nil || !drop()) {
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// mute makes the proxy drop (or again pass) what the server sends: a
+// request reaches the server, its answer never reaches the client.
+func (p *proxy) mute(m bool) {
+	p.mu.Lock()
+	p.muted = m
+	p.mu.Unlock()
+}
+
+func (p *proxy) isMuted() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.muted
 }
 
 // cut closes every connection through the proxy.
