@@ -418,28 +418,6 @@ func TestSendRefused(t *testing.T) {
 	}
 }
 
-func TestRateLimited(t *testing.T) {
-	for _, tr := range transports {
-		t.Run(string(tr), func(t *testing.T) {
-			t.Parallel()
-			srv := newServer(t, api.Config{Chat: chat.Config{Rate: 2, Burst: 1}})
-			alice := join(t, srv.URL, tr, "Alice", nil)
-			bob := join(t, srv.URL, tr, "Bob", nil)
-			want := []string{"r1", "r2", "r3", "r4"}
-			for _, w := range want {
-				alice.Send("", w)
-			}
-			bob.waitTexts(want...)
-			bob.checkOnce(want...)
-			for _, w := range want {
-				if it, _ := itemByText(alice.State(), w); it.Status == Failed {
-					t.Fatalf("%q failed: %s", w, it.Error)
-				}
-			}
-		})
-	}
-}
-
 func TestCountsMode(t *testing.T) {
 	srv := newServer(t, api.Config{Chat: chat.Config{PresenceThreshold: 2}})
 	alice := join(t, srv.URL, WebSocket, "Alice", nil)
