@@ -202,6 +202,7 @@ func TestGraceReleasesName(t *testing.T) {
 	keeper := ts.register(t, "Keeper")
 	keep := ts.openSSE(t, streamQuery(keeper.Token, at(keeper.Seq), ""), nil)
 	keep.hello(t)
+	said := ts.send(t, keeper.Token, "k1", "", "still here")
 
 	// Dora opens a stream and closes it: the name is kept for the grace
 	// period, then released.
@@ -226,7 +227,16 @@ func TestGraceReleasesName(t *testing.T) {
 	}
 	// Keeper registered before either and still has a stream open: kept.
 	ts.tryRegister(t, "keeper").wantError(t, 409, protocol.CodeNameTaken, "is in use")
-	ts.do(t, request{method: "GET", path: "/api/history", token: keeper.Token})
+	// Its token still works, and its history still holds what it said.
+	r := ts.do(t, request{method: "GET", path: "/api/history", token: keeper.Token})
+	if r.status != http.StatusOK {
+		t.Fatalf("Keeper's history: %d %s", r.status, r.body)
+	}
+	var hist protocol.Events
+	r.decode(t, &hist)
+	if len(hist.Events) != 1 || hist.Events[0].Seq != said || hist.Events[0].From != "Keeper" || hist.Events[0].Text != "still here" {
+		t.Fatalf("Keeper's history %+v, want only its message %d", hist.Events, said)
+	}
 	// The released names can be taken again at once, and the old tokens
 	// are dead.
 	ts.register(t, "Dora")
