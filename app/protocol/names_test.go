@@ -4,7 +4,10 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
+
+	"golang.org/x/text/secure/precis"
 )
 
 func TestParseNameFoldsToOneKey(t *testing.T) {
@@ -71,6 +74,13 @@ func FuzzParseName(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		n, err := ParseName(s)
+		// The bound checked before normalising refuses only names that
+		// normalise to more than MaxNameRunes (or not at all).
+		if len(s) <= MaxNameInputBytes && decomposedLen(s) > maxNameDecomposed {
+			if d, err := precis.Nickname.String(s); err == nil && utf8.RuneCountInString(d) <= MaxNameRunes {
+				t.Fatalf("ParseName(%q) refuses %q, a valid name, before normalising", s, d)
+			}
+		}
 		if err != nil {
 			var perr *Error
 			if !errors.As(err, &perr) || perr.Code != CodeInvalidName || perr.Message == "" {
@@ -93,4 +103,101 @@ func FuzzParseName(f *testing.F) {
 			t.Fatalf("ParseName not idempotent: %q -> %+v -> %+v", s, n, again)
 		}
 	})
+}
+
+// Every way of typing a longest name passes the bounds checked before
+// normalisation: wide forms, and sequences that compose into one character.
+func TestParseNameAcceptsLongestInputForms(t *testing.T) {
+	fullwidth := strings.Repeat("Ｗ", MaxNameRunes)                               // 3 bytes each, to "W"
+	composing := strings.Repeat("e\u0301", MaxNameRunes)                         // to "é"
+	greek := strings.Repeat("\u03b1\u0313\u0300\u0345", MaxNameRunes)            // 4 to 1: "ᾂ"
+	jamo := strings.Repeat("\u1100\u1161\u11a8", MaxNameRunes)                   // 9 bytes to "각"
+	halfwidth := strings.Repeat("\uffa1\uffc2", MaxNameRunes)                    // halfwidth jamo to "가"
+	spaced := "\u3000" + strings.Repeat("Ａ\u3000", MaxNameRunes/2-1) + "Ａ\u3000" // ideographic spaces
+	for _, s := range []string{fullwidth, composing, greek, jamo, halfwidth, spaced, "  " + jamo + "  "} {
+		if len(s) > MaxNameInputBytes {
+			t.Errorf("%d bytes %q: over MaxNameInputBytes", len(s), s)
+		}
+		n, err := ParseName(s)
+		if err != nil {
+			t.Errorf("ParseName(%q) (%d bytes): %v", s, len(s), err)
+			continue
+		}
+		if c := utf8.RuneCountInString(n.Display); c > MaxNameRunes || c < MaxNameRunes-1 {
+			t.Errorf("ParseName(%q) = %q, %d runes", s, n.Display, c)
+		}
+	}
+}
+
+// adversarialNames are inputs that would make normalisation expensive:
+// characters that expand, bodies as large as a request, and the longest
+// inputs the byte bound lets through. Each maps to whether it is a valid
+// name.
+func adversarialNames() map[string]struct {
+	s     string
+	valid bool
+} {
+	fdfa := "\ufdfa" // ARABIC LIGATURE SALLALLAHOU ALAYHE WASALLAM: 18 runes in NFKC
+	type name = struct {
+		s     string
+		valid bool
+	}
+	return map[string]name{
+		"16KiB U+FDFA":       {strings.Repeat(fdfa, MaxBodyBytes/len(fdfa)), false},
+		"bound of U+FDFA":    {strings.Repeat(fdfa, MaxNameInputBytes/len(fdfa)), false},
+		"bound of emoji":     {strings.Repeat("😀", MaxNameInputBytes/4), false},
+		"bound of marks":     {"a" + strings.Repeat("\u0301", (MaxNameInputBytes-1)/2), false},
+		"bound of ideograph": {strings.Repeat("\u3000", MaxNameInputBytes/3), false},
+		"16KiB of x":         {strings.Repeat("x", MaxBodyBytes), false},
+		// Spaces collapse to one: valid, and as long as the bound allows.
+		"bound of spaces": {"a" + strings.Repeat(" ", MaxNameInputBytes-2) + "b", true},
+	}
+}
+
+// No input costs more than microseconds: a 16 KiB name of U+FDFA used to
+// take 20 ms, because normalisation ran before any length check.
+func TestParseNameIsCheapForAnyInput(t *testing.T) {
+	for what, tc := range adversarialNames() {
+		_, err := ParseName(tc.s)
+		var perr *Error
+		switch {
+		case tc.valid && err != nil:
+			t.Errorf("%s: %v", what, err)
+		case !tc.valid && (!errors.As(err, &perr) || perr.Code != CodeInvalidName):
+			t.Errorf("%s: %v, want invalid_name", what, err)
+		}
+		// A generous ceiling, for -race on a loaded machine (without it,
+		// none takes 40 µs); before the bounds the first case took 20 ms
+		// and the second 0.6 ms, ten times that under -race.
+		const runs = 20
+		start := time.Now()
+		for range runs {
+			ParseName(tc.s)
+		}
+		if per := time.Since(start) / runs; per > 2*time.Millisecond {
+			t.Errorf("%s (%d bytes): %v per ParseName", what, len(tc.s), per)
+		}
+	}
+}
+
+func TestParseNameRefusesOverlongInputSayingWhy(t *testing.T) {
+	_, err := ParseName(strings.Repeat("\ufdfa", 1000))
+	var perr *Error
+	if !errors.As(err, &perr) || perr.Code != CodeInvalidName || !strings.Contains(perr.Message, "at most 32 characters") {
+		t.Fatalf("ParseName(1000 × U+FDFA) = %v, want invalid_name saying the limit", err)
+	}
+	_, err = ParseName(strings.Repeat("\ufdfa", 3))
+	if !errors.As(err, &perr) || perr.Code != CodeInvalidName || !strings.Contains(perr.Message, "at most 32 characters") {
+		t.Fatalf("ParseName(3 × U+FDFA) = %v, want invalid_name saying the limit", err)
+	}
+}
+
+func BenchmarkParseNameAdversarial(b *testing.B) {
+	for what, tc := range adversarialNames() {
+		b.Run(strings.ReplaceAll(what, " ", "_"), func(b *testing.B) {
+			for b.Loop() {
+				ParseName(tc.s)
+			}
+		})
+	}
 }
