@@ -49,6 +49,7 @@ func run(args []string) error {
 		burst     = fs.Int("burst", 20, "messages a session may send at once")
 		queue     = fs.Int("queue", 256, "events a stream may fall behind before it is disconnected")
 		origins   = fs.String("allow-origin", "", "comma-separated origins (https://host:port) allowed besides the server's own")
+		hosts     = fs.String("allow-host", "", "comma-separated Host headers answered: names or addresses (any port), host:port, prefixes (127.0.0.0/8), or *; empty: loopback names when bound to loopback, any host otherwise")
 		tlsCert   = fs.String("tls-cert", "", "TLS certificate file: serve HTTPS with HTTP/2")
 		tlsKey    = fs.String("tls-key", "", "TLS key file")
 		pprofOn   = fs.Bool("pprof", false, "serve runtime profiles at /debug/pprof/")
@@ -63,7 +64,17 @@ func run(args []string) error {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	slog.SetDefault(logger)
+	for _, h := range splitList(*hosts) {
+		if !api.ValidHost(h) {
+			return fmt.Errorf("-allow-host: %q is not a host, host:port, address prefix or *", h)
+		}
+	}
 
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	allowHosts := allowedHosts(*hosts, ln.Addr())
 	srv := api.New(api.Config{
 		Chat: chat.Config{
 			Keep:              *keep,
@@ -74,15 +85,11 @@ func run(args []string) error {
 			QueueLen:          *queue,
 		},
 		AllowOrigins: splitList(*origins),
+		AllowHosts:   allowHosts,
 		Logger:       logger,
 	})
 
 	mux := newMux(srv, web.Config{Version: version, WebDir: *webDir}, *pprofOn)
-
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return err
-	}
 	hs := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -110,7 +117,7 @@ func run(args []string) error {
 			errc <- hs.Serve(ln)
 		}
 	}()
-	logger.Info("serving", "url", scheme+"://"+displayAddr(ln.Addr()), "version", version)
+	logger.Info("serving", "url", scheme+"://"+displayAddr(ln.Addr()), "version", version, "allow_hosts", hostsForLog(allowHosts))
 	fmt.Printf("Hark is running at %s://%s/\n", scheme, displayAddr(ln.Addr()))
 
 	select {
@@ -130,9 +137,31 @@ func run(args []string) error {
 	return nil
 }
 
+// allowedHosts is the -allow-host list, or its default for a server
+// listening on bound: only loopback names when that is a loopback address
+// (a local server must not answer a page whose name was pointed at it),
+// any host otherwise (nil).
+func allowedHosts(flagValue string, bound net.Addr) []string {
+	if hosts := splitList(flagValue); len(hosts) > 0 {
+		return hosts
+	}
+	if tcp, ok := bound.(*net.TCPAddr); ok && tcp.IP.IsLoopback() {
+		return api.LoopbackHosts
+	}
+	return nil
+}
+
+func hostsForLog(hosts []string) string {
+	if len(hosts) == 0 {
+		return "*"
+	}
+	return strings.Join(hosts, ",")
+}
+
 // newMux routes the API, health and metrics to srv, the profiles when
-// pprofOn, and everything else to the web app.
-func newMux(srv *api.Server, webCfg web.Config, pprofOn bool) *http.ServeMux {
+// pprofOn, and everything else to the web app; every route answers only
+// the hosts srv allows.
+func newMux(srv *api.Server, webCfg web.Config, pprofOn bool) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/api/", srv)
 	mux.Handle("/healthz", srv)
@@ -146,7 +175,8 @@ func newMux(srv *api.Server, webCfg web.Config, pprofOn bool) *http.ServeMux {
 	// The app behind the mux, never as the root handler: go-app's Handler
 	// alone would serve files relative to the working directory.
 	mux.Handle("/", web.Handler(webCfg))
-	return mux
+	// The API checks the host itself; this covers the rest too.
+	return srv.CheckHost(mux)
 }
 
 func envOr(key, def string) string {

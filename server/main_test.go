@@ -2,16 +2,19 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"hark/app/protocol"
 	"hark/server/api"
 	"hark/server/web"
 )
@@ -120,4 +123,84 @@ func header(resp, name string) string {
 		}
 	}
 	return ""
+}
+
+// A server bound to loopback answers only loopback names, on every route:
+// a page whose name an attacker points at 127.0.0.1 (DNS rebinding) is
+// refused. Bound to every interface, it answers any name; with
+// -allow-host, exactly those listed.
+func TestAllowedHosts(t *testing.T) {
+	t.Chdir("..")
+	loopback, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(loopback.Addr().(*net.TCPAddr).Port)
+	public := &net.TCPAddr{IP: net.IPv4zero, Port: 8080}
+
+	type check struct {
+		host string
+		ok   bool
+	}
+	for _, tc := range []struct {
+		name   string
+		flag   string
+		bound  net.Addr
+		ln     net.Listener
+		checks []check
+	}{
+		{"loopback bind", "", loopback.Addr(), loopback, []check{
+			{"localhost:" + port, true}, {"LocalHost.:" + port, true}, {"localhost", true},
+			{"127.0.0.1:" + port, true}, {"127.0.0.2:" + port, true}, {"[::1]:" + port, true}, {"[::1]", true},
+			{"evil.example", false}, {"evil.example:" + port, false}, {"localhost.evil.example:" + port, false},
+			{"10.0.0.1:" + port, false}, {"[::2]:" + port, false},
+		}},
+		{"public bind", "", public, nil, []check{
+			{"evil.example", true}, {"chat.example:443", true}, {"localhost:" + port, true},
+		}},
+		{"explicit list", "chat.example, 10.1.0.0/16, other.example:" + port, loopback.Addr(), nil, []check{
+			{"chat.example", true}, {"CHAT.example:" + port, true}, {"10.1.2.3:" + port, true},
+			{"other.example:" + port, true}, {"other.example:1", false}, {"other.example", false},
+			{"localhost:" + port, false}, {"127.0.0.1:" + port, false}, {"evil.example", false},
+		}},
+		{"star", "*", loopback.Addr(), nil, []check{{"evil.example", true}, {"localhost", true}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := api.New(api.Config{
+				AllowHosts: allowedHosts(tc.flag, tc.bound),
+				Logger:     slog.New(slog.DiscardHandler),
+			})
+			t.Cleanup(srv.Close)
+			hs := httptest.NewUnstartedServer(newMux(srv, web.Config{Version: "test", WebDir: "web"}, false))
+			if tc.ln != nil {
+				hs.Listener.Close()
+				hs.Listener = tc.ln
+			}
+			hs.Start()
+			t.Cleanup(hs.Close)
+			for _, c := range tc.checks {
+				for _, path := range []string{"/", "/web/hark.css", "/healthz", "/api/users"} {
+					req, _ := http.NewRequest("GET", hs.URL+path, nil)
+					req.Host = c.host
+					resp, err := hs.Client().Do(req)
+					if err != nil {
+						t.Fatal(err)
+					}
+					body, _ := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					switch {
+					case c.ok && resp.StatusCode == http.StatusForbidden:
+						t.Errorf("Host %s, GET %s: refused: %s", c.host, path, body)
+					case !c.ok && resp.StatusCode != http.StatusForbidden:
+						t.Errorf("Host %s, GET %s: %d, want 403", c.host, path, resp.StatusCode)
+					case !c.ok:
+						var eb protocol.ErrorBody
+						if err := json.Unmarshal(body, &eb); err != nil || eb.Error == nil || eb.Error.Code != protocol.CodeForbiddenHost || !strings.Contains(eb.Error.Message, "allow-host") {
+							t.Errorf("Host %s, GET %s: body %q, want forbidden_host naming -allow-host", c.host, path, body)
+						}
+					}
+				}
+			}
+		})
+	}
 }

@@ -15,6 +15,10 @@ const (
 	CodeNameTaken       = "name_taken"
 	CodeTooLarge        = "too_large"
 	CodeRateLimited     = "rate_limited"
+	// CodeForbiddenHost (403) refuses a request for a Host the server does
+	// not answer for, a defence against DNS rebinding. An addition to the
+	// contract.
+	CodeForbiddenHost = "forbidden_host"
 	// CodeInternal is for failures of the server itself; not a client's fault.
 	CodeInternal = "internal"
 	// CodeUnavailable answers while the server is shutting down.
@@ -43,7 +47,7 @@ func (e *Error) Status() int {
 		return http.StatusBadRequest
 	case CodeUnauthorized:
 		return http.StatusUnauthorized
-	case CodeForbiddenOrigin:
+	case CodeForbiddenOrigin, CodeForbiddenHost:
 		return http.StatusForbidden
 	case CodeNoSuchUser:
 		return http.StatusNotFound

@@ -28,6 +28,13 @@ type Config struct {
 	// AllowOrigins lists origins (scheme://host[:port]) other than the
 	// server's own from which browsers may send and open WebSockets.
 	AllowOrigins []string
+	// AllowHosts lists the Host headers the server answers: names and
+	// addresses (any port), host:port (that port), address prefixes
+	// (127.0.0.0/8), or "*". Empty allows any host; a server bound to
+	// loopback should pass LoopbackHosts, so that a page whose name is
+	// pointed at 127.0.0.1 (DNS rebinding) cannot drive it. Others get 403
+	// forbidden_host.
+	AllowHosts []string
 	// Logger receives structured logs; nil means slog.Default().
 	Logger *slog.Logger
 	// Metrics is where the server registers its metrics; nil means a
@@ -68,6 +75,7 @@ type Server struct {
 	metrics *metrics
 	mux     *http.ServeMux
 	origins originPolicy
+	hosts   hostPolicy
 }
 
 // New returns a running server; Close stops it.
@@ -79,6 +87,7 @@ func New(cfg Config) *Server {
 		log:     cfg.Logger,
 		mux:     http.NewServeMux(),
 		origins: newOriginPolicy(cfg.AllowOrigins),
+		hosts:   newHostPolicy(cfg.AllowHosts),
 	}
 	s.metrics = newMetrics(cfg.Metrics, s.chat)
 	s.routes()
@@ -110,9 +119,12 @@ func (s *Server) Chat() *chat.Chat { return s.chat }
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-	if !s.origins.allowed(r) {
+	switch {
+	case !s.hosts.allowed(r.Host):
+		writeError(rec, hostRefusal(r.Host))
+	case !s.origins.allowed(r):
 		writeError(rec, protocol.Errorf(protocol.CodeForbiddenOrigin, "requests from origin %q are not allowed", r.Header.Get("Origin")))
-	} else {
+	default:
 		s.mux.ServeHTTP(rec, r)
 	}
 	// The route matched, not the URL: tokens travel in query strings, a
