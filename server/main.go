@@ -50,6 +50,8 @@ func run(args []string) error {
 		queue     = fs.Int("queue", 256, "events a stream may fall behind before it is disconnected")
 		origins   = fs.String("allow-origin", "", "comma-separated origins (https://host:port) allowed besides the server's own")
 		hosts     = fs.String("allow-host", "", "comma-separated Host headers answered: names or addresses (any port), host:port, prefixes (127.0.0.0/8), or *; empty: loopback names when bound to loopback, any host otherwise")
+		idle      = fs.Duration("idle-timeout", 120*time.Second, "how long an idle keep-alive connection is kept open")
+		bodyWait  = fs.Duration("body-timeout", 10*time.Second, "how long a client has to send a request body")
 		tlsCert   = fs.String("tls-cert", "", "TLS certificate file: serve HTTPS with HTTP/2")
 		tlsKey    = fs.String("tls-key", "", "TLS key file")
 		pprofOn   = fs.Bool("pprof", false, "serve runtime profiles at /debug/pprof/")
@@ -86,15 +88,12 @@ func run(args []string) error {
 		},
 		AllowOrigins: splitList(*origins),
 		AllowHosts:   allowHosts,
+		BodyTimeout:  *bodyWait,
 		Logger:       logger,
 	})
 
 	mux := newMux(srv, web.Config{Version: version, WebDir: *webDir}, *pprofOn)
-	hs := &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	hs := newHTTPServer(mux, logger, *idle)
 	scheme := "http"
 	if *tlsCert != "" || *tlsKey != "" {
 		cert, err := tls.LoadX509KeyPair(*tlsCert, *tlsKey)
@@ -135,6 +134,19 @@ func run(args []string) error {
 		return err
 	}
 	return nil
+}
+
+// newHTTPServer is the http.Server for handler. Headers must arrive within
+// 10 s and an idle keep-alive connection is closed after idle. There is no
+// ReadTimeout or WriteTimeout: they would cut the streams, which bound
+// their own writes, and api.Server bounds the reading of request bodies.
+func newHTTPServer(handler http.Handler, logger *slog.Logger, idle time.Duration) *http.Server {
+	return &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       idle,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
 }
 
 // allowedHosts is the -allow-host list, or its default for a server

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -202,5 +204,52 @@ func TestAllowedHosts(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// An idle keep-alive connection is closed after IdleTimeout.
+func TestIdleConnectionClosed(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const idle = 300 * time.Millisecond
+	hs := newHTTPServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ok\n")
+	}), slog.New(slog.DiscardHandler), idle)
+	go hs.Serve(ln)
+	t.Cleanup(func() { hs.Close() })
+
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	br := bufio.NewReader(conn)
+	// Two requests on the connection: it is kept alive between them.
+	for range 2 {
+		if _, err := io.WriteString(conn, "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	start := time.Now()
+	conn.SetReadDeadline(time.Now().Add(10 * idle))
+	_, err = br.ReadByte()
+	took := time.Since(start)
+	var ne net.Error
+	switch {
+	case errors.As(err, &ne) && ne.Timeout():
+		t.Fatalf("the server kept an idle connection open for %v (IdleTimeout %v)", took, idle)
+	case err != io.EOF:
+		t.Fatalf("reading an idle connection: %v, want EOF", err)
+	case took < idle/2:
+		t.Fatalf("the connection closed after %v, before IdleTimeout %v", took, idle)
 	}
 }

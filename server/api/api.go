@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -47,6 +48,11 @@ type Config struct {
 	// WriteTimeout bounds each write to a stream, so a client that stops
 	// reading cannot hold a connection forever.
 	WriteTimeout time.Duration
+	// BodyTimeout bounds the reading of a request body, from its first
+	// read to its end (default 10 s), so a client that trickles one
+	// cannot hold a connection forever. A read deadline for the body
+	// only, not the server's ReadTimeout, which would cut streams.
+	BodyTimeout time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -64,6 +70,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.WriteTimeout <= 0 {
 		c.WriteTimeout = 10 * time.Second
+	}
+	if c.BodyTimeout <= 0 {
+		c.BodyTimeout = 10 * time.Second
 	}
 }
 
@@ -125,6 +134,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case !s.origins.allowed(r):
 		writeError(rec, protocol.Errorf(protocol.CodeForbiddenOrigin, "requests from origin %q are not allowed", r.Header.Get("Origin")))
 	default:
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = &timedBody{ReadCloser: r.Body, rc: http.NewResponseController(w), timeout: s.cfg.BodyTimeout}
+		}
 		s.mux.ServeHTTP(rec, r)
 	}
 	// The route matched, not the URL: tokens travel in query strings, a
@@ -149,9 +161,13 @@ func (s *Server) authenticate(r *http.Request, allowQuery bool) (*chat.Session, 
 	return s.chat.Authenticate(strings.TrimSpace(tok))
 }
 
-// readBody reads a request body of at most protocol.MaxBodyBytes.
+// readBody reads a request body of at most protocol.MaxBodyBytes, within
+// the body timeout that ServeHTTP set on r.Body (see timedBody).
 func readBody(r *http.Request) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(r.Body, protocol.MaxBodyBytes+1))
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return nil, protocol.Errorf(protocol.CodeBadRequest, "the request body came too slowly; send it at once")
+	}
 	if err != nil {
 		return nil, protocol.Errorf(protocol.CodeBadRequest, "reading the body: %v", err)
 	}
@@ -159,6 +175,35 @@ func readBody(r *http.Request) ([]byte, error) {
 		return nil, protocol.Errorf(protocol.CodeTooLarge, "a request is at most %d bytes", protocol.MaxBodyBytes)
 	}
 	return b, nil
+}
+
+// timedBody is a request body that must arrive within timeout of its first
+// read: a read deadline on the connection (the stream, over HTTP/2), set
+// through the ResponseController, and lifted once the body has ended so
+// that it cannot fire later under a handler still at work.
+type timedBody struct {
+	io.ReadCloser
+	rc      *http.ResponseController
+	timeout time.Duration
+	started bool
+	done    bool
+}
+
+func (b *timedBody) Read(p []byte) (int, error) {
+	if !b.started {
+		b.started = true
+		// ErrNotSupported (a writer without deadlines) leaves the body
+		// unbounded, as before.
+		b.rc.SetReadDeadline(time.Now().Add(b.timeout))
+	}
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && !b.done {
+		b.done = true
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			b.rc.SetReadDeadline(time.Time{})
+		}
+	}
+	return n, err
 }
 
 // writeJSON answers with status and v as JSON.
