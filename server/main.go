@@ -52,6 +52,11 @@ func run(args []string) error {
 		hosts     = fs.String("allow-host", "", "comma-separated Host headers answered: names or addresses (any port), host:port, prefixes (127.0.0.0/8), or *; empty: loopback names when bound to loopback, any host otherwise")
 		idle      = fs.Duration("idle-timeout", 120*time.Second, "how long an idle keep-alive connection is kept open")
 		bodyWait  = fs.Duration("body-timeout", 10*time.Second, "how long a client has to send a request body")
+		regRate   = fs.Float64("addr-register-rate", 5, "registrations per second from one client address (0 or negative: no limit)")
+		regBurst  = fs.Int("addr-register-burst", 20, "registrations one client address may make at once (0 or negative: no limit)")
+		addrSess  = fs.Int("addr-sessions", 50, "live sessions one client address may hold (0 or negative: no limit)")
+		addrRate  = fs.Float64("addr-send-rate", 50, "messages per second from all of one client address's sessions (0 or negative: no limit)")
+		addrBurst = fs.Int("addr-send-burst", 100, "messages one client address may send at once (0 or negative: no limit)")
 		tlsCert   = fs.String("tls-cert", "", "TLS certificate file: serve HTTPS with HTTP/2")
 		tlsKey    = fs.String("tls-key", "", "TLS key file")
 		pprofOn   = fs.Bool("pprof", false, "serve runtime profiles at /debug/pprof/")
@@ -77,6 +82,8 @@ func run(args []string) error {
 		return err
 	}
 	allowHosts := allowedHosts(*hosts, ln.Addr())
+	regLimit, regN := addrLimit(*regRate, *regBurst)
+	sendLimit, sendN := addrLimit(*addrRate, *addrBurst)
 	srv := api.New(api.Config{
 		Chat: chat.Config{
 			Keep:              *keep,
@@ -85,6 +92,11 @@ func run(args []string) error {
 			Rate:              rate.Limit(*sendRate),
 			Burst:             *burst,
 			QueueLen:          *queue,
+			AddrRegisterRate:  regLimit,
+			AddrRegisterBurst: regN,
+			AddrSessions:      offIfNotPositive(*addrSess),
+			AddrSendRate:      sendLimit,
+			AddrSendBurst:     sendN,
 		},
 		AllowOrigins: splitList(*origins),
 		AllowHosts:   allowHosts,
@@ -168,6 +180,25 @@ func hostsForLog(hosts []string) string {
 		return "*"
 	}
 	return strings.Join(hosts, ",")
+}
+
+// addrLimit maps the flags of a per-address budget to chat.Config's
+// fields, where a negative rate turns the budget off: a flag of 0 or less,
+// rate or burst, turns it off.
+func addrLimit(perSecond float64, burst int) (rate.Limit, int) {
+	if perSecond <= 0 || burst <= 0 {
+		return -1, 0
+	}
+	return rate.Limit(perSecond), burst
+}
+
+// offIfNotPositive maps a flag where 0 or less means no limit to
+// chat.Config's spelling of it, a negative value (zero takes the default).
+func offIfNotPositive(n int) int {
+	if n <= 0 {
+		return -1
+	}
+	return n
 }
 
 // newMux routes the API, health and metrics to srv, the profiles when

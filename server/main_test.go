@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"hark/app/protocol"
 	"hark/server/api"
 	"hark/server/web"
@@ -251,5 +253,31 @@ func TestIdleConnectionClosed(t *testing.T) {
 		t.Fatalf("reading an idle connection: %v, want EOF", err)
 	case took < idle/2:
 		t.Fatalf("the connection closed after %v, before IdleTimeout %v", took, idle)
+	}
+}
+
+// A per-address budget flag of 0 or less turns the budget off, which
+// chat.Config spells with a negative value (zero there is the default).
+func TestAddrLimitFlags(t *testing.T) {
+	for _, tc := range []struct {
+		rate      float64
+		burst     int
+		wantRate  rate.Limit
+		wantBurst int
+	}{
+		{5, 20, 5, 20},
+		{0, 20, -1, 0},
+		{-1, 20, -1, 0},
+		{5, 0, -1, 0},
+		{0.5, 1, 0.5, 1},
+	} {
+		if r, b := addrLimit(tc.rate, tc.burst); r != tc.wantRate || b != tc.wantBurst {
+			t.Errorf("addrLimit(%v, %d) = %v, %d; want %v, %d", tc.rate, tc.burst, r, b, tc.wantRate, tc.wantBurst)
+		}
+	}
+	for in, want := range map[int]int{50: 50, 1: 1, 0: -1, -3: -1} {
+		if got := offIfNotPositive(in); got != want {
+			t.Errorf("offIfNotPositive(%d) = %d, want %d", in, got, want)
+		}
 	}
 }
