@@ -49,7 +49,7 @@ const (
 )
 
 // Event is everything a stream carries. Which fields are set depends on Type;
-// see PROTOCOL.md. In a hello, Seq is the head of the log (the position the
+// see docs/PROTOCOL.md. In a hello, Seq is the head of the log (the position the
 // stream starts from), not a position of its own: only Sequenced events are
 // entries of the log.
 type Event struct {
