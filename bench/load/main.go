@@ -57,10 +57,13 @@ type config struct {
 
 // defaultServerArgs are added before -server-args when spawning: sends
 // are not rate-limited per session (a few senders carry the whole load),
-// the log is quiet (a line per registration would cost the server CPU the
-// figures should not include), and pprof is on for -profile and for the
-// garbage collection before idle RSS readings.
-const defaultServerArgs = "-log-level warn -pprof -rate 1000000 -burst 1000000"
+// nor are registrations, sessions and sends per client address (every
+// client comes from a handful of loopback addresses, thousands of
+// registrations apiece), the log is quiet (a line per registration would
+// cost the server CPU the figures should not include), and pprof is on for
+// -profile and for the garbage collection before idle RSS readings.
+const defaultServerArgs = "-log-level warn -pprof -rate 1000000 -burst 1000000" +
+	" -addr-register-rate 0 -addr-sessions 0 -addr-send-rate 0"
 
 func main() {
 	if err := run(); err != nil {
