@@ -4,14 +4,18 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -34,12 +38,15 @@ func TestMain(m *testing.M) {
 func runMain(m *testing.M) int {
 	chromiumPath = findChromium()
 	if chromiumPath == "" {
+		ci := os.Getenv("CI") == "true"
 		banner := "!!! Chromium not found (apt-get install -y chromium): the browser tests are SKIPPED !!!"
+		if ci {
+			banner = "!!! Chromium not found (apt-get install -y chromium): with CI=true that is a FAILURE !!!"
+		}
 		fmt.Fprintln(os.Stderr, strings.Repeat("!", len(banner)))
 		fmt.Fprintln(os.Stderr, banner)
 		fmt.Fprintln(os.Stderr, strings.Repeat("!", len(banner)))
-		if os.Getenv("CI") == "true" {
-			fmt.Fprintln(os.Stderr, "CI=true: a missing browser is a failure")
+		if ci {
 			return 1
 		}
 		return m.Run()
@@ -85,47 +92,84 @@ func findChromium() string {
 	return ""
 }
 
+// needBrowser skips the test, loudly, when there is no Chromium (TestMain
+// has already failed the run if CI=true).
 func needBrowser(t *testing.T) {
 	t.Helper()
 	if chromiumPath == "" {
-		t.Skip("no Chromium: browser test skipped (see the banner above)")
+		t.Skip("!!! Chromium not found: browser test SKIPPED (apt-get install -y chromium; with CI=true this is a failure) !!!")
 	}
 }
 
-// server is the Hark binary running on a loopback port; it can be stopped
-// and started again on the same port, as a restart or an outage looks to a
-// browser.
+// server is the Hark binary behind a loopback port that the test binds
+// once and keeps for its whole run, so no other program can take the port
+// between a pick and a bind. Each connection to that port is relayed to the
+// running process, which listens on a port the kernel gives it and says
+// which on its standard output. Stop and Start restart the process, as a
+// restart or an outage looks to a browser: while it is stopped, every
+// connection to the port is reset, as a down server's are refused.
 type server struct {
 	t    *testing.T
-	addr string
+	ln   net.Listener
 	args []string
-	cmd  *exec.Cmd
 	URL  string
+	proc *process // nil while stopped
+
+	mu      sync.Mutex
+	backend string // the process's own address; "" while stopped
 }
 
-// startServer runs the server on a free loopback port with extra flags.
+// process is one run of the server binary.
+type process struct {
+	cmd  *exec.Cmd
+	done chan struct{} // closed once it has exited
+}
+
+// startServer runs the server behind a loopback port of its own, with
+// extra flags. Every test in this package is a browser test and starts
+// here, so this is where one without Chromium skips.
 func startServer(t *testing.T, args ...string) *server {
 	t.Helper()
+	needBrowser(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	s := &server{t: t, addr: addr, args: args, URL: "http://" + addr}
+	s := &server{t: t, ln: ln, args: args, URL: "http://" + ln.Addr().String()}
+	go s.accept()
+	t.Cleanup(func() {
+		s.Stop()
+		ln.Close()
+	})
 	s.Start()
-	t.Cleanup(s.Stop)
 	return s
 }
 
-// Start runs the server (again) and waits until it is healthy.
+// Start runs the server (again) and waits until it is healthy through the
+// test's port.
 func (s *server) Start() {
 	s.t.Helper()
-	args := append([]string{"-addr", s.addr, "-web", webDir, "-log-level", "warn"}, s.args...)
-	s.cmd = exec.Command(serverBin, args...)
-	s.cmd.Stdout, s.cmd.Stderr = os.Stderr, os.Stderr
-	if err := s.cmd.Start(); err != nil {
+	args := append([]string{"-addr", "127.0.0.1:0", "-web", webDir, "-log-level", "warn"}, s.args...)
+	cmd := exec.Command(serverBin, args...)
+	addr := make(chan string, 1)
+	cmd.Stdout = &announcement{addr: addr}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
 		s.t.Fatal(err)
+	}
+	p := &process{cmd: cmd, done: make(chan struct{})}
+	go func() {
+		cmd.Wait()
+		close(p.done)
+	}()
+	s.proc = p
+	select {
+	case a := <-addr:
+		s.setBackend(a)
+	case <-p.done:
+		s.t.Fatalf("the server exited at start: %v", cmd.ProcessState)
+	case <-time.After(10 * time.Second):
+		s.t.Fatalf("the server did not say where it listens within 10s")
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
@@ -137,25 +181,107 @@ func (s *server) Start() {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	s.t.Fatalf("server on %s not healthy within 10s", s.addr)
+	s.t.Fatalf("server behind %s not healthy within 10s", s.URL)
 }
 
-// Stop ends the server with SIGTERM, as an operator would.
+// Stop ends the server with SIGTERM, as an operator would; from then on
+// the test's port resets every connection until Start.
 func (s *server) Stop() {
-	if s.cmd == nil || s.cmd.Process == nil {
+	p := s.proc
+	if p == nil {
 		return
 	}
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { s.cmd.Wait(); close(done) }()
+	s.proc = nil
+	s.setBackend("")
+	p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case <-done:
+	case <-p.done:
 	case <-time.After(10 * time.Second):
-		s.cmd.Process.Kill()
-		<-done
+		p.cmd.Process.Kill()
+		<-p.done
 		s.t.Errorf("server did not exit within 10s of SIGTERM")
 	}
-	s.cmd = nil
+}
+
+func (s *server) setBackend(addr string) {
+	s.mu.Lock()
+	s.backend = addr
+	s.mu.Unlock()
+}
+
+// accept relays each connection to the test's port to the running server,
+// or resets it while none runs, until the port is closed.
+func (s *server) accept() {
+	for {
+		c, err := s.ln.Accept()
+		if err != nil {
+			return
+		}
+		s.mu.Lock()
+		backend := s.backend
+		s.mu.Unlock()
+		if backend == "" {
+			reset(c)
+			continue
+		}
+		go relay(c, backend)
+	}
+}
+
+// relay copies bytes both ways between c and a new connection to backend
+// until either side closes, then closes both: a server that exits closes
+// the browser's connections as if they were its own.
+func relay(c net.Conn, backend string) {
+	up, err := net.Dial("tcp", backend)
+	if err != nil {
+		reset(c)
+		return
+	}
+	done := make(chan struct{}, 2)
+	go func() { io.Copy(up, c); done <- struct{}{} }()
+	go func() { io.Copy(c, up); done <- struct{}{} }()
+	<-done
+	c.Close()
+	up.Close()
+	<-done
+}
+
+// reset closes c with a TCP reset, which a browser takes as a network
+// failure just as it takes a refused connection.
+func reset(c net.Conn) {
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetLinger(0)
+	}
+	c.Close()
+}
+
+// announcement passes the server's standard output on to the test's
+// standard error, and sends the address from the line in which the server
+// says where it runs ("Hark is running at http://127.0.0.1:NNNN/").
+type announcement struct {
+	addr    chan<- string
+	partial []byte
+}
+
+func (a *announcement) Write(b []byte) (int, error) {
+	os.Stderr.Write(b)
+	a.partial = append(a.partial, b...)
+	for {
+		line, rest, ok := bytes.Cut(a.partial, []byte("\n"))
+		if !ok {
+			break
+		}
+		a.partial = rest
+		if at, found := strings.CutPrefix(string(line), "Hark is running at "); found {
+			if u, err := url.Parse(strings.TrimSpace(at)); err == nil && u.Host != "" {
+				select {
+				case a.addr <- u.Host:
+				default:
+				}
+			}
+		}
+	}
+	return len(b), nil
 }
 
 // browser is one headless Chromium; each person gets a browser context of
