@@ -149,7 +149,10 @@ func startServer(t *testing.T, args ...string) *server {
 // test's port.
 func (s *server) Start() {
 	s.t.Helper()
-	args := append([]string{"-addr", "127.0.0.1:0", "-web", webDir, "-log-level", "warn"}, s.args...)
+	// Every person comes from 127.0.0.1: the per-address budgets are off
+	// (flags of 0), so no test trips them by having many people.
+	args := append([]string{"-addr", "127.0.0.1:0", "-web", webDir, "-log-level", "warn",
+		"-addr-register-rate", "0", "-addr-sessions", "0", "-addr-send-rate", "0"}, s.args...)
 	cmd := exec.Command(serverBin, args...)
 	addr := make(chan string, 1)
 	cmd.Stdout = &announcement{addr: addr}
