@@ -2,8 +2,8 @@ package api
 
 import (
 	"log/slog"
-	"net/netip"
 	"net/http"
+	"net/netip"
 
 	"hark/app/protocol"
 )
