@@ -1,7 +1,7 @@
 // Package api is Hark's HTTP face: registration, sending, reading, and the
 // three transports that push events (WebSocket, Server-Sent Events, long
 // polling), over the domain in server/chat. It implements the contract in
-// PROTOCOL.md.
+// docs/PROTOCOL.md.
 package api
 
 import (
