@@ -6,6 +6,7 @@ import (
 	"errors"
 	"hash/maphash"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,10 +55,12 @@ type Config struct {
 	// RememberIDs is how many client message ids the chat remembers, in
 	// all, to answer retries with the first seq (default 65,536).
 	RememberIDs int
-	// Log and Registry replace the in-memory ones (a cluster). If Log is
-	// set, the caller must hand each of its entries to Chat.Deliver.
+	// Log, Registry and Sessions replace the in-memory ones: a durable
+	// store, shared by every node of a cluster. Without Sessions, sessions
+	// live in this process only.
 	Log      Log
 	Registry Registry
+	Sessions SessionStore
 	// Now is the clock, for tests.
 	Now func() time.Time
 }
@@ -131,6 +134,7 @@ type Chat struct {
 	registry Registry
 	hub      *Hub
 	fan      *fanout
+	store    SessionStore // nil: sessions live here only
 	budgets  *addrBudgets
 	ids      *idMemory
 
@@ -172,20 +176,22 @@ func New(cfg Config) *Chat {
 	c.fan = newFanout(c.hub)
 	c.log = cfg.Log
 	if c.log == nil {
-		c.log = NewMemoryLog(cfg.Keep, cfg.KeepPresence, c.fan.push)
+		c.log = NewMemoryLog(cfg.Keep, cfg.KeepPresence)
 	}
+	c.log.Follow(c.fan.push)
 	if c.registry == nil {
 		c.registry = NewMemoryRegistry()
 	}
 	c.wg.Add(1)
 	go c.presenceLoop()
+	if cfg.Sessions != nil {
+		c.store = cfg.Sessions
+		c.store.OnGone(c.forget)
+		c.wg.Add(1)
+		go c.leaseLoop()
+	}
 	return c
 }
-
-// Deliver hands an entry of the log to the streams that may see it, after
-// every entry handed before it. Only a Log supplied in Config needs it:
-// the in-memory log feeds the fan-out by itself.
-func (c *Chat) Deliver(e *Entry) { c.fan.push(e) }
 
 // Epoch names the chat's log.
 func (c *Chat) Epoch() string { return c.log.Epoch() }
@@ -231,7 +237,7 @@ func (c *Chat) Register(ctx context.Context, name, addr string) (*Session, strin
 		return nil, "", 0, err
 	}
 	tok, digest := newToken()
-	s := &Session{name: n, reg: newRegID(), addr: addr, digest: digest, limiter: rate.NewLimiter(c.cfg.Rate, c.cfg.Burst)}
+	s := &Session{name: n, reg: newRegID(), addr: addr, counted: true, digest: digest, limiter: rate.NewLimiter(c.cfg.Rate, c.cfg.Burst)}
 	s.touch(now)
 
 	c.membership.Lock()
@@ -243,12 +249,21 @@ func (c *Chat) Register(ctx context.Context, name, addr string) (*Session, strin
 		}
 		return nil, "", 0, err
 	}
+	if c.store != nil {
+		rec := SessionRecord{Name: n.Display, Reg: s.reg, Addr: addr, Seen: now}
+		if err := c.store.Create(ctx, digest, rec); err != nil {
+			c.registry.Release(ctx, n.Key, s.reg)
+			c.membership.Unlock()
+			c.budgets.unregister(addr)
+			return nil, "", 0, err
+		}
+	}
 	c.mu.Lock()
 	c.sessions[digest] = s
 	c.mu.Unlock()
 	head := c.log.Head()
 	if !c.counts(c.registry.Count()) {
-		c.append(ctx, newEntry(protocol.Event{Type: protocol.TypeJoin, From: n.Display, Time: protocol.NewTime(now)}, 0, 0))
+		c.append(ctx, presenceEntry(protocol.TypeJoin, n.Display, s.reg, now))
 	}
 	c.membership.Unlock()
 
@@ -275,7 +290,13 @@ func (c *Chat) Authenticate(token string) (*Session, error) {
 	c.mu.RLock()
 	s, ok := c.sessions[digest]
 	c.mu.RUnlock()
-	if !ok || !s.matches(digest) {
+	if !ok {
+		var err error
+		if s, err = c.load(digest); err != nil {
+			return nil, err
+		}
+	}
+	if !s.matches(digest) {
 		return nil, errUnauthorized
 	}
 	s.touch(c.cfg.Now())
@@ -302,6 +323,9 @@ func (c *Chat) expire(s *Session) {
 		return
 	}
 	s.mu.Unlock()
+	if c.store != nil && c.seenElsewhere(s) {
+		return
+	}
 	c.release(context.Background(), s)
 }
 
@@ -325,15 +349,33 @@ func (c *Chat) release(ctx context.Context, s *Session) {
 	c.mu.Lock()
 	delete(c.sessions, s.digest)
 	c.mu.Unlock()
-	c.budgets.unregister(s.addr)
+	if s.counted {
+		c.budgets.unregister(s.addr)
+	}
+	if c.store != nil {
+		// Only the node whose delete wins frees the name and says leave:
+		// two nodes releasing one session (its grace ran out on both) say
+		// it once.
+		if gone, err := c.store.Delete(ctx, s.digest); err != nil || !gone {
+			return
+		}
+	}
 
 	c.membership.Lock()
 	defer c.membership.Unlock()
 	wasCounts := c.counts(c.registry.Count())
 	c.registry.Release(ctx, s.name.Key, s.reg)
 	if !wasCounts {
-		c.append(ctx, newEntry(protocol.Event{Type: protocol.TypeLeave, From: s.name.Display, Time: protocol.NewTime(c.cfg.Now())}, 0, 0))
+		c.append(ctx, presenceEntry(protocol.TypeLeave, s.name.Display, s.reg, c.cfg.Now()))
 	}
+}
+
+// presenceEntry is a join or leave of registration reg, named so a durable
+// log stores it once however often a node retries it.
+func presenceEntry(kind, name string, reg RegID, now time.Time) *Entry {
+	e := newEntry(protocol.Event{Type: kind, From: name, Time: protocol.NewTime(now)}, 0, 0)
+	e.dedupe = kind + ":" + strconv.FormatUint(uint64(reg), 16)
+	return e
 }
 
 func (c *Chat) append(ctx context.Context, e *Entry) error {
@@ -380,6 +422,7 @@ func (c *Chat) Send(ctx context.Context, s *Session, send protocol.Send) (uint64
 		ev.To, to = h.Display, h.Reg
 	}
 	e := newEntry(ev, s.reg, to)
+	e.dedupe = key + "\x00" + send.ID
 	if err := c.append(ctx, e); err != nil {
 		return 0, err
 	}
@@ -437,6 +480,7 @@ func (c *Chat) Open(s *Session, pos Position) (*Stream, error) {
 	if c.isClosed() { // Close ran its EndAll before the add above
 		st.end(Shutdown)
 	}
+	c.catchUp(pos)
 
 	head := c.log.Head()
 	online := c.registry.Count()
@@ -467,6 +511,22 @@ func (c *Chat) Open(s *Session, pos Position) (*Stream, error) {
 	st.start(pending, last)
 	return st, nil
 }
+
+// catchUp waits, a bounded time, for a node's copy of a shared log to
+// reach a position the client saw on a faster node, so it is replayed
+// rather than answered with a reset.
+func (c *Chat) catchUp(pos Position) {
+	lag, ok := c.log.(Lagging)
+	if !ok || !pos.Resume || (pos.Epoch != "" && pos.Epoch != c.log.Epoch()) || pos.Since <= c.log.Head() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), catchUpWait)
+	defer cancel()
+	lag.WaitFor(ctx, pos.Since)
+}
+
+// catchUpWait bounds how long a resume waits for this node to catch up.
+const catchUpWait = 5 * time.Second
 
 func (c *Chat) closeStream(st *Stream) {
 	c.hub.remove(st)

@@ -160,12 +160,12 @@ func BenchmarkVisibleTo(b *testing.B) {
 // benchLog returns a log holding n entries, one in ten a direct message
 // between two others, as a busy room's history looks.
 func benchLog(n int) *MemoryLog {
-	l := NewMemoryLog(n, n, nil)
+	l := NewMemoryLog(n, n)
 	ctx := context.Background()
 	for i := 0; i < n; i++ {
 		e := benchUnsealed()
 		if i%10 == 0 {
-			e.event.To, e.to = "Bob", 2
+			e.to = 2
 		}
 		l.Append(ctx, e)
 	}

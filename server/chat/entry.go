@@ -27,6 +27,7 @@ package chat
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 
 	"hark/app/protocol"
 )
@@ -46,26 +47,59 @@ type Entry struct {
 	// not names: a later holder of a name is a different registration.
 	from, to RegID
 
-	// event is the event until it is sealed with its seq and encoded.
-	event *protocol.Event
+	// body is the event's JSON without its seq, until the entry is sealed.
+	body []byte
+	// dedupe names a message by its sender's name and client id, so a log
+	// can store a retry once (empty for joins and leaves).
+	dedupe string
+}
+
+// Record is an entry as a durable log stores it: everything but its seq,
+// which is the log's to give.
+type Record struct {
+	Kind     string
+	From, To RegID
+	// Body is the event's JSON without its seq.
+	Body []byte
+	// Dedupe is equal for a message and its retries, under any session of
+	// the sender's name; empty for joins and leaves.
+	Dedupe string
+}
+
+// Record is the stored form of an entry the log has not sealed yet.
+func (e *Entry) Record() Record {
+	return Record{Kind: e.kind, From: e.from, To: e.to, Body: e.body, Dedupe: e.dedupe}
+}
+
+// EntryFromRecord is the entry at seq of a durable log.
+func EntryFromRecord(seq uint64, r Record) *Entry {
+	e := &Entry{kind: r.Kind, from: r.From, to: r.To, body: r.Body}
+	e.seal(seq)
+	return e
 }
 
 // RegID names one registration of a name: one session, from taking the name
 // to releasing it. It is random, so it is unique across nodes and restarts.
 type RegID uint64
 
-// newEntry returns an entry for ev, to be sealed by the log.
+// newEntry returns an entry for ev, to be sealed by the log. It encodes ev
+// here, before any lock is taken; sealing only puts the seq in front.
 func newEntry(ev protocol.Event, from, to RegID) *Entry {
-	return &Entry{kind: ev.Type, from: from, to: to, event: &ev}
+	ev.Seq = 0
+	return &Entry{kind: ev.Type, from: from, to: to, body: encodeEvent(&ev)}
 }
 
-// seal gives the entry its seq and encodes it; the event itself is then
-// dropped, so the entry holds its text once.
+// seal gives the entry its seq and its wire form, {"seq":N, then the rest
+// of the body (the encoder puts seq first and omits it when zero); the body
+// is then dropped, so the entry holds its text once.
 func (e *Entry) seal(seq uint64) {
 	e.seq = seq
-	e.event.Seq = seq
-	e.JSON = encodeEvent(e.event)
-	e.event = nil
+	b := make([]byte, 0, len(e.body)+len(`{"seq":,`)+20)
+	b = append(b, `{"seq":`...)
+	b = strconv.AppendUint(b, seq, 10)
+	b = append(b, ',')
+	e.JSON = append(b, e.body[1:]...)
+	e.body = nil
 }
 
 // encodeEvent is ev's wire form. HTML is not escaped: clients render text,
@@ -92,8 +126,9 @@ func (e *Entry) Type() string { return e.kind }
 // use JSON as it is.
 func (e *Entry) Event() protocol.Event {
 	var ev protocol.Event
-	if e.event != nil {
-		return *e.event
+	if e.JSON == nil {
+		json.Unmarshal(e.body, &ev)
+		return ev
 	}
 	json.Unmarshal(e.JSON, &ev)
 	return ev

@@ -36,6 +36,18 @@ type Log interface {
 	// Messages calls visit with kept message entries, newest first, until
 	// visit returns false.
 	Messages(visit func(*Entry) bool)
+	// Follow hands every entry appended from now on, by any node, to feed,
+	// in seq order, each once. New calls it once, before anything is
+	// appended; feed only queues (it may run under the log's lock).
+	Follow(feed func(*Entry))
+}
+
+// Lagging is a Log that may be behind the deployment's head (a node's copy
+// of a shared log). A resume from a position this node has not reached yet
+// waits for it rather than being told its position is gone.
+type Lagging interface {
+	// WaitFor returns once the log holds seq, or with ctx's error.
+	WaitFor(ctx context.Context, seq uint64) error
 }
 
 // MemoryLog is a Log held in memory. Messages and presence events (joins,
@@ -53,16 +65,27 @@ type MemoryLog struct {
 }
 
 // NewMemoryLog returns an empty log with a new epoch that keeps the last
-// keepMessages messages and the last keepPresence joins and leaves, and
-// hands each appended entry to feed, in seq order. feed runs with the log
-// locked, so it must only queue the entry (see fanout.push).
-func NewMemoryLog(keepMessages, keepPresence int, feed func(*Entry)) *MemoryLog {
+// keepMessages messages and the last keepPresence joins and leaves.
+func NewMemoryLog(keepMessages, keepPresence int) *MemoryLog {
+	return NewMemoryLogAt(NewEpoch(), keepMessages, keepPresence)
+}
+
+// NewMemoryLogAt is NewMemoryLog for a given epoch: a node's copy of a
+// durable log, filled with Add.
+func NewMemoryLogAt(epoch string, keepMessages, keepPresence int) *MemoryLog {
 	return &MemoryLog{
-		epoch:    NewEpoch(),
-		feed:     feed,
+		epoch:    epoch,
 		messages: newRing(keepMessages),
 		presence: newRing(keepPresence),
 	}
+}
+
+// Follow implements Log. feed runs with the log locked, so it must only
+// queue the entry (see fanout.push).
+func (l *MemoryLog) Follow(feed func(*Entry)) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.feed = feed
 }
 
 // NewEpoch returns a fresh random epoch name.
@@ -89,6 +112,28 @@ func (l *MemoryLog) Append(_ context.Context, e *Entry) error {
 	defer l.mu.Unlock()
 	l.head++
 	e.seal(l.head)
+	l.addLocked(e)
+	return nil
+}
+
+// Add records an entry another log sealed, for a node's copy of a shared
+// log: its seq must be above the head. Entries between the head and it
+// that were never added count as gone (a gap a durable log's limits left).
+func (l *MemoryLog) Add(e *Entry) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if e.seq <= l.head {
+		return
+	}
+	if l.head == 0 && e.seq > 1 {
+		// The copy starts where the durable log's kept history starts.
+		l.messages.evicted, l.presence.evicted = e.seq-1, e.seq-1
+	}
+	l.head = e.seq
+	l.addLocked(e)
+}
+
+func (l *MemoryLog) addLocked(e *Entry) {
 	if e.kind == protocol.TypeMessage {
 		l.messages.push(e)
 	} else {
@@ -97,7 +142,6 @@ func (l *MemoryLog) Append(_ context.Context, e *Entry) error {
 	if l.feed != nil {
 		l.feed(e)
 	}
-	return nil
 }
 
 // Since implements Log. The entries are gathered under the lock and visited

@@ -31,7 +31,8 @@ func seqs(t *testing.T, l *MemoryLog, since uint64) ([]uint64, error) {
 
 func TestMemoryLogKeepsTheLastEntries(t *testing.T) {
 	var fed []uint64
-	l := NewMemoryLog(5, 5, func(e *Entry) { fed = append(fed, e.Seq()) })
+	l := NewMemoryLog(5, 5)
+	l.Follow(func(e *Entry) { fed = append(fed, e.Seq()) })
 	appendKind(t, l, protocol.TypeMessage, 8)
 	if l.Head() != 8 {
 		t.Fatalf("Head = %d, want 8", l.Head())
@@ -62,7 +63,7 @@ func TestMemoryLogKeepsTheLastEntries(t *testing.T) {
 // Joins and leaves are kept apart from messages: a churn of them never
 // evicts history, and resume interleaves the two kinds in seq order.
 func TestMemoryLogChurnKeepsMessages(t *testing.T) {
-	l := NewMemoryLog(3, 4, nil)
+	l := NewMemoryLog(3, 4)
 	appendKind(t, l, protocol.TypeMessage, 2) // 1, 2
 	appendKind(t, l, protocol.TypeJoin, 1)    // 3
 	appendKind(t, l, protocol.TypeMessage, 1) // 4
@@ -87,7 +88,7 @@ func TestMemoryLogChurnKeepsMessages(t *testing.T) {
 // first, across chunk boundaries.
 func TestMemoryLogMessagesAcrossChunks(t *testing.T) {
 	n := messagesChunk*2 + 7
-	l := NewMemoryLog(n, 1, nil)
+	l := NewMemoryLog(n, 1)
 	appendKind(t, l, protocol.TypeMessage, n+3) // the first three evicted
 	want := uint64(n + 3)
 	l.Messages(func(e *Entry) bool {
@@ -103,7 +104,7 @@ func TestMemoryLogMessagesAcrossChunks(t *testing.T) {
 }
 
 func TestMemoryLogEncodesTheSeqWithoutEscapingHTML(t *testing.T) {
-	l := NewMemoryLog(10, 10, nil)
+	l := NewMemoryLog(10, 10)
 	appendKind(t, l, protocol.TypeMessage, 2)
 	e := newEntry(protocol.Event{Type: protocol.TypeMessage, From: "Alice", Text: "<b>fish & chips</b>"}, 1, 0)
 	if err := l.Append(context.Background(), e); err != nil {
@@ -112,8 +113,8 @@ func TestMemoryLogEncodesTheSeqWithoutEscapingHTML(t *testing.T) {
 	if want := `{"seq":3,"type":"message","from":"Alice","text":"<b>fish & chips</b>"}`; string(e.JSON) != want {
 		t.Fatalf("JSON = %s, want %s", e.JSON, want)
 	}
-	if e.event != nil {
-		t.Fatal("a sealed entry still holds its event: the text would be kept twice")
+	if e.body != nil {
+		t.Fatal("a sealed entry still holds its body: the text would be kept twice")
 	}
 	if ev := e.Event(); ev.Text != "<b>fish & chips</b>" || ev.Seq != 3 {
 		t.Fatalf("Event() = %+v", ev)
@@ -121,7 +122,7 @@ func TestMemoryLogEncodesTheSeqWithoutEscapingHTML(t *testing.T) {
 }
 
 func TestEpochsDiffer(t *testing.T) {
-	a, b := NewMemoryLog(1, 1, nil), NewMemoryLog(1, 1, nil)
+	a, b := NewMemoryLog(1, 1), NewMemoryLog(1, 1)
 	if a.Epoch() == b.Epoch() || len(a.Epoch()) < 8 {
 		t.Fatalf("epochs %q and %q: want two different random names", a.Epoch(), b.Epoch())
 	}

@@ -20,6 +20,9 @@ type Session struct {
 	name protocol.Name
 	reg  RegID
 	addr string // the client address it registered from, for its budgets
+	// counted is set when this node counted the session in its address's
+	// budget (it registered here), so only this node gives it back.
+	counted bool
 	// digest is SHA-256 of the token: the token itself is never kept, so a
 	// memory dump or a log line cannot leak it.
 	digest [sha256.Size]byte

@@ -1,0 +1,184 @@
+package chat
+
+import (
+	"context"
+	"crypto/sha256"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"hark/app/protocol"
+)
+
+// Digest is the SHA-256 of a session's token: what a store keys sessions
+// by, so the token itself is never kept anywhere.
+type Digest = [sha256.Size]byte
+
+// SessionRecord is a session as a store keeps it.
+type SessionRecord struct {
+	Name string // the display form it registered
+	Reg  RegID
+	Addr string
+	// Seen is the last time any node saw the session show itself.
+	Seen time.Time
+}
+
+// SessionStore keeps sessions where every node of a deployment finds them,
+// so a token issued by one node works on every other and outlives a
+// restart. Without one, sessions live in the process that issued them.
+type SessionStore interface {
+	// Create records a new session.
+	Create(ctx context.Context, d Digest, r SessionRecord) error
+	// Get returns the session, if it exists.
+	Get(ctx context.Context, d Digest) (SessionRecord, bool, error)
+	// Touch records that the session showed itself at seen.
+	Touch(ctx context.Context, d Digest, seen time.Time) error
+	// Delete removes the session. It reports false when another node
+	// removed it first: then that node frees the name.
+	Delete(ctx context.Context, d Digest) (bool, error)
+	// Idle lists the sessions no node has seen since before.
+	Idle(before time.Time) []Digest
+	// OnGone sets a function told of every session removed, by any node.
+	// New calls it once.
+	OnGone(func(Digest))
+}
+
+// load finds a session another node issued (or this node before a
+// restart) in the store, and keeps it here from now on.
+func (c *Chat) load(d Digest) (*Session, error) {
+	if c.store == nil {
+		return nil, errUnauthorized
+	}
+	rec, ok, err := c.store.Get(context.Background(), d)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, errUnauthorized
+	}
+	n, err := protocol.ParseName(rec.Name)
+	if err != nil {
+		return nil, errUnauthorized
+	}
+	s := &Session{name: n, reg: rec.Reg, addr: rec.Addr, digest: d, limiter: rate.NewLimiter(c.cfg.Rate, c.cfg.Burst)}
+	s.touch(c.cfg.Now())
+	c.mu.Lock()
+	if other, ok := c.sessions[d]; ok {
+		c.mu.Unlock()
+		return other, nil // loaded meanwhile by another request
+	}
+	c.sessions[d] = s
+	c.mu.Unlock()
+	s.mu.Lock()
+	s.grace = time.AfterFunc(c.cfg.Grace, func() { c.expire(s) })
+	s.mu.Unlock()
+	return s, nil
+}
+
+// forget ends a session another node released: its streams here end and
+// its token stops working here too.
+func (c *Chat) forget(d Digest) {
+	c.mu.RLock()
+	s, ok := c.sessions[d]
+	c.mu.RUnlock()
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	if s.released {
+		s.mu.Unlock()
+		return
+	}
+	s.released = true
+	if s.grace != nil {
+		s.grace.Stop()
+	}
+	s.mu.Unlock()
+	c.hub.endReg(s.reg, Released)
+	c.mu.Lock()
+	delete(c.sessions, d)
+	c.mu.Unlock()
+	if s.counted {
+		c.budgets.unregister(s.addr)
+	}
+}
+
+// seenElsewhere reports whether another node saw the session within the
+// grace period; if so the local expiry waits for the rest of it.
+func (c *Chat) seenElsewhere(s *Session) bool {
+	rec, ok, err := c.store.Get(context.Background(), s.digest)
+	if err != nil || !ok {
+		return false // gone already, or the store is down: release here
+	}
+	idle := c.cfg.Now().Sub(rec.Seen)
+	if idle >= c.cfg.Grace {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.released && s.streams == 0 {
+		s.grace = time.AfterFunc(c.cfg.Grace-idle, func() { c.expire(s) })
+	}
+	return true
+}
+
+// leaseLoop keeps the store's view of who is here fresh, and releases the
+// sessions nobody has seen for the grace period: the ones whose node
+// stopped, with no timer left anywhere to release them. Touches go out at
+// most every third of the grace, per session.
+func (c *Chat) leaseLoop() {
+	defer c.wg.Done()
+	every := max(c.cfg.Grace/3, 10*time.Millisecond)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	leased := make(map[Digest]time.Time)
+	for {
+		select {
+		case <-c.stop:
+			return
+		case <-t.C:
+		}
+		now := c.cfg.Now()
+		c.mu.RLock()
+		local := make([]*Session, 0, len(c.sessions))
+		for _, s := range c.sessions {
+			local = append(local, s)
+		}
+		c.mu.RUnlock()
+		ctx := context.Background()
+		for _, s := range local {
+			s.mu.Lock()
+			streams := s.streams
+			s.mu.Unlock()
+			seen := s.lastSeen()
+			if streams > 0 {
+				seen = now
+			}
+			if seen.After(leased[s.digest]) {
+				if c.store.Touch(ctx, s.digest, seen) == nil {
+					leased[s.digest] = seen
+				}
+			}
+		}
+		for _, d := range c.store.Idle(now.Add(-c.cfg.Grace - every)) {
+			c.mu.RLock()
+			_, here := c.sessions[d]
+			c.mu.RUnlock()
+			if here {
+				continue // this node's own timer decides
+			}
+			if s, err := c.load(d); err == nil {
+				c.release(ctx, s)
+			}
+			delete(leased, d)
+		}
+		for d := range leased {
+			c.mu.RLock()
+			_, here := c.sessions[d]
+			c.mu.RUnlock()
+			if !here {
+				delete(leased, d)
+			}
+		}
+	}
+}
