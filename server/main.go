@@ -57,6 +57,11 @@ func run(args []string) error {
 		addrSess  = fs.Int("addr-sessions", 50, "live sessions one client address may hold (0 or negative: no limit)")
 		addrRate  = fs.Float64("addr-send-rate", 50, "messages per second from all of one client address's sessions (0 or negative: no limit)")
 		addrBurst = fs.Int("addr-send-burst", 100, "messages one client address may send at once (0 or negative: no limit)")
+		storeKind = fs.String("store", envOr("HARK_STORE", "nats"), "where history, names and sessions live: nats (durable: embedded in -data, or the -nats cluster) or memory (lost at exit) (env HARK_STORE)")
+		dataDir   = fs.String("data", envOr("HARK_DATA", "data"), "directory of the embedded NATS JetStream store (env HARK_DATA)")
+		natsURLs  = fs.String("nats", envOr("HARK_NATS", ""), "comma-separated URLs of an external NATS cluster to share with other nodes, instead of the embedded server (env HARK_NATS)")
+		replicas  = fs.Int("replicas", 0, "copies of the stream and buckets on an external NATS cluster (default 3 with -nats, 1 embedded)")
+		fsync     = fs.String("fsync", "", "embedded JetStream fsync: always, or an interval such as 1s (default: NATS's 2m; a process crash loses nothing acknowledged either way)")
 		tlsCert   = fs.String("tls-cert", "", "TLS certificate file: serve HTTPS with HTTP/2")
 		tlsKey    = fs.String("tls-key", "", "TLS key file")
 		pprofOn   = fs.Bool("pprof", false, "serve runtime profiles at /debug/pprof/")
@@ -76,6 +81,12 @@ func run(args []string) error {
 			return fmt.Errorf("-allow-host: %q is not a host, host:port, address prefix or *", h)
 		}
 	}
+
+	st, err := openStore(storeConfig{Kind: *storeKind, Dir: *dataDir, NATS: splitList(*natsURLs), Replicas: *replicas, Fsync: *fsync, Keep: *keep}, logger)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -97,6 +108,9 @@ func run(args []string) error {
 			AddrSessions:      offIfNotPositive(*addrSess),
 			AddrSendRate:      sendLimit,
 			AddrSendBurst:     sendN,
+			Log:               st.Log,
+			Registry:          st.Registry,
+			Sessions:          st.Sessions,
 		},
 		AllowOrigins: splitList(*origins),
 		AllowHosts:   allowHosts,

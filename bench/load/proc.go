@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -219,7 +220,9 @@ func spawnServer(ctx context.Context, hc *http.Client, bin, addr, base string, a
 	if err != nil {
 		return nil, err
 	}
-	full := append([]string{"-addr", addr, "-web", dir}, args...)
+	// A fresh data directory each time: the durable store (the default)
+	// starts empty, as the in-memory one does.
+	full := append([]string{"-addr", addr, "-web", dir, "-data", filepath.Join(dir, "data")}, args...)
 	// Stdout, and stderr without logFile, stay nil: /dev/null.
 	cmd := exec.Command(bin, full...)
 	if logFile != "" {

@@ -71,6 +71,9 @@ func (e *Entry) Record() Record {
 	return Record{Kind: e.kind, From: e.from, To: e.to, Body: e.body, Dedupe: e.dedupe}
 }
 
+// Seal gives an entry a durable log appended the seq the log gave it.
+func (e *Entry) Seal(seq uint64) { e.seal(seq) }
+
 // EntryFromRecord is the entry at seq of a durable log.
 func EntryFromRecord(seq uint64, r Record) *Entry {
 	e := &Entry{kind: r.Kind, from: r.From, to: r.To, body: r.Body}

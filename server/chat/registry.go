@@ -66,12 +66,9 @@ func (r *MemoryRegistry) Claim(_ context.Context, key string, h Holder) error {
 func (r *MemoryRegistry) Release(_ context.Context, key string, reg RegID) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if h, ok := r.holders[key]; !ok || h.Reg != reg {
-		return nil
+	if h, ok := r.holders[key]; ok && h.Reg == reg {
+		r.removeLocked(key)
 	}
-	delete(r.holders, key)
-	i := sort.SearchStrings(r.keys, key)
-	r.keys = append(r.keys[:i], r.keys[i+1:]...)
 	return nil
 }
 
@@ -102,4 +99,34 @@ func (r *MemoryRegistry) List(prefix string, limit int) []string {
 		out = append(out, r.holders[r.keys[i]].Display)
 	}
 	return out
+}
+
+// Set makes h the holder of key, whoever held it: a node's copy of a shared
+// registry follows the shared one with Set and Remove.
+func (r *MemoryRegistry) Set(key string, h Holder) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.holders[key]; !ok {
+		i := sort.SearchStrings(r.keys, key)
+		r.keys = append(r.keys, "")
+		copy(r.keys[i+1:], r.keys[i:])
+		r.keys[i] = key
+	}
+	r.holders[key] = h
+}
+
+// Remove frees key, whoever held it.
+func (r *MemoryRegistry) Remove(key string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.removeLocked(key)
+}
+
+func (r *MemoryRegistry) removeLocked(key string) {
+	if _, ok := r.holders[key]; !ok {
+		return
+	}
+	delete(r.holders, key)
+	i := sort.SearchStrings(r.keys, key)
+	r.keys = append(r.keys[:i], r.keys[i+1:]...)
 }

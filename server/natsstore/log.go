@@ -1,0 +1,183 @@
+package natsstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"strconv"
+	"sync"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"hark/app/protocol"
+	"hark/server/chat"
+)
+
+// Headers that carry what a record holds besides its body.
+const (
+	hdrKind = "Hark-Kind"
+	hdrFrom = "Hark-From"
+	hdrTo   = "Hark-To"
+)
+
+// Log is chat.Log on a JetStream stream. Appends publish and wait for the
+// stream's ack (the seq); the node's copy, which Since, Messages and Head
+// read, is filled by one ordered consumer, which also feeds the fan-out.
+type Log struct {
+	js    jetstream.JetStream
+	cache *chat.MemoryLog
+	cc    jetstream.ConsumeContext
+
+	mu      sync.Mutex
+	reached chan struct{} // closed, and replaced, at every entry added
+}
+
+func openLog(ctx, run context.Context, js jetstream.JetStream, cfg Config) (*Log, error) {
+	scfg := jetstream.StreamConfig{
+		Name:              StreamName,
+		Subjects:          []string{subjectMessages, subjectPresence},
+		Storage:           jetstream.FileStorage,
+		Replicas:          cfg.Replicas,
+		MaxMsgsPerSubject: int64(max(cfg.Keep, cfg.KeepPresence)),
+		Duplicates:        cfg.Duplicates,
+		Discard:           jetstream.DiscardOld,
+	}
+	// The epoch lives in the stream: it changes only when the stream is
+	// made anew, that is when history was really lost.
+	var epoch string
+	s, err := js.Stream(ctx, StreamName)
+	switch {
+	case errors.Is(err, jetstream.ErrStreamNotFound):
+		epoch = chat.NewEpoch()
+		scfg.Metadata = map[string]string{epochKey: epoch}
+		s, err = js.CreateStream(ctx, scfg)
+		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+			return openLog(ctx, run, js, cfg) // another node made it first
+		}
+		if err != nil {
+			return nil, err
+		}
+	case err != nil:
+		return nil, err
+	default:
+		epoch = s.CachedInfo().Config.Metadata[epochKey]
+		if epoch == "" {
+			return nil, errors.New("stream " + StreamName + " has no epoch in its metadata")
+		}
+		scfg.Metadata = s.CachedInfo().Config.Metadata
+		if s, err = js.UpdateStream(ctx, scfg); err != nil {
+			return nil, err
+		}
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return nil, err
+	}
+	l := &Log{js: js, cache: chat.NewMemoryLogAt(epoch, cfg.Keep, cfg.KeepPresence), reached: make(chan struct{})}
+	cons, err := js.OrderedConsumer(ctx, StreamName, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy})
+	if err != nil {
+		return nil, err
+	}
+	if l.cc, err = cons.Consume(l.receive); err != nil {
+		return nil, err
+	}
+	// Serve only once the kept history is here.
+	if err := l.WaitFor(ctx, info.State.LastSeq); err != nil {
+		l.stop()
+		return nil, err
+	}
+	return l, nil
+}
+
+// receive adds one message of the stream to the node's copy.
+func (l *Log) receive(m jetstream.Msg) {
+	meta, err := m.Metadata()
+	if err != nil {
+		return
+	}
+	h := m.Headers()
+	rec := chat.Record{Kind: h.Get(hdrKind), Body: m.Data()}
+	from, _ := strconv.ParseUint(h.Get(hdrFrom), 16, 64)
+	to, _ := strconv.ParseUint(h.Get(hdrTo), 16, 64)
+	rec.From, rec.To = chat.RegID(from), chat.RegID(to)
+	l.cache.Add(chat.EntryFromRecord(meta.Sequence.Stream, rec))
+	l.mu.Lock()
+	close(l.reached)
+	l.reached = make(chan struct{})
+	l.mu.Unlock()
+}
+
+func (l *Log) stop() {
+	if l.cc != nil {
+		l.cc.Stop()
+	}
+}
+
+// Epoch implements chat.Log.
+func (l *Log) Epoch() string { return l.cache.Epoch() }
+
+// Head implements chat.Log: the last seq this node has.
+func (l *Log) Head() uint64 { return l.cache.Head() }
+
+// Since implements chat.Log, from this node's copy.
+func (l *Log) Since(seq uint64, visit func(*chat.Entry) bool) error {
+	return l.cache.Since(seq, visit)
+}
+
+// Messages implements chat.Log, from this node's copy.
+func (l *Log) Messages(visit func(*chat.Entry) bool) { l.cache.Messages(visit) }
+
+// Follow implements chat.Log: the ordered consumer feeds every entry it
+// adds from now on.
+func (l *Log) Follow(feed func(*chat.Entry)) { l.cache.Follow(feed) }
+
+// WaitFor implements chat.Lagging.
+func (l *Log) WaitFor(ctx context.Context, seq uint64) error {
+	for {
+		l.mu.Lock()
+		ch := l.reached
+		l.mu.Unlock()
+		if l.cache.Head() >= seq {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// Append implements chat.Log: it publishes the record and gives e the seq
+// of the stream's ack. A retry of a message (same sender name and client
+// id) within the stream's duplicate window is stored once and answered
+// with the first seq, on whichever node it arrives.
+func (l *Log) Append(ctx context.Context, e *chat.Entry) error {
+	rec := e.Record()
+	subject := subjectPresence
+	if rec.Kind == protocol.TypeMessage {
+		subject = subjectMessages
+	}
+	m := nats.NewMsg(subject)
+	m.Data = rec.Body
+	m.Header.Set(hdrKind, rec.Kind)
+	if rec.From != 0 {
+		m.Header.Set(hdrFrom, strconv.FormatUint(uint64(rec.From), 16))
+	}
+	if rec.To != 0 {
+		m.Header.Set(hdrTo, strconv.FormatUint(uint64(rec.To), 16))
+	}
+	var opts []jetstream.PublishOpt
+	if rec.Dedupe != "" {
+		sum := sha256.Sum256([]byte(rec.Dedupe))
+		opts = append(opts, jetstream.WithMsgID(base64.RawURLEncoding.EncodeToString(sum[:18])))
+	}
+	ack, err := l.js.PublishMsg(ctx, m, opts...)
+	if err != nil {
+		return err
+	}
+	e.Seal(ack.Sequence)
+	return nil
+}

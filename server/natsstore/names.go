@@ -1,0 +1,125 @@
+package natsstore
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"hark/server/chat"
+)
+
+// Names is chat.Registry on a key-value bucket: a name's compare key,
+// base64url (keys are plain ASCII), holds its display form and the
+// registration that took it. Claims are Create, which NATS refuses to a
+// second taker on any node; reads come from the node's mirror.
+type Names struct {
+	kv     jetstream.KeyValue
+	mirror *chat.MemoryRegistry
+}
+
+type holder struct {
+	Display string     `json:"d"`
+	Reg     chat.RegID `json:"r"`
+}
+
+func nameKey(key string) string { return base64.RawURLEncoding.EncodeToString([]byte(key)) }
+
+func openNames(ctx, run context.Context, js jetstream.JetStream, cfg Config) (*Names, error) {
+	kv, err := bucket(ctx, js, NamesBucket, cfg)
+	if err != nil {
+		return nil, err
+	}
+	n := &Names{kv: kv, mirror: chat.NewMemoryRegistry()}
+	err = mirror(ctx, run, kv, func(e jetstream.KeyValueEntry) {
+		raw, err := base64.RawURLEncoding.DecodeString(e.Key())
+		if err != nil {
+			return
+		}
+		key := string(raw)
+		if e.Operation() != jetstream.KeyValuePut {
+			n.mirror.Remove(key)
+			return
+		}
+		var h holder
+		if json.Unmarshal(e.Value(), &h) == nil {
+			n.mirror.Set(key, chat.Holder{Display: h.Display, Reg: h.Reg})
+		}
+	})
+	return n, err
+}
+
+// Claim implements chat.Registry.
+func (n *Names) Claim(ctx context.Context, key string, h chat.Holder) error {
+	v, _ := json.Marshal(holder{Display: h.Display, Reg: h.Reg})
+	if _, err := n.kv.Create(ctx, nameKey(key), v); err != nil {
+		if errors.Is(err, jetstream.ErrKeyExists) {
+			return chat.ErrNameTaken
+		}
+		return err
+	}
+	n.mirror.Set(key, h) // at once here; the watcher confirms
+	return nil
+}
+
+// Release implements chat.Registry: the delete carries the revision read,
+// so a release never frees a newer holder's claim.
+func (n *Names) Release(ctx context.Context, key string, reg chat.RegID) error {
+	e, err := n.kv.Get(ctx, nameKey(key))
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var h holder
+	if json.Unmarshal(e.Value(), &h) != nil || h.Reg != reg {
+		return nil
+	}
+	if err := n.kv.Delete(ctx, nameKey(key), jetstream.LastRevision(e.Revision())); err != nil {
+		return err
+	}
+	n.mirror.Release(ctx, key, reg)
+	return nil
+}
+
+// Lookup implements chat.Registry, from the mirror.
+func (n *Names) Lookup(key string) (chat.Holder, bool) { return n.mirror.Lookup(key) }
+
+// Count implements chat.Registry, from the mirror.
+func (n *Names) Count() int { return n.mirror.Count() }
+
+// List implements chat.Registry, from the mirror.
+func (n *Names) List(prefix string, limit int) []string { return n.mirror.List(prefix, limit) }
+
+// mirror watches every key of kv, handing each change to apply, and
+// returns once the bucket's current contents have been applied.
+func mirror(ctx, run context.Context, kv jetstream.KeyValue, apply func(jetstream.KeyValueEntry)) error {
+	w, err := kv.WatchAll(run)
+	if err != nil {
+		return err
+	}
+	loaded := make(chan struct{})
+	go func() {
+		defer w.Stop()
+		once := false
+		for e := range w.Updates() {
+			if e == nil {
+				if !once {
+					close(loaded)
+					once = true
+				}
+				continue
+			}
+			apply(e)
+		}
+	}()
+	select {
+	case <-loaded:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,209 @@
+package natsstore
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"hark/server/chat"
+)
+
+// Sessions is chat.SessionStore on a key-value bucket keyed by the hex of
+// the token's digest (never the token). Every node mirrors the bucket, so
+// Get is local, Idle is a scan of memory, and deletes by any node reach
+// every node's OnGone.
+type Sessions struct {
+	kv jetstream.KeyValue
+
+	mu     sync.Mutex
+	byKey  map[chat.Digest]stored
+	onGone func(chat.Digest)
+}
+
+type stored struct {
+	rec chat.SessionRecord
+	rev uint64
+}
+
+type sessionValue struct {
+	Name string     `json:"n"`
+	Reg  chat.RegID `json:"r"`
+	Addr string     `json:"a,omitempty"`
+	Seen int64      `json:"s"` // Unix milliseconds
+}
+
+func encodeSession(r chat.SessionRecord) []byte {
+	b, _ := json.Marshal(sessionValue{Name: r.Name, Reg: r.Reg, Addr: r.Addr, Seen: r.Seen.UnixMilli()})
+	return b
+}
+
+func decodeSession(b []byte) (chat.SessionRecord, bool) {
+	var v sessionValue
+	if json.Unmarshal(b, &v) != nil {
+		return chat.SessionRecord{}, false
+	}
+	return chat.SessionRecord{Name: v.Name, Reg: v.Reg, Addr: v.Addr, Seen: time.UnixMilli(v.Seen)}, true
+}
+
+func sessionKey(d chat.Digest) string { return hex.EncodeToString(d[:]) }
+
+func openSessions(ctx, run context.Context, js jetstream.JetStream, cfg Config) (*Sessions, error) {
+	kv, err := bucket(ctx, js, SessionsBucket, cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &Sessions{kv: kv, byKey: make(map[chat.Digest]stored)}
+	err = mirror(ctx, run, kv, func(e jetstream.KeyValueEntry) {
+		var d chat.Digest
+		if b, err := hex.DecodeString(e.Key()); err != nil || len(b) != len(d) {
+			return
+		} else {
+			copy(d[:], b)
+		}
+		if e.Operation() != jetstream.KeyValuePut {
+			s.mu.Lock()
+			_, had := s.byKey[d]
+			delete(s.byKey, d)
+			gone := s.onGone
+			s.mu.Unlock()
+			if had && gone != nil {
+				gone(d)
+			}
+			return
+		}
+		if rec, ok := decodeSession(e.Value()); ok {
+			s.mu.Lock()
+			if cur, ok := s.byKey[d]; !ok || cur.rev < e.Revision() {
+				s.byKey[d] = stored{rec: rec, rev: e.Revision()}
+			}
+			s.mu.Unlock()
+		}
+	})
+	return s, err
+}
+
+// OnGone implements chat.SessionStore.
+func (s *Sessions) OnGone(f func(chat.Digest)) {
+	s.mu.Lock()
+	s.onGone = f
+	s.mu.Unlock()
+}
+
+// Create implements chat.SessionStore.
+func (s *Sessions) Create(ctx context.Context, d chat.Digest, r chat.SessionRecord) error {
+	rev, err := s.kv.Create(ctx, sessionKey(d), encodeSession(r))
+	if err != nil {
+		return err
+	}
+	s.remember(d, r, rev)
+	return nil
+}
+
+func (s *Sessions) remember(d chat.Digest, r chat.SessionRecord, rev uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cur, ok := s.byKey[d]; !ok || cur.rev < rev {
+		s.byKey[d] = stored{rec: r, rev: rev}
+	}
+}
+
+// Get implements chat.SessionStore: from the mirror, else (a session made
+// on another node a moment ago) from the bucket.
+func (s *Sessions) Get(ctx context.Context, d chat.Digest) (chat.SessionRecord, bool, error) {
+	s.mu.Lock()
+	cur, ok := s.byKey[d]
+	s.mu.Unlock()
+	if ok {
+		return cur.rec, true, nil
+	}
+	e, err := s.kv.Get(ctx, sessionKey(d))
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return chat.SessionRecord{}, false, nil
+	}
+	if err != nil {
+		return chat.SessionRecord{}, false, err
+	}
+	rec, ok := decodeSession(e.Value())
+	if ok {
+		s.remember(d, rec, e.Revision())
+	}
+	return rec, ok, nil
+}
+
+// Touch implements chat.SessionStore. The update carries the revision it
+// read, so a touch never brings back a session another node deleted.
+func (s *Sessions) Touch(ctx context.Context, d chat.Digest, seen time.Time) error {
+	for range 3 {
+		s.mu.Lock()
+		cur, ok := s.byKey[d]
+		s.mu.Unlock()
+		if !ok {
+			return nil // gone
+		}
+		if !seen.After(cur.rec.Seen) {
+			return nil
+		}
+		rec := cur.rec
+		rec.Seen = seen
+		rev, err := s.kv.Update(ctx, sessionKey(d), encodeSession(rec), cur.rev)
+		if err == nil {
+			s.remember(d, rec, rev)
+			return nil
+		}
+		if !errors.Is(err, jetstream.ErrKeyExists) {
+			return err
+		}
+		// Another node touched it meanwhile: read it again and retry.
+		e, err := s.kv.Get(ctx, sessionKey(d))
+		if err != nil {
+			return nil
+		}
+		if r, ok := decodeSession(e.Value()); ok {
+			s.remember(d, r, e.Revision())
+		}
+	}
+	return nil
+}
+
+// Delete implements chat.SessionStore.
+func (s *Sessions) Delete(ctx context.Context, d chat.Digest) (bool, error) {
+	for range 3 {
+		e, err := s.kv.Get(ctx, sessionKey(d))
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		err = s.kv.Delete(ctx, sessionKey(d), jetstream.LastRevision(e.Revision()))
+		if err == nil {
+			s.mu.Lock()
+			delete(s.byKey, d)
+			s.mu.Unlock()
+			return true, nil
+		}
+		if !errors.Is(err, jetstream.ErrKeyExists) {
+			return false, err
+		}
+		// Touched meanwhile: read it again.
+	}
+	return false, errors.New("natsstore: the session kept changing while being deleted")
+}
+
+// Idle implements chat.SessionStore.
+func (s *Sessions) Idle(before time.Time) []chat.Digest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []chat.Digest
+	for d, cur := range s.byKey {
+		if cur.rec.Seen.Before(before) {
+			out = append(out, d)
+		}
+	}
+	return out
+}

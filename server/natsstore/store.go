@@ -1,0 +1,136 @@
+// Package natsstore keeps Hark's log, names and sessions in NATS JetStream:
+// the log is a stream (its sequence is Hark's seq, its epoch in the
+// stream's metadata), names and sessions are key-value buckets. One code
+// path serves a single durable node (an embedded nats-server writing to a
+// data directory, see Embedded) and a cluster of nodes sharing an external
+// NATS cluster.
+//
+// Each node follows the stream with one ordered consumer into a local copy
+// (the last messages and joins/leaves kept, like chat.MemoryLog) and fans
+// out from it to its own connections; it never makes a consumer per
+// browser connection. Names and sessions are mirrored by a watcher per
+// bucket, so reads never leave the process; writes go to NATS, which
+// decides races (Create refuses a second taker, deletes and updates carry
+// the revision they expect).
+package natsstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"hark/server/chat"
+)
+
+// Names of the stream and buckets.
+const (
+	StreamName     = "HARK_EVENTS"
+	NamesBucket    = "hark_names"
+	SessionsBucket = "hark_sessions"
+
+	subjectMessages = "hark.events.msg"
+	subjectPresence = "hark.events.presence"
+	epochKey        = "hark.epoch"
+)
+
+// Config sets up a Store.
+type Config struct {
+	// Keep is how many messages the stream keeps; KeepPresence how many
+	// joins and leaves (default Keep).
+	Keep, KeepPresence int
+	// Replicas is the stream's and buckets' replication (1 for one node,
+	// 3 on a three-server NATS cluster).
+	Replicas int
+	// Duplicates is the window within which a retried send is stored once
+	// (default 15 minutes, longer than a client's outbox usually waits).
+	Duplicates time.Duration
+}
+
+func (c *Config) setDefaults() {
+	if c.Keep <= 0 {
+		c.Keep = 10000
+	}
+	if c.KeepPresence <= 0 {
+		c.KeepPresence = c.Keep
+	}
+	if c.Replicas <= 0 {
+		c.Replicas = 1
+	}
+	if c.Duplicates <= 0 {
+		c.Duplicates = 15 * time.Minute
+	}
+}
+
+// Store is Hark's state in NATS: pass Log, Names and Sessions to
+// chat.Config.
+type Store struct {
+	Log      *Log
+	Names    *Names
+	Sessions *Sessions
+
+	cancel context.CancelFunc
+}
+
+// Open binds to (creating if need be) the stream and buckets on nc, loads
+// the kept history and the names and sessions, and keeps following them
+// until Close.
+func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Store, error) {
+	cfg.setDefaults()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, err
+	}
+	run, cancel := context.WithCancel(context.Background())
+	st := &Store{cancel: cancel}
+	fail := func(err error) (*Store, error) {
+		st.Close()
+		return nil, err
+	}
+	if st.Log, err = openLog(ctx, run, js, cfg); err != nil {
+		return fail(fmt.Errorf("the event stream: %w", err))
+	}
+	if st.Names, err = openNames(ctx, run, js, cfg); err != nil {
+		return fail(fmt.Errorf("the names bucket: %w", err))
+	}
+	if st.Sessions, err = openSessions(ctx, run, js, cfg); err != nil {
+		return fail(fmt.Errorf("the sessions bucket: %w", err))
+	}
+	return st, nil
+}
+
+// Close stops following the stream and buckets.
+func (s *Store) Close() {
+	s.cancel()
+	if s.Log != nil {
+		s.Log.stop()
+	}
+}
+
+// bucket binds to a key-value bucket, creating it if need be.
+func bucket(ctx context.Context, js jetstream.JetStream, name string, cfg Config) (jetstream.KeyValue, error) {
+	kv, err := js.KeyValue(ctx, name)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		kv, err = js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
+			Bucket:   name,
+			History:  1,
+			Storage:  jetstream.FileStorage,
+			Replicas: cfg.Replicas,
+		})
+		if errors.Is(err, jetstream.ErrBucketExists) {
+			kv, err = js.KeyValue(ctx, name) // another node made it first
+		}
+	}
+	return kv, err
+}
+
+// compile-time checks that the store fits the domain's seams.
+var (
+	_ chat.Log          = (*Log)(nil)
+	_ chat.Lagging      = (*Log)(nil)
+	_ chat.Registry     = (*Names)(nil)
+	_ chat.SessionStore = (*Sessions)(nil)
+)

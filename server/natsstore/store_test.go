@@ -1,0 +1,328 @@
+package natsstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+
+	"hark/app/protocol"
+	"hark/server/chat"
+	"hark/server/natsstore"
+)
+
+// node is one Hark node's chat on a NATS store.
+type node struct {
+	chat  *chat.Chat
+	store *natsstore.Store
+}
+
+func newNode(t *testing.T, nc *nats.Conn, replicas int, grace time.Duration) *node {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var st *natsstore.Store
+	var err error
+	for {
+		try, cancelTry := context.WithTimeout(ctx, 3*time.Second)
+		st, err = natsstore.Open(try, nc, natsstore.Config{Keep: 100, Replicas: replicas})
+		cancelTry()
+		if err == nil || ctx.Err() != nil {
+			break
+		}
+		t.Logf("open: %v", err)
+		time.Sleep(100 * time.Millisecond) // a new cluster elects its leaders
+	}
+	if err != nil {
+		t.Fatalf("opening the store: %v", err)
+	}
+	c := chat.New(chat.Config{
+		Log: st.Log, Registry: st.Names, Sessions: st.Sessions,
+		Grace: grace, PresenceInterval: time.Hour,
+		AddrRegisterRate: -1, AddrSessions: -1, AddrSendRate: -1,
+	})
+	n := &node{chat: c, store: st}
+	t.Cleanup(n.close)
+	return n
+}
+
+func (n *node) close() {
+	n.chat.Close()
+	n.store.Close()
+}
+
+func embedded(t *testing.T, dir string) (*server.Server, *nats.Conn) {
+	t.Helper()
+	s, nc, err := natsstore.Embedded(natsstore.EmbeddedConfig{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, nc
+}
+
+func register(t *testing.T, c *chat.Chat, name string) (*chat.Session, string) {
+	t.Helper()
+	s, tok, _, err := c.Register(context.Background(), name, "")
+	if err != nil {
+		t.Fatalf("Register(%q): %v", name, err)
+	}
+	return s, tok
+}
+
+func send(t *testing.T, c *chat.Chat, s *chat.Session, id, to, text string) uint64 {
+	t.Helper()
+	seq, err := c.Send(context.Background(), s, protocol.Send{ID: id, To: to, Text: text})
+	if err != nil {
+		t.Fatalf("Send(%s): %v", id, err)
+	}
+	return seq
+}
+
+func texts(entries []*chat.Entry) []string {
+	var out []string
+	for _, e := range entries {
+		out = append(out, e.Event().Text)
+	}
+	return out
+}
+
+// next reads st until a message arrives, or fails after a few seconds.
+func nextMessage(t *testing.T, st *chat.Stream) protocol.Event {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for {
+		e, err := st.Next(ctx)
+		if err != nil {
+			t.Fatalf("waiting for a message: %v", err)
+		}
+		if e.Type() == protocol.TypeMessage {
+			return e.Event()
+		}
+	}
+}
+
+// A node stopped and started again on its data directory has everything it
+// acknowledged: the epoch, history (direct messages still private to their
+// two registrations), names, tokens, and the memory of ids sent.
+func TestRestartKeepsEverything(t *testing.T) {
+	dir := t.TempDir()
+	srv, nc := embedded(t, dir)
+	n := newNode(t, nc, 1, time.Minute)
+	alice, aliceTok := register(t, n.chat, "Alice")
+	bob, bobTok := register(t, n.chat, "Bob")
+	send(t, n.chat, alice, "a1", "", "hello <all> & sundry")
+	dm := send(t, n.chat, alice, "a2", "bob", "just for bob")
+	last := send(t, n.chat, bob, "b1", "", "hi alice")
+	epoch := n.chat.Epoch()
+	n.close()
+	nc.Close()
+	srv.Shutdown()
+	srv.WaitForShutdown()
+
+	srv, nc = embedded(t, dir)
+	defer srv.Shutdown()
+	defer nc.Close()
+	n = newNode(t, nc, 1, time.Minute)
+	if n.chat.Epoch() != epoch || n.chat.Head() != last {
+		t.Fatalf("after the restart: epoch %q head %d, want %q and %d", n.chat.Epoch(), n.chat.Head(), epoch, last)
+	}
+	alice2, err := n.chat.Authenticate(aliceTok)
+	if err != nil {
+		t.Fatalf("alice's token after the restart: %v", err)
+	}
+	bob2, err := n.chat.Authenticate(bobTok)
+	if err != nil {
+		t.Fatalf("bob's token after the restart: %v", err)
+	}
+	if _, _, _, err := n.chat.Register(context.Background(), "ＡＬＩＣＥ", ""); err == nil {
+		t.Fatal("alice's name was free after the restart")
+	}
+	if got := texts(n.chat.History(bob2, 10)); fmt.Sprint(got) != "[hello <all> & sundry just for bob hi alice]" {
+		t.Fatalf("bob's history after the restart: %q", got)
+	}
+	carol, _ := register(t, n.chat, "Carol")
+	if got := texts(n.chat.History(carol, 10)); fmt.Sprint(got) != "[hello <all> & sundry hi alice]" {
+		t.Fatalf("carol's history: %q; the direct message must stay private", got)
+	}
+	if seq := send(t, n.chat, alice2, "a2", "bob", "just for bob"); seq != dm {
+		t.Fatalf("a retry after the restart got seq %d, want the first %d", seq, dm)
+	}
+	st, err := n.chat.Open(bob2, chat.Position{Since: 0, Resume: true, Epoch: epoch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	got, _ := st.Take(nil, 100)
+	var msgs []string
+	for _, e := range got {
+		if e.Type() == protocol.TypeMessage {
+			msgs = append(msgs, e.Event().Text)
+		}
+		if e.Type() == protocol.TypeReset {
+			t.Fatal("a resume in the same epoch after a restart was answered with reset")
+		}
+	}
+	if len(msgs) != 3 {
+		t.Fatalf("bob's replay after the restart: %q", msgs)
+	}
+}
+
+// cluster starts n nats-servers with JetStream, each routed to all. The
+// cluster ports are picked free first: every server must know its peers
+// when it starts (a JetStream cluster waits for a quorum of them).
+func cluster(t *testing.T, n int) []*server.Server {
+	t.Helper()
+	ports := make([]int, n)
+	var routes []string
+	for i := range ports {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ports[i] = ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		routes = append(routes, fmt.Sprintf("nats://127.0.0.1:%d", ports[i]))
+	}
+	servers := make([]*server.Server, n)
+	for i := range n {
+		s, err := server.NewServer(&server.Options{
+			ServerName: fmt.Sprintf("n%d", i),
+			Host:       "127.0.0.1",
+			Port:       -1,
+			JetStream:  true,
+			StoreDir:   t.TempDir(),
+			NoSigs:     true,
+			Cluster:    server.ClusterOpts{Name: "hark", Host: "127.0.0.1", Port: ports[i]},
+			Routes:     server.RoutesFromStr(strings.Join(routes, ",")),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		go s.Start()
+		servers[i] = s
+		t.Cleanup(s.Shutdown)
+	}
+	for _, s := range servers {
+		if !s.ReadyForConnections(30 * time.Second) {
+			t.Fatal("a NATS server did not start")
+		}
+	}
+	return servers
+}
+
+// Three Hark nodes on a three-server NATS cluster are one chat: a name is
+// taken once across them, a token works on every node, broadcasts and
+// direct messages reach their readers on every node (and direct messages
+// no one else), and a leave on one node ends the session's streams on all.
+func TestClusterIsOneChat(t *testing.T) {
+	servers := cluster(t, 3)
+	var nodes []*node
+	for _, s := range servers {
+		nc, err := nats.Connect(s.ClientURL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(nc.Close)
+		nodes = append(nodes, newNode(t, nc, 3, time.Minute))
+	}
+	if a, b := nodes[0].chat.Epoch(), nodes[2].chat.Epoch(); a != b {
+		t.Fatalf("nodes report epochs %q and %q", a, b)
+	}
+
+	// A 30-way race for one name, spread over the nodes: one wins.
+	var wins, taken sync.WaitGroup
+	var mu sync.Mutex
+	won, refused := 0, 0
+	for i := range 30 {
+		wins.Add(1)
+		go func() {
+			defer wins.Done()
+			_, _, _, err := nodes[i%3].chat.Register(context.Background(), []string{"Dora", "dora", "ＤＯＲＡ"}[i%3], "")
+			mu.Lock()
+			defer mu.Unlock()
+			var perr *protocol.Error
+			switch {
+			case err == nil:
+				won++
+			case errors.As(err, &perr) && perr.Code == protocol.CodeNameTaken:
+				refused++
+			default:
+				t.Errorf("racer %d: %v", i, err)
+			}
+		}()
+	}
+	wins.Wait()
+	taken.Wait()
+	if won != 1 || refused != 29 {
+		t.Fatalf("%d won and %d were refused, want 1 and 29", won, refused)
+	}
+
+	alice, aliceTok := register(t, nodes[0].chat, "Alice")
+	_, bobTok := register(t, nodes[1].chat, "Bob")
+	_, carolTok := register(t, nodes[2].chat, "Carol")
+	open := func(n *node, tok string) *chat.Stream {
+		t.Helper()
+		s, err := n.chat.Authenticate(tok)
+		if err != nil {
+			t.Fatalf("a token on another node: %v", err)
+		}
+		st, err := n.chat.Open(s, chat.Position{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(st.Close)
+		return st
+	}
+	bobOn2 := open(nodes[2], bobTok)     // Bob's token, issued by node 1, on node 2
+	carolOn0 := open(nodes[0], carolTok) // Carol's, issued by node 2, on node 0
+	aliceOn1 := open(nodes[1], aliceTok)
+
+	send(t, nodes[0].chat, alice, "a1", "", "to everyone")
+	for name, st := range map[string]*chat.Stream{"bob": bobOn2, "carol": carolOn0, "alice": aliceOn1} {
+		if e := nextMessage(t, st); e.Text != "to everyone" {
+			t.Fatalf("%s got %+v", name, e)
+		}
+	}
+	send(t, nodes[0].chat, alice, "a2", "BOB", "secret")
+	send(t, nodes[0].chat, alice, "a3", "", "public again")
+	if e := nextMessage(t, bobOn2); e.Text != "secret" {
+		t.Fatalf("bob on node 2 got %+v, want the direct message", e)
+	}
+	if e := nextMessage(t, carolOn0); e.Text != "public again" {
+		t.Fatalf("carol on node 0 got %+v: a direct message between others", e)
+	}
+
+	// Bob leaves through node 0; his stream on node 2 ends.
+	bob0, err := nodes[0].chat.Authenticate(bobTok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodes[0].chat.Leave(context.Background(), bob0)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for {
+		_, err := bobOn2.Next(ctx)
+		if errors.Is(err, chat.ErrEnded) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("bob's stream on node 2 after his leave on node 0: %v", err)
+		}
+	}
+	for _, n := range nodes {
+		if _, err := n.chat.Authenticate(bobTok); err == nil {
+			t.Fatal("bob's token still works after his leave")
+		}
+	}
+	if _, _, _, err := nodes[2].chat.Register(context.Background(), "bob", ""); err != nil {
+		t.Fatalf("bob's name is not free after the leave: %v", err)
+	}
+}

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+
+	"hark/server/chat"
+	"hark/server/natsstore"
+)
+
+// storeConfig is what the flags say about where state lives.
+type storeConfig struct {
+	Kind     string   // "nats" or "memory"
+	Dir      string   // the embedded server's data directory
+	NATS     []string // an external cluster's URLs; empty: embedded
+	Replicas int
+	Fsync    string // "", "always" or a duration
+	Keep     int
+}
+
+// store is the state a node runs on: the chat.Config seams (all nil for
+// memory) and what to close at exit.
+type store struct {
+	Log      chat.Log
+	Registry chat.Registry
+	Sessions chat.SessionStore
+	closers  []func()
+}
+
+// Close shuts the store down, the last opened first.
+func (s *store) Close() {
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		s.closers[i]()
+	}
+}
+
+// openStore opens the store the flags ask for.
+func openStore(cfg storeConfig, logger *slog.Logger) (*store, error) {
+	st := &store{}
+	switch cfg.Kind {
+	case "memory":
+		logger.Warn("store: memory; history, names and sessions are lost at exit")
+		return st, nil
+	case "nats":
+	default:
+		return nil, fmt.Errorf("-store: %q is neither nats nor memory", cfg.Kind)
+	}
+	var nc *nats.Conn
+	replicas := cfg.Replicas
+	if len(cfg.NATS) > 0 {
+		var err error
+		nc, err = nats.Connect(strings.Join(cfg.NATS, ","), nats.Name("hark"), nats.MaxReconnects(-1))
+		if err != nil {
+			return nil, fmt.Errorf("-nats: %w", err)
+		}
+		if replicas <= 0 {
+			replicas = 3
+		}
+		logger.Info("store: NATS cluster", "servers", cfg.NATS, "replicas", replicas)
+	} else {
+		ecfg := natsstore.EmbeddedConfig{Dir: cfg.Dir}
+		switch cfg.Fsync {
+		case "":
+		case "always":
+			ecfg.SyncAlways = true
+		default:
+			d, err := time.ParseDuration(cfg.Fsync)
+			if err != nil || d <= 0 {
+				return nil, fmt.Errorf("-fsync: %q is neither always nor a duration", cfg.Fsync)
+			}
+			ecfg.SyncInterval = d
+		}
+		var srv *server.Server
+		var err error
+		srv, nc, err = natsstore.Embedded(ecfg)
+		if err != nil {
+			return nil, err
+		}
+		st.closers = append(st.closers, func() { srv.Shutdown(); srv.WaitForShutdown() })
+		replicas = 1
+		logger.Info("store: embedded NATS JetStream", "dir", cfg.Dir)
+	}
+	st.closers = append(st.closers, nc.Close)
+	// A cluster that is still electing its leaders does not answer: try
+	// for a minute, a few seconds at a time.
+	var ns *natsstore.Store
+	var err error
+	for deadline := time.Now().Add(time.Minute); ; {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ns, err = natsstore.Open(ctx, nc, natsstore.Config{Keep: cfg.Keep, Replicas: replicas})
+		cancel()
+		if err == nil || time.Now().After(deadline) {
+			break
+		}
+		logger.Warn("store: not ready yet", "err", err)
+		time.Sleep(time.Second)
+	}
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	st.closers = append(st.closers, ns.Close)
+	st.Log, st.Registry, st.Sessions = ns.Log, ns.Names, ns.Sessions
+	return st, nil
+}
