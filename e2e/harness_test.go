@@ -135,6 +135,9 @@ func startServer(t *testing.T, args ...string) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// One data directory for the server's life, so a restart (Stop, Start)
+	// finds its history, names and sessions, as a real one does.
+	args = append([]string{"-data", t.TempDir()}, args...)
 	s := &server{t: t, ln: ln, args: args, URL: "http://" + ln.Addr().String()}
 	go s.accept()
 	t.Cleanup(func() {

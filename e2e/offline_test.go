@@ -4,8 +4,9 @@ import (
 	"testing"
 )
 
-// TestServerRestartResumes: the server restarts (a new epoch, every name
-// freed); the pages reconnect by themselves, keep their names and chat on.
+// TestServerRestartResumes: the server restarts on its data directory
+// (same epoch, names, sessions and history); the pages reconnect by
+// themselves, keep their names and their conversation, and chat on.
 func TestServerRestartResumes(t *testing.T) {
 	srv := startServer(t)
 	b := newBrowser(t)
@@ -24,6 +25,11 @@ func TestServerRestartResumes(t *testing.T) {
 	bob.sees("after the restart")
 	bob.say("and back")
 	alice.sees("and back")
+	for _, p := range people {
+		if n := p.count("before the restart"); n != 1 {
+			t.Errorf("after the restart the page shows the earlier message %d times, want once", n)
+		}
+	}
 }
 
 // TestOfflineShellAndOutbox: with the server down, a reload still shows the
