@@ -7,6 +7,7 @@ import (
 	"errors"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -80,7 +81,10 @@ func openLog(ctx, run context.Context, js jetstream.JetStream, cfg Config) (*Log
 	if err != nil {
 		return nil, err
 	}
-	if l.cc, err = cons.Consume(l.receive); err != nil {
+	// Short pulls with a heartbeat every second: when the server that
+	// feeds the consumer dies, the consumer notices within seconds and
+	// starts again after the last seq it had, on another server.
+	if l.cc, err = cons.Consume(l.receive, jetstream.PullExpiry(5*time.Second), jetstream.PullHeartbeat(time.Second)); err != nil {
 		return nil, err
 	}
 	// Serve only once the kept history is here.

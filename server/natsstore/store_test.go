@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -47,6 +45,7 @@ func newNode(t *testing.T, nc *nats.Conn, replicas int, grace time.Duration) *no
 		Log: st.Log, Registry: st.Names, Sessions: st.Sessions,
 		Grace: grace, PresenceInterval: time.Hour,
 		AddrRegisterRate: -1, AddrSessions: -1, AddrSendRate: -1,
+		Rate: 1e6, Burst: 1e6,
 	})
 	n := &node{chat: c, store: st}
 	t.Cleanup(n.close)
@@ -173,49 +172,6 @@ func TestRestartKeepsEverything(t *testing.T) {
 	if len(msgs) != 3 {
 		t.Fatalf("bob's replay after the restart: %q", msgs)
 	}
-}
-
-// cluster starts n nats-servers with JetStream, each routed to all. The
-// cluster ports are picked free first: every server must know its peers
-// when it starts (a JetStream cluster waits for a quorum of them).
-func cluster(t *testing.T, n int) []*server.Server {
-	t.Helper()
-	ports := make([]int, n)
-	var routes []string
-	for i := range ports {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ports[i] = ln.Addr().(*net.TCPAddr).Port
-		ln.Close()
-		routes = append(routes, fmt.Sprintf("nats://127.0.0.1:%d", ports[i]))
-	}
-	servers := make([]*server.Server, n)
-	for i := range n {
-		s, err := server.NewServer(&server.Options{
-			ServerName: fmt.Sprintf("n%d", i),
-			Host:       "127.0.0.1",
-			Port:       -1,
-			JetStream:  true,
-			StoreDir:   t.TempDir(),
-			NoSigs:     true,
-			Cluster:    server.ClusterOpts{Name: "hark", Host: "127.0.0.1", Port: ports[i]},
-			Routes:     server.RoutesFromStr(strings.Join(routes, ",")),
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		go s.Start()
-		servers[i] = s
-		t.Cleanup(s.Shutdown)
-	}
-	for _, s := range servers {
-		if !s.ReadyForConnections(30 * time.Second) {
-			t.Fatal("a NATS server did not start")
-		}
-	}
-	return servers
 }
 
 // Three Hark nodes on a three-server NATS cluster are one chat: a name is

@@ -1,0 +1,278 @@
+package natsstore_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+
+	"hark/app/protocol"
+	"hark/server/chat"
+	"hark/server/natsstore"
+)
+
+// cluster starts n nats-servers with JetStream, each routed to all. The
+// cluster ports are picked free first: every server must know its peers
+// when it starts (a JetStream cluster waits for a quorum of them).
+func cluster(t *testing.T, n int) []*server.Server {
+	t.Helper()
+	ports := make([]int, n)
+	var routes []string
+	for i := range ports {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ports[i] = ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		routes = append(routes, fmt.Sprintf("nats://127.0.0.1:%d", ports[i]))
+	}
+	servers := make([]*server.Server, n)
+	for i := range n {
+		s, err := server.NewServer(&server.Options{
+			ServerName: fmt.Sprintf("n%d", i),
+			Host:       "127.0.0.1",
+			Port:       -1,
+			JetStream:  true,
+			StoreDir:   t.TempDir(),
+			NoSigs:     true,
+			Cluster:    server.ClusterOpts{Name: "hark", Host: "127.0.0.1", Port: ports[i]},
+			Routes:     server.RoutesFromStr(strings.Join(routes, ",")),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		go s.Start()
+		servers[i] = s
+		t.Cleanup(s.Shutdown)
+	}
+	for _, s := range servers {
+		if !s.ReadyForConnections(30 * time.Second) {
+			t.Fatal("a NATS server did not start")
+		}
+	}
+	waitUntil(t, "the JetStream cluster to elect its leader", 30*time.Second, func() bool {
+		for _, s := range servers {
+			if s.JetStreamIsLeader() {
+				return true
+			}
+		}
+		return false
+	})
+	return servers
+}
+
+// connectAll connects to every server of the cluster, so the connection
+// survives the loss of any one.
+func connectAll(t *testing.T, servers []*server.Server) *nats.Conn {
+	t.Helper()
+	var urls []string
+	for _, s := range servers {
+		urls = append(urls, s.ClientURL())
+	}
+	nc, err := nats.Connect(strings.Join(urls, ","), nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	return nc
+}
+
+func waitUntil(t *testing.T, what string, d time.Duration, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func live(c *chat.Chat, tok string) bool {
+	_, err := c.Authenticate(tok)
+	return err == nil
+}
+
+// A session registered on one node but streaming from another is kept by
+// the other's lease past the first node's grace; once its last stream
+// closes it is released a grace period later, once.
+func TestGraceAcrossNodes(t *testing.T) {
+	const grace = 300 * time.Millisecond
+	servers := cluster(t, 3)
+	a := newNode(t, connectAll(t, servers), 3, grace)
+	b := newNode(t, connectAll(t, servers), 3, grace)
+	watcher, watchTok := register(t, a.chat, "Watcher")
+	_ = watcher
+	ws, err := a.chat.Open(mustAuth(t, a.chat, watchTok), chat.Position{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+
+	_, tok := register(t, a.chat, "Roamer")
+	st, err := b.chat.Open(mustAuth(t, b.chat, tok), chat.Position{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(4 * grace) // node a has no stream of Roamer's: its timer ran out long ago
+	if !live(b.chat, tok) || !hasName(a.chat, "Roamer") {
+		t.Fatal("a session streaming on node b was released by node a's grace")
+	}
+	st.Close()
+	waitUntil(t, "the release after the last stream closed", 10*grace, func() bool { return !hasName(a.chat, "Roamer") })
+	if live(a.chat, tok) || live(b.chat, tok) {
+		t.Fatal("the released session's token still works")
+	}
+	// One leave, though both nodes had a timer.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	leaves := 0
+	for {
+		e, err := ws.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Type() == protocol.TypeLeave && e.Event().From == "Roamer" {
+			leaves++
+			break
+		}
+	}
+	time.Sleep(3 * grace)
+	for {
+		got, _ := ws.Take(nil, 100)
+		if len(got) == 0 {
+			break
+		}
+		for _, e := range got {
+			if e.Type() == protocol.TypeLeave && e.Event().From == "Roamer" {
+				leaves++
+			}
+		}
+	}
+	if leaves != 1 {
+		t.Fatalf("%d leave events for one release", leaves)
+	}
+}
+
+// When a node stops, the sessions only it held are released by the others
+// after the grace period: their names come free, everyone sees them leave.
+func TestStoppedNodesSessionsAreReleased(t *testing.T) {
+	const grace = 300 * time.Millisecond
+	servers := cluster(t, 3)
+	a := newNode(t, connectAll(t, servers), 3, grace)
+	b := newNode(t, connectAll(t, servers), 3, grace)
+	_, tok := register(t, a.chat, "Goner")
+	st, err := a.chat.Open(mustAuth(t, a.chat, tok), chat.Position{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	a.close() // the node stops; nothing releases Goner on the way out
+	if !hasName(b.chat, "Goner") {
+		t.Fatal("the name went with the node at once")
+	}
+	waitUntil(t, "node b to release the stopped node's session", 20*grace, func() bool { return !hasName(b.chat, "Goner") })
+	if live(b.chat, tok) {
+		t.Fatal("the released session's token still works on node b")
+	}
+	register(t, b.chat, "goner")
+}
+
+// Killing the NATS server that leads the event stream loses no
+// acknowledged message; sends stall for the election and go on.
+func TestStreamLeaderLossLosesNothing(t *testing.T) {
+	servers := cluster(t, 3)
+	n := newNode(t, connectAll(t, servers), 3, time.Minute)
+	reader := newNode(t, connectAll(t, servers), 3, time.Minute)
+	alice, _ := register(t, n.chat, "Alice")
+	_, bobTok := register(t, reader.chat, "Bob")
+	bobStream, err := reader.chat.Open(mustAuth(t, reader.chat, bobTok), chat.Position{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bobStream.Close()
+
+	var acked []uint64
+	var stalled time.Duration
+	var killed atomic.Bool
+	var killedAt time.Time
+	for i := 0; i < 200; i++ {
+		if i == 100 {
+			waitUntil(t, "a stream leader", 10*time.Second, func() bool {
+				for _, s := range servers {
+					if s.JetStreamIsStreamLeader("$G", natsstore.StreamName) {
+						s.Shutdown()
+						killed.Store(true)
+						killedAt = time.Now()
+						return true
+					}
+				}
+				return false
+			})
+		}
+		start := time.Now()
+		for {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			seq, err := n.chat.Send(ctx, alice, protocol.Send{ID: fmt.Sprint("m", i), Text: fmt.Sprint(i)})
+			cancel()
+			if err == nil {
+				acked = append(acked, seq)
+				break
+			}
+			if time.Since(start) > 30*time.Second {
+				t.Fatalf("send %d still failing after 30s: %v", i, err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		stalled = max(stalled, time.Since(start))
+	}
+	t.Logf("the longest send, across the stream leader's loss: %v", stalled)
+	// Every acknowledged send, once, in order, on a stream on the other node.
+	seen := map[uint64]int{}
+	var last uint64
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for len(seen) < len(acked) {
+		e, err := bobStream.Next(ctx)
+		if err != nil {
+			t.Fatalf("bob's stream, with %d of %d messages: %v", len(seen), len(acked), err)
+		}
+		if e.Type() != protocol.TypeMessage {
+			continue
+		}
+		if e.Seq() <= last {
+			t.Fatalf("seq %d after %d", e.Seq(), last)
+		}
+		last = e.Seq()
+		seen[e.Seq()]++
+		if len(seen) == 101 {
+			t.Logf("the first message sent after the loss reached a stream on the other node %v after it", time.Since(killedAt))
+		}
+	}
+	for _, seq := range acked {
+		if seen[seq] != 1 {
+			t.Fatalf("acknowledged seq %d seen %d times", seq, seen[seq])
+		}
+	}
+}
+
+func mustAuth(t *testing.T, c *chat.Chat, tok string) *chat.Session {
+	t.Helper()
+	s, err := c.Authenticate(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func hasName(c *chat.Chat, name string) bool {
+	_, names := c.Users(name, 1)
+	return len(names) == 1 && strings.EqualFold(names[0], name)
+}
