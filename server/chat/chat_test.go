@@ -394,3 +394,48 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// laggingLog is a node's copy of a shared log that has not yet reached a
+// position a client saw on a faster node.
+type laggingLog struct{ *MemoryLog }
+
+func (l laggingLog) WaitFor(ctx context.Context, seq uint64) error {
+	for l.Head() < seq {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
+// A resume from a position ahead of this node, in its epoch, waits for the
+// node to catch up and replays from there: no reset.
+func TestResumeAheadWaitsForTheLog(t *testing.T) {
+	log := laggingLog{NewMemoryLog(100, 100)}
+	c := newTestChat(t, Config{Log: log})
+	alice := register(t, c, "Alice")
+	ahead := c.Head() + 2
+	go func() {
+		time.Sleep(100 * time.Millisecond) // the node catches up
+		for i := range 3 {
+			c.Send(context.Background(), alice, protocol.Send{ID: fmt.Sprint("late", i), Text: fmt.Sprint("late ", i)})
+		}
+	}()
+	st := open(t, c, alice, Position{Since: ahead, Resume: true, Epoch: c.Epoch()})
+	first, _ := st.Take(nil, 10)
+	var msgs []string
+	for _, e := range first {
+		switch e.Type() {
+		case protocol.TypeReset:
+			t.Fatal("a position ahead of the node was answered with reset")
+		case protocol.TypeMessage:
+			msgs = append(msgs, e.Event().Text)
+		}
+	}
+	more, _ := texts(t, st)
+	if got := append(msgs, more...); fmt.Sprint(got) != "[late 2]" {
+		t.Fatalf("after catching up the stream gave %v, want only what follows the position: [late 2]", got)
+	}
+}

@@ -33,6 +33,8 @@ type Registry interface {
 	// List returns, in key order, up to limit display names whose keys
 	// start with prefix.
 	List(prefix string, limit int) []string
+	// Holders calls visit with every name held and its holder.
+	Holders(visit func(key string, h Holder))
 }
 
 // MemoryRegistry is a Registry held in memory.
@@ -129,4 +131,17 @@ func (r *MemoryRegistry) removeLocked(key string) {
 	delete(r.holders, key)
 	i := sort.SearchStrings(r.keys, key)
 	r.keys = append(r.keys[:i], r.keys[i+1:]...)
+}
+
+// Holders implements Registry.
+func (r *MemoryRegistry) Holders(visit func(key string, h Holder)) {
+	r.mu.RLock()
+	held := make(map[string]Holder, len(r.holders))
+	for k, h := range r.holders {
+		held[k] = h
+	}
+	r.mu.RUnlock()
+	for k, h := range held {
+		visit(k, h)
+	}
 }

@@ -38,6 +38,8 @@ type SessionStore interface {
 	Delete(ctx context.Context, d Digest) (bool, error)
 	// Idle lists the sessions no node has seen since before.
 	Idle(before time.Time) []Digest
+	// Has reports whether a session of registration reg exists.
+	Has(reg RegID) bool
 	// OnGone sets a function told of every session removed, by any node.
 	// New calls it once.
 	OnGone(func(Digest))
@@ -132,6 +134,7 @@ func (c *Chat) leaseLoop() {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	leased := make(map[Digest]time.Time)
+	orphans := make(map[string]RegID)
 	for {
 		select {
 		case <-c.stop:
@@ -172,6 +175,7 @@ func (c *Chat) leaseLoop() {
 			}
 			delete(leased, d)
 		}
+		c.releaseOrphans(ctx, orphans)
 		for d := range leased {
 			c.mu.RLock()
 			_, here := c.sessions[d]
@@ -180,5 +184,40 @@ func (c *Chat) leaseLoop() {
 				delete(leased, d)
 			}
 		}
+	}
+}
+
+// releaseOrphans frees names whose session is gone: a node that crashed
+// between deleting a session and freeing its name left the name held by
+// no one. A name is freed (and its leave said, once, whichever node does
+// it) when it has had no session on two passes in a row, so a
+// registration between its claim and its session record is never taken
+// for one. suspects carries the names seen sessionless last time.
+func (c *Chat) releaseOrphans(ctx context.Context, suspects map[string]RegID) {
+	seen := make(map[string]RegID)
+	c.registry.Holders(func(key string, h Holder) {
+		if !c.store.Has(h.Reg) {
+			seen[key] = h.Reg
+		}
+	})
+	for key, reg := range seen {
+		if suspects[key] != reg {
+			continue
+		}
+		h, ok := c.registry.Lookup(key)
+		if !ok || h.Reg != reg {
+			continue
+		}
+		c.membership.Lock()
+		wasCounts := c.counts(c.registry.Count())
+		err := c.registry.Release(ctx, key, reg)
+		if err == nil && !wasCounts {
+			c.append(ctx, presenceEntry(protocol.TypeLeave, h.Display, reg, c.cfg.Now()))
+		}
+		c.membership.Unlock()
+	}
+	clear(suspects)
+	for k, r := range seen {
+		suspects[k] = r
 	}
 }

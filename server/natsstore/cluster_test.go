@@ -2,6 +2,8 @@ package natsstore_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net"
 	"strings"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"hark/app/protocol"
 	"hark/server/chat"
@@ -275,4 +278,32 @@ func mustAuth(t *testing.T, c *chat.Chat, tok string) *chat.Session {
 func hasName(c *chat.Chat, name string) bool {
 	_, names := c.Users(name, 1)
 	return len(names) == 1 && strings.EqualFold(names[0], name)
+}
+
+// A node that crashed between deleting a session and freeing its name
+// leaves the name held by no session: another node frees it, and says the
+// leave once.
+func TestOrphanedNameIsFreed(t *testing.T) {
+	const grace = 300 * time.Millisecond
+	servers := cluster(t, 3)
+	nc := connectAll(t, servers)
+	a := newNode(t, nc, 3, grace)
+	_, tok := register(t, a.chat, "Orphan")
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv, err := js.KeyValue(context.Background(), natsstore.SessionsBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := sha256.Sum256([]byte(tok))
+	if err := kv.Delete(context.Background(), hex.EncodeToString(d[:])); err != nil {
+		t.Fatal(err)
+	}
+	if !hasName(a.chat, "Orphan") {
+		t.Fatal("the name went with the session: nothing to repair")
+	}
+	waitUntil(t, "the orphaned name to be freed", 20*grace, func() bool { return !hasName(a.chat, "Orphan") })
+	register(t, a.chat, "orphan")
 }

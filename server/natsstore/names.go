@@ -94,6 +94,9 @@ func (n *Names) Count() int { return n.mirror.Count() }
 // List implements chat.Registry, from the mirror.
 func (n *Names) List(prefix string, limit int) []string { return n.mirror.List(prefix, limit) }
 
+// Holders implements chat.Registry, from the mirror.
+func (n *Names) Holders(visit func(key string, h chat.Holder)) { n.mirror.Holders(visit) }
+
 // mirror watches every key of kv, handing each change to apply, and
 // returns once the bucket's current contents have been applied.
 func mirror(ctx, run context.Context, kv jetstream.KeyValue, apply func(jetstream.KeyValueEntry)) error {

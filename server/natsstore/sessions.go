@@ -22,6 +22,7 @@ type Sessions struct {
 
 	mu     sync.Mutex
 	byKey  map[chat.Digest]stored
+	regs   map[chat.RegID]int // sessions per registration (one, or none)
 	onGone func(chat.Digest)
 }
 
@@ -57,7 +58,7 @@ func openSessions(ctx, run context.Context, js jetstream.JetStream, cfg Config) 
 	if err != nil {
 		return nil, err
 	}
-	s := &Sessions{kv: kv, byKey: make(map[chat.Digest]stored)}
+	s := &Sessions{kv: kv, byKey: make(map[chat.Digest]stored), regs: make(map[chat.RegID]int)}
 	err = mirror(ctx, run, kv, func(e jetstream.KeyValueEntry) {
 		var d chat.Digest
 		if b, err := hex.DecodeString(e.Key()); err != nil || len(b) != len(d) {
@@ -67,8 +68,7 @@ func openSessions(ctx, run context.Context, js jetstream.JetStream, cfg Config) 
 		}
 		if e.Operation() != jetstream.KeyValuePut {
 			s.mu.Lock()
-			_, had := s.byKey[d]
-			delete(s.byKey, d)
+			had := s.dropLocked(d)
 			gone := s.onGone
 			s.mu.Unlock()
 			if had && gone != nil {
@@ -77,11 +77,7 @@ func openSessions(ctx, run context.Context, js jetstream.JetStream, cfg Config) 
 			return
 		}
 		if rec, ok := decodeSession(e.Value()); ok {
-			s.mu.Lock()
-			if cur, ok := s.byKey[d]; !ok || cur.rev < e.Revision() {
-				s.byKey[d] = stored{rec: rec, rev: e.Revision()}
-			}
-			s.mu.Unlock()
+			s.remember(d, rec, e.Revision())
 		}
 	})
 	return s, err
@@ -107,9 +103,27 @@ func (s *Sessions) Create(ctx context.Context, d chat.Digest, r chat.SessionReco
 func (s *Sessions) remember(d chat.Digest, r chat.SessionRecord, rev uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if cur, ok := s.byKey[d]; !ok || cur.rev < rev {
-		s.byKey[d] = stored{rec: r, rev: rev}
+	cur, ok := s.byKey[d]
+	if ok && cur.rev >= rev {
+		return
 	}
+	if !ok {
+		s.regs[r.Reg]++
+	}
+	s.byKey[d] = stored{rec: r, rev: rev}
+}
+
+// dropLocked forgets d and reports whether it was known.
+func (s *Sessions) dropLocked(d chat.Digest) bool {
+	cur, ok := s.byKey[d]
+	if !ok {
+		return false
+	}
+	delete(s.byKey, d)
+	if s.regs[cur.rec.Reg]--; s.regs[cur.rec.Reg] <= 0 {
+		delete(s.regs, cur.rec.Reg)
+	}
+	return true
 }
 
 // Get implements chat.SessionStore: from the mirror, else (a session made
@@ -183,7 +197,7 @@ func (s *Sessions) Delete(ctx context.Context, d chat.Digest) (bool, error) {
 		err = s.kv.Delete(ctx, sessionKey(d), jetstream.LastRevision(e.Revision()))
 		if err == nil {
 			s.mu.Lock()
-			delete(s.byKey, d)
+			s.dropLocked(d)
 			s.mu.Unlock()
 			return true, nil
 		}
@@ -193,6 +207,13 @@ func (s *Sessions) Delete(ctx context.Context, d chat.Digest) (bool, error) {
 		// Touched meanwhile: read it again.
 	}
 	return false, errors.New("natsstore: the session kept changing while being deleted")
+}
+
+// Has implements chat.SessionStore, from the mirror.
+func (s *Sessions) Has(reg chat.RegID) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.regs[reg] > 0
 }
 
 // Idle implements chat.SessionStore.
