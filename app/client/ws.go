@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -18,6 +19,8 @@ const wsReadLimit = 4 << 20
 // matching each ack or error frame to the send that waits for it.
 type wsStream struct {
 	conn *websocket.Conn
+	// batched holds the events of a batched frame not yet handed out.
+	batched []protocol.Event
 
 	mu      sync.Mutex
 	waiters map[string]chan protocol.Event
@@ -29,7 +32,9 @@ type wsStream struct {
 // browser's WebSocket cannot send headers; the host does the same, so both
 // run one code path.
 func dialWS(ctx context.Context, l link) (stream, error) {
-	u, err := l.c.endpoint("/api/ws", l.query(true))
+	q := l.query(true)
+	q.Set("batch", "1") // frames may carry several events, a line each
+	u, err := l.c.endpoint("/api/ws", q)
 	if err != nil {
 		return nil, err
 	}
@@ -53,6 +58,11 @@ func dialWS(ctx context.Context, l link) (stream, error) {
 // here, so reading is the only thing that reads the socket.
 func (s *wsStream) next(ctx context.Context) (protocol.Event, error) {
 	for {
+		if len(s.batched) > 0 {
+			ev := s.batched[0]
+			s.batched = s.batched[1:]
+			return ev, nil
+		}
 		typ, data, err := s.conn.Read(ctx)
 		if err != nil {
 			s.fail(err)
@@ -61,18 +71,20 @@ func (s *wsStream) next(ctx context.Context) (protocol.Event, error) {
 		if typ != websocket.MessageText {
 			continue
 		}
-		var ev protocol.Event
-		if err := json.Unmarshal(data, &ev); err != nil {
-			err = fmt.Errorf("client: bad frame from server: %w", err)
-			s.fail(err)
-			s.conn.CloseNow()
-			return protocol.Event{}, err
+		for line := range bytes.SplitSeq(data, []byte("\n")) {
+			var ev protocol.Event
+			if err := json.Unmarshal(line, &ev); err != nil {
+				err = fmt.Errorf("client: bad frame from server: %w", err)
+				s.fail(err)
+				s.conn.CloseNow()
+				return protocol.Event{}, err
+			}
+			if ev.Type == protocol.TypeAck || ev.Type == protocol.TypeError {
+				s.answer(ev)
+				continue
+			}
+			s.batched = append(s.batched, ev)
 		}
-		if ev.Type == protocol.TypeAck || ev.Type == protocol.TypeError {
-			s.answer(ev)
-			continue
-		}
-		return ev, nil
 	}
 }
 

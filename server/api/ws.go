@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -45,17 +46,21 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 		defer cancel()
 		s.readSends(ctx, conn, st.Session())
 	}()
-	out := &wsSink{srv: s, ctx: ctx, conn: conn, fw: newFrameWriter(conn, s.cfg.WriteTimeout)}
+	out := &wsSink{srv: s, ctx: ctx, conn: conn, fw: newFrameWriter(conn, s.cfg.WriteTimeout), batch: r.URL.Query().Get("batch") == "1"}
 	defer out.fw.stop()
 	pump(ctx, st, out, s.cfg.PingInterval)
 }
 
-// wsSink writes entries as WebSocket text frames, one event each.
+// wsSink writes entries as WebSocket text frames: one event each, or, for
+// a client that asked with batch=1, every event ready at once in one frame,
+// a line each (event JSON holds no raw newline). The library flushes every
+// frame, so a burst then costs one frame and one write, not one per event.
 type wsSink struct {
-	srv  *Server
-	ctx  context.Context
-	conn *websocket.Conn
-	fw   *frameWriter
+	srv   *Server
+	ctx   context.Context
+	conn  *websocket.Conn
+	fw    *frameWriter
+	batch bool
 	// pinging is set while a ping waits for its pong, so a client that
 	// stops answering never has more than one ping goroutine. A goroutine
 	// per ping rather than one per connection keeps idle sockets small.
@@ -63,13 +68,39 @@ type wsSink struct {
 }
 
 func (o *wsSink) write(batch []*chat.Entry) error {
-	for _, e := range batch {
-		if err := o.fw.write(e.JSON); err != nil {
-			return err
+	if !o.batch || len(batch) == 1 {
+		for _, e := range batch {
+			if err := o.fw.write(e.JSON); err != nil {
+				return err
+			}
 		}
+		return nil
 	}
-	return nil
+	n := len(batch) - 1
+	for _, e := range batch {
+		n += len(e.JSON)
+	}
+	bp := framePool.Get().(*[]byte)
+	b := (*bp)[:0]
+	for i, e := range batch {
+		if i > 0 {
+			b = append(b, '\n')
+		}
+		b = append(b, e.JSON...)
+	}
+	err := o.fw.write(b)
+	if cap(b) <= maxPooledFrame {
+		*bp = b
+		framePool.Put(bp)
+	}
+	return err
 }
+
+// framePool holds the buffers batched frames are joined in; only
+// moderate ones go back, so one huge burst does not pin memory.
+var framePool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+const maxPooledFrame = 64 << 10
 
 // flush has nothing to do: the library flushes each frame.
 func (o *wsSink) flush() error { return nil }
