@@ -152,13 +152,16 @@ func (l *MemoryLog) Since(seq uint64, visit func(*Entry) bool) error {
 		l.mu.RUnlock()
 		return ErrTruncated
 	}
-	m, p := l.messages.after(seq), l.presence.after(seq)
-	out := make([]*Entry, 0, len(m)+len(p))
-	for len(m) > 0 || len(p) > 0 {
-		if len(p) == 0 || (len(m) > 0 && m[0].seq < p[0].seq) {
-			out, m = append(out, m[0]), m[1:]
+	// Merge the two rings' entries after seq by seq, straight into out.
+	mi, pi := l.messages.firstAfter(seq), l.presence.firstAfter(seq)
+	out := make([]*Entry, 0, l.messages.n-mi+l.presence.n-pi)
+	for mi < l.messages.n || pi < l.presence.n {
+		if pi == l.presence.n || (mi < l.messages.n && l.messages.at(mi).seq < l.presence.at(pi).seq) {
+			out = append(out, l.messages.at(mi))
+			mi++
 		} else {
-			out, p = append(out, p[0]), p[1:]
+			out = append(out, l.presence.at(pi))
+			pi++
 		}
 	}
 	l.mu.RUnlock()
@@ -218,14 +221,10 @@ func (r *ring) push(e *Entry) {
 	r.n++
 }
 
-// after returns the held entries with seq above seq, oldest first.
-func (r *ring) after(seq uint64) []*Entry {
-	i := sort.Search(r.n, func(i int) bool { return r.at(i).seq > seq })
-	out := make([]*Entry, 0, r.n-i)
-	for ; i < r.n; i++ {
-		out = append(out, r.at(i))
-	}
-	return out
+// firstAfter is the index of the oldest held entry with seq above seq
+// (r.n if none).
+func (r *ring) firstAfter(seq uint64) int {
+	return sort.Search(r.n, func(i int) bool { return r.at(i).seq > seq })
 }
 
 // newest fills dst with held entries newest first, starting below before
