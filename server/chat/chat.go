@@ -312,6 +312,12 @@ func (c *Chat) Leave(ctx context.Context, s *Session) {
 // opened or a request came meanwhile; then it waits for the rest of the
 // grace after that request.
 func (c *Chat) expire(s *Session) {
+	if c.isClosed() {
+		// A node that stopped releases nothing on its way out: with a
+		// shared store the session may live on on another node, whose
+		// lease (or the others' janitor) decides.
+		return
+	}
 	s.mu.Lock()
 	if s.released || s.streams > 0 {
 		s.mu.Unlock()
