@@ -240,23 +240,27 @@ func (c *Chat) Register(ctx context.Context, name, addr string) (*Session, strin
 	s := &Session{name: n, reg: newRegID(), addr: addr, counted: true, digest: digest, limiter: rate.NewLimiter(c.cfg.Rate, c.cfg.Burst)}
 	s.touch(now)
 
+	// The session record goes first, outside the membership lock: until
+	// the name is claimed nobody has its token, and a record without a
+	// name is deleted below or expires with its lease.
+	if c.store != nil {
+		rec := SessionRecord{Name: n.Display, Reg: s.reg, Addr: addr, Seen: now}
+		if err := c.store.Create(ctx, digest, rec); err != nil {
+			c.budgets.unregister(addr)
+			return nil, "", 0, err
+		}
+	}
 	c.membership.Lock()
 	if err := c.registry.Claim(ctx, n.Key, Holder{Display: n.Display, Reg: s.reg}); err != nil {
 		c.membership.Unlock()
 		c.budgets.unregister(addr)
+		if c.store != nil {
+			c.store.Delete(ctx, digest)
+		}
 		if errors.Is(err, ErrNameTaken) {
 			return nil, "", 0, protocol.Errorf(protocol.CodeNameTaken, "the name %q is in use", n.Display)
 		}
 		return nil, "", 0, err
-	}
-	if c.store != nil {
-		rec := SessionRecord{Name: n.Display, Reg: s.reg, Addr: addr, Seen: now}
-		if err := c.store.Create(ctx, digest, rec); err != nil {
-			c.registry.Release(ctx, n.Key, s.reg)
-			c.membership.Unlock()
-			c.budgets.unregister(addr)
-			return nil, "", 0, err
-		}
 	}
 	c.mu.Lock()
 	c.sessions[digest] = s
@@ -369,6 +373,9 @@ func (c *Chat) release(ctx context.Context, s *Session) {
 
 	c.membership.Lock()
 	defer c.membership.Unlock()
+	if h, ok := c.registry.Lookup(s.name.Key); !ok || h.Reg != s.reg {
+		return // the name is not this session's (it never got it): no leave
+	}
 	wasCounts := c.counts(c.registry.Count())
 	c.registry.Release(ctx, s.name.Key, s.reg)
 	if !wasCounts {
