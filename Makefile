@@ -13,7 +13,7 @@ FUZZTIME ?= 5s
 include mk/web.mk
 include mk/bench.mk
 
-.PHONY: serve build test vet lint unit fuzz wasmtest domtest e2e clean
+.PHONY: serve build test vet lint unit fuzz wasmtest domtest e2e clean cluster cluster-down
 
 ## serve: build the web app and the server, and serve on $(ADDR)
 serve: wasm bin/hark
@@ -81,6 +81,15 @@ e2e: $(if $(E2E_BROWSER),wasm)
 		bar=$$(printf '%*s' $${#msg} '' | tr ' ' '!'); printf '%s\n%s\n%s\n' "$$bar" "$$msg" "$$bar"; \
 		if [ "$$CI" = true ]; then exit 1; fi; fi
 	$(GO) test -count=1 -timeout 10m ./e2e/
+
+## cluster: a 3-server NATS cluster and two Hark nodes (:8081, :8082) on
+## this machine, sharing one chat (deploy/cluster.sh)
+cluster:
+	deploy/cluster.sh up
+
+## cluster-down: stop them; the data stays in deploy/.cluster
+cluster-down:
+	deploy/cluster.sh down
 
 clean:
 	rm -rf bin web/app.wasm web/app.wasm.gz web/app.wasm.br
