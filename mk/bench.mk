@@ -6,6 +6,11 @@
 #   make bench-go         the hot-path benchmarks (go test -bench), 5 runs each,
 #                         ready for benchstat
 #   make bench-10k        the scenarios at 10,000 clients (a few minutes)
+#   make bench-store      the default profile twice, same run: -store memory,
+#                         then the durable default (embedded JetStream)
+#   make bench-cluster    the default profile on two Hark nodes sharing a
+#                         three-server NATS cluster (-nodes 2), CPU and RSS
+#                         summed over all five processes
 #
 # The server binary is built without the web app: the load generator never
 # asks for app.wasm, so bench does not depend on the wasm build.
@@ -16,7 +21,7 @@ BENCH_FLAGS    ?=
 BENCH_JSON     ?=
 BENCH_COUNT    ?= 5
 
-.PHONY: bench bench-go bench-10k $(BENCH_BIN)
+.PHONY: bench bench-go bench-10k bench-store bench-cluster $(BENCH_BIN)
 
 $(BENCH_BIN):
 	$(GO) build -trimpath -o $@ ./server
@@ -28,6 +33,15 @@ BENCH_RUN = $(GO) run ./bench/load -spawn $(BENCH_BIN) -addr $(BENCH_ADDR) $(if 
 ## bench: run the default load profile against a fresh server and print the table
 bench: $(BENCH_BIN)
 	$(BENCH_RUN) -n 1000 -rate 100 -duration 6s -drain 3s -idle-wait 2s $(BENCH_FLAGS)
+
+## bench-store: the default profile in memory, then durable, in one run
+bench-store: $(BENCH_BIN)
+	$(BENCH_RUN) -n 1000 -rate 100 -duration 6s -drain 3s -idle-wait 2s -server-args "-store memory" $(BENCH_FLAGS)
+	$(BENCH_RUN) -n 1000 -rate 100 -duration 6s -drain 3s -idle-wait 2s $(BENCH_FLAGS)
+
+## bench-cluster: the default profile on two nodes and a NATS cluster
+bench-cluster: $(BENCH_BIN)
+	$(BENCH_RUN) -n 1000 -rate 100 -duration 6s -drain 3s -idle-wait 2s -nodes 2 $(BENCH_FLAGS)
 
 ## bench-10k: the scenarios at 10,000 clients, 10 broadcasts a second
 bench-10k: $(BENCH_BIN)

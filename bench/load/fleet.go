@@ -70,7 +70,7 @@ type window struct {
 
 // fleet is every member of a scenario and what they share.
 type fleet struct {
-	base    string
+	bases   []string // members go round-robin over the nodes
 	hc      *http.Client
 	members []*member
 	prefix  string // makes names unique per run, for servers that outlive it
@@ -80,8 +80,8 @@ type fleet struct {
 	up    atomic.Int64
 }
 
-func newFleet(base string, hc *http.Client) *fleet {
-	return &fleet{base: base, hc: hc, prefix: fmt.Sprintf("lg%04x", rand.Uint32()&0xffff)}
+func newFleet(bases []string, hc *http.Client) *fleet {
+	return &fleet{bases: bases, hc: hc, prefix: fmt.Sprintf("lg%04x", rand.Uint32()&0xffff)}
 }
 
 // add makes n members over the transports mixed as mix says. Transports
@@ -101,7 +101,7 @@ func (f *fleet) add(n int, mix []share) {
 		m := &member{i: len(f.members), tr: mix[best].tr, f: f, done: make(chan struct{})}
 		m.name = fmt.Sprintf("%s-%05d", f.prefix, m.i)
 		m.c = client.New(client.Options{
-			BaseURL:      f.base,
+			BaseURL:      f.bases[len(f.members)%len(f.bases)],
 			HTTPClient:   f.hc,
 			Transport:    m.tr,
 			KeepMessages: -1,

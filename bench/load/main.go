@@ -37,6 +37,8 @@ type config struct {
 	ServerArgs string        `json:"server_args,omitempty"`
 	ServerLog  string        `json:"-"`
 	PID        int           `json:"pid,omitempty"`
+	Nodes      int           `json:"nodes"`
+	NATSServer string        `json:"-"`
 	Scenarios  []string      `json:"scenarios"`
 	N          []int         `json:"clients"`
 	Mix        string        `json:"mix"`
@@ -80,6 +82,8 @@ func parseFlags() (*config, error) {
 	flag.StringVar(&c.ServerArgs, "server-args", "", "extra flags for the spawned server, after \""+defaultServerArgs+"\"")
 	flag.StringVar(&c.ServerLog, "server-log", "", "append the spawned server's log to this file")
 	flag.IntVar(&c.PID, "pid", 0, "PID of the server at -addr, for CPU and RSS (without -spawn)")
+	flag.IntVar(&c.Nodes, "nodes", 1, "Hark nodes to spawn (on -addr and the ports after it), sharing a three-server NATS cluster when more than one; clients go round-robin; CPU and RSS are summed over every process")
+	flag.StringVar(&c.NATSServer, "nats-server", "bin/nats-server", "the nats-server binary for -nodes (built from the module if missing)")
 	flag.StringVar(&scen, "scenarios", "idle,broadcast,direct,storm,join", "comma-separated scenarios: idle, broadcast, direct, storm, join")
 	flag.StringVar(&ns, "n", "1000", "clients; a comma-separated list runs each scenario at each size")
 	flag.Float64Var(&c.ws, "ws", 0.5, "fraction of clients on WebSocket")
@@ -109,6 +113,9 @@ func parseFlags() (*config, error) {
 	}
 	if (c.Spawn == "") == (c.PID == 0) {
 		return nil, errors.New("give exactly one of -spawn (start the server) and -pid (measure the one at -addr)")
+	}
+	if c.Nodes < 1 || (c.Nodes > 1 && c.Spawn == "") {
+		return nil, errors.New("-nodes: at least 1, and more only with -spawn")
 	}
 	for _, s := range strings.Split(scen, ",") {
 		switch s = strings.TrimSpace(s); s {
@@ -219,6 +226,14 @@ func run() error {
 
 	rep := &report{Started: time.Now().UTC(), Machine: describeMachine(), Params: cfg, FileLimit: limit}
 	r := &runner{cfg: cfg, base: "http://" + cfg.Addr}
+	addrs, err := nodeAddrs(cfg.Addr, cfg.Nodes)
+	if err != nil {
+		return err
+	}
+	r.nodeAddrs = addrs
+	for _, a := range addrs {
+		r.bases = append(r.bases, "http://"+a)
+	}
 	r.dialer = newDialer(cfg.Sources)
 	r.hc = newHTTPClient(r.dialer, 2*maxN+256)
 	// Control requests (metrics, pprof) go around the clients' pool, so a

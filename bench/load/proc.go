@@ -211,6 +211,8 @@ type server struct {
 	dir  string    // the spawned server's empty web directory
 	// exited yields the spawned server's exit, once.
 	exited chan error
+	// others are the cluster's other processes (-nodes), stopped with it.
+	others []*server
 }
 
 // spawnServer starts bin with args plus -addr, waits until /healthz
@@ -266,7 +268,14 @@ func spawnServer(ctx context.Context, hc *http.Client, bin, addr, base string, a
 // SIGKILL if it has not exited within five seconds. It does nothing for a
 // server the load generator did not start.
 func (s *server) stop() {
-	if s == nil || s.cmd == nil {
+	if s == nil {
+		return
+	}
+	for _, o := range s.others {
+		o.stop()
+	}
+	s.others = nil
+	if s.cmd == nil {
 		return
 	}
 	s.cmd.Process.Signal(syscall.SIGTERM)

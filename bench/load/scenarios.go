@@ -16,11 +16,13 @@ import (
 
 // runner runs scenarios against one address, spawning servers as asked.
 type runner struct {
-	cfg    *config
-	base   string
-	dialer *dialer
-	hc     *http.Client // the clients' shared pool
-	ctl    *http.Client // metrics and profiles
+	cfg       *config
+	base      string   // the (first) server's URL
+	bases     []string // every node's URL: clients go round-robin
+	nodeAddrs []string
+	dialer    *dialer
+	hc        *http.Client // the clients' shared pool
+	ctl       *http.Client // metrics and profiles
 }
 
 // target is the server of one scenario.
@@ -29,6 +31,9 @@ func (r *runner) target(ctx context.Context) (*server, error) {
 		return &server{pid: r.cfg.PID}, nil
 	}
 	args := strings.Fields(defaultServerArgs + " " + r.cfg.ServerArgs)
+	if r.cfg.Nodes > 1 {
+		return r.spawnCluster(ctx, args)
+	}
 	return spawnServer(ctx, r.ctl, r.cfg.Spawn, r.cfg.Addr, r.base, args, r.cfg.ServerLog)
 }
 
@@ -43,12 +48,13 @@ func (r *runner) scenario(ctx context.Context, name string, n int) ([]result, []
 		return nil, nil, err
 	}
 	defer srv.stop()
-	f := newFleet(r.base, r.hc)
+	f := newFleet(r.bases, r.hc)
 	f.add(n, r.cfg.mix())
 	defer f.stop(context.Background(), r.cfg.Spawn == "")
 
 	if name == "join" {
 		res, err := r.join(ctx, srv, f)
+		res.Notes = append(res.Notes, r.clusterNote()...)
 		return []result{res}, srv.args, err
 	}
 	start := time.Now()
@@ -62,6 +68,7 @@ func (r *runner) scenario(ctx context.Context, name string, n int) ([]result, []
 			break
 		}
 		res, err := r.traffic(ctx, srv, f, name, rate)
+		res.Notes = append(res.Notes, r.clusterNote()...)
 		out = append(out, res)
 		if err != nil {
 			return out, srv.args, err
@@ -80,12 +87,18 @@ type sample struct {
 
 func (r *runner) sample(ctx context.Context, srv *server) sample {
 	var s sample
-	s.cpu, _ = procCPU(srv.pid)
-	s.rss, _ = procRSS(srv.pid)
-	m, err := scrape(ctx, r.ctl, r.base, "go_goroutines", "hark_slow_consumer_disconnects_total")
-	if err == nil {
-		s.goroutines = m["go_goroutines"]
-		s.slow = m["hark_slow_consumer_disconnects_total"]
+	for _, pid := range srv.pids() {
+		cpu, _ := procCPU(pid)
+		rss, _ := procRSS(pid)
+		s.cpu += cpu
+		s.rss += rss
+	}
+	for _, base := range r.bases {
+		m, err := scrape(ctx, r.ctl, base, "go_goroutines", "hark_slow_consumer_disconnects_total")
+		if err == nil {
+			s.goroutines += m["go_goroutines"]
+			s.slow += m["hark_slow_consumer_disconnects_total"]
+		}
 	}
 	return s
 }
@@ -225,12 +238,12 @@ func (r *runner) idleOne(ctx context.Context, n int, tr client.Transport) (*resu
 		return nil, nil, err
 	}
 	defer srv.stop()
-	gc := gcServer(ctx, r.ctl, r.base)
+	gc := r.gc(ctx)
 	before := r.sample(ctx, srv)
-	f := newFleet(r.base, r.hc)
+	f := newFleet(r.bases, r.hc)
 	f.add(n, []share{{tr, 1}})
 	defer f.stop(context.Background(), r.cfg.Spawn == "")
-	res := &result{Scenario: "idle", Mix: string(tr), Clients: n}
+	res := &result{Scenario: "idle", Mix: string(tr), Clients: n, Notes: r.clusterNote()}
 	start := time.Now()
 	_, _, missing, err := f.connect(ctx, r.cfg.ConnConc, 2*time.Minute)
 	if err != nil {
@@ -245,7 +258,7 @@ func (r *runner) idleOne(ctx context.Context, n int, tr client.Transport) (*resu
 	case <-ctx.Done():
 	}
 	if gc {
-		gcServer(ctx, r.ctl, r.base)
+		r.gc(ctx)
 	} else {
 		res.Notes = append(res.Notes, "no GC before reading RSS (server without -pprof)")
 	}
@@ -283,4 +296,21 @@ func (r *runner) join(ctx context.Context, srv *server, f *fleet) (result, error
 		<-prof
 	}
 	return res, err
+}
+
+// gc collects garbage on every node before a memory reading.
+func (r *runner) gc(ctx context.Context) bool {
+	ok := true
+	for _, base := range r.bases {
+		ok = gcServer(ctx, r.ctl, base) && ok
+	}
+	return ok
+}
+
+// clusterNote says, in a cluster run, that the figures cover every process.
+func (r *runner) clusterNote() []string {
+	if r.cfg.Nodes < 2 {
+		return nil
+	}
+	return []string{fmt.Sprintf("%d Hark nodes + 3 NATS servers, CPU and RSS summed", r.cfg.Nodes)}
 }
