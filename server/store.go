@@ -87,19 +87,20 @@ func openStore(cfg storeConfig, logger *slog.Logger) (*store, error) {
 		logger.Info("store: embedded NATS JetStream", "dir", cfg.Dir)
 	}
 	st.closers = append(st.closers, nc.Close)
-	// A cluster that is still electing its leaders does not answer: try
-	// for a minute, a few seconds at a time.
+	// A cluster that is still electing its leaders does not answer (a
+	// request for a stream made a moment ago by another node waits for its
+	// leader): try for a minute, a second at a time.
 	var ns *natsstore.Store
 	var err error
 	for deadline := time.Now().Add(time.Minute); ; {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		ns, err = natsstore.Open(ctx, nc, natsstore.Config{Keep: cfg.Keep, Replicas: replicas})
 		cancel()
 		if err == nil || time.Now().After(deadline) {
 			break
 		}
 		logger.Warn("store: not ready yet", "err", err)
-		time.Sleep(time.Second)
+		time.Sleep(200 * time.Millisecond)
 	}
 	if err != nil {
 		st.Close()

@@ -87,8 +87,12 @@ func openLog(ctx, run context.Context, js jetstream.JetStream, cfg Config) (*Log
 	if l.cc, err = cons.Consume(l.receive, jetstream.PullExpiry(5*time.Second), jetstream.PullHeartbeat(time.Second)); err != nil {
 		return nil, err
 	}
-	// Serve only once the kept history is here.
-	if err := l.WaitFor(ctx, info.State.LastSeq); err != nil {
+	// Serve only once the kept history is here. Loading a long history
+	// may take longer than one attempt at the API calls above may, so it
+	// has a bound of its own.
+	wait, cancel := context.WithTimeout(run, 2*time.Minute)
+	defer cancel()
+	if err := l.WaitFor(wait, info.State.LastSeq); err != nil {
 		l.stop()
 		return nil, err
 	}
