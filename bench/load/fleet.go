@@ -39,6 +39,15 @@ type member struct {
 
 	mu      sync.Mutex // guards lastSeq and this member's bits in the window
 	lastSeq uint64
+
+	ackMu   sync.Mutex
+	unacked map[string]sentMsg // by text: what this member sent, not yet acked
+}
+
+// sentMsg is when a message was sent, and in which window.
+type sentMsg struct {
+	w  *window
+	at time.Time
 }
 
 // msgInfo is one message sent in a window: who sent it and to whom (-1 for
@@ -55,6 +64,7 @@ type window struct {
 
 	hist       histogram
 	byTr       [3]histogram // by the receiver's transport: ws, sse, poll
+	ack        histogram    // sends, from Send until the sender knew them stored (see ackStore)
 	deliveries atomic.Uint64
 	expected   atomic.Uint64
 	dups       atomic.Uint64
@@ -104,6 +114,7 @@ func (f *fleet) add(n int, mix []share) {
 			BaseURL:      f.bases[len(f.members)%len(f.bases)],
 			HTTPClient:   f.hc,
 			Transport:    m.tr,
+			Store:        ackStore{client.NewMemoryStore(), m},
 			KeepMessages: -1,
 			OnEvent:      m.onEvent,
 			OnChange:     m.onChange,
@@ -151,6 +162,50 @@ func (m *member) onChange() {
 		m.upAt.Store(time.Now().UnixNano())
 		m.f.up.Add(1)
 	}
+}
+
+// outboxPrefix begins the Store key under which app/client keeps a
+// name's outbox: the messages it has not yet seen stored by the server.
+const outboxPrefix = "hark.outbox."
+
+// ackStore is a member's Store; it times sends to their ack. The client
+// rewrites the outbox when a message leaves it: when the server's ack (a
+// WebSocket ack frame, or the POST's answer) gives its seq, or when the
+// sender's own copy, with the same seq, came first on its stream (then
+// the ack that follows changes nothing the client shows, and is not seen
+// here). On loopback the copy often wins by a fraction of a millisecond,
+// so "ack" is when the sender first knew the message stored.
+type ackStore struct {
+	*client.MemoryStore
+	m *member
+}
+
+func (s ackStore) Set(key, value string) {
+	s.MemoryStore.Set(key, value)
+	if strings.HasPrefix(key, outboxPrefix) {
+		s.m.acked(value)
+	}
+}
+
+func (s ackStore) Delete(key string) {
+	s.MemoryStore.Delete(key)
+	if strings.HasPrefix(key, outboxPrefix) {
+		s.m.acked("")
+	}
+}
+
+// acked records, in the window each was sent in, the ack latency of every
+// message sent that is no longer in outbox (the outbox as JSON).
+func (m *member) acked(outbox string) {
+	now := time.Now()
+	m.ackMu.Lock()
+	for text, s := range m.unacked {
+		if !strings.Contains(outbox, text) {
+			s.w.ack.record(now.Sub(s.at))
+			delete(m.unacked, text)
+		}
+	}
+	m.ackMu.Unlock()
 }
 
 // benchText is a message's text: its number in the run and its send time,
@@ -356,7 +411,16 @@ func (f *fleet) send(w *window, from, to *member) {
 	w.msgs = append(w.msgs, info)
 	w.mu.Unlock()
 	w.expected.Add(f.want(info))
-	from.c.Send(name, benchText(k, time.Now()))
+	now := time.Now()
+	text := benchText(k, now)
+	// Known as unacked before Send, which may see it acked at once.
+	from.ackMu.Lock()
+	if from.unacked == nil {
+		from.unacked = make(map[string]sentMsg)
+	}
+	from.unacked[text] = sentMsg{w, now}
+	from.ackMu.Unlock()
+	from.c.Send(name, text)
 }
 
 // want is how many deliveries a message makes: one per member for a

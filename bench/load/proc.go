@@ -265,28 +265,28 @@ func spawnServer(ctx context.Context, hc *http.Client, bin, addr, base string, a
 }
 
 // stop ends a spawned server: SIGTERM, which drains its streams, then
-// SIGKILL if it has not exited within five seconds. It does nothing for a
-// server the load generator did not start.
+// SIGKILL if it has not exited within five seconds; then the others, in
+// order (the other nodes before the NATS servers they need to drain). It
+// does nothing for a server the load generator did not start.
 func (s *server) stop() {
 	if s == nil {
 		return
+	}
+	if s.cmd != nil {
+		s.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-s.exited:
+		case <-time.After(5 * time.Second):
+			s.cmd.Process.Kill()
+			<-s.exited
+		}
+		os.RemoveAll(s.dir)
+		s.cmd = nil
 	}
 	for _, o := range s.others {
 		o.stop()
 	}
 	s.others = nil
-	if s.cmd == nil {
-		return
-	}
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.exited:
-	case <-time.After(5 * time.Second):
-		s.cmd.Process.Kill()
-		<-s.exited
-	}
-	os.RemoveAll(s.dir)
-	s.cmd = nil
 }
 
 // machine describes where a run happened, for comparing runs later.

@@ -26,12 +26,19 @@ type result struct {
 	P90ms            float64 `json:"p90_ms,omitempty"`
 	P99ms            float64 `json:"p99_ms,omitempty"`
 	MaxMs            float64 `json:"max_ms,omitempty"`
-	Lost             uint64  `json:"lost"`
-	Duplicated       uint64  `json:"duplicated"`
-	OutOfOrder       uint64  `json:"out_of_order"`
-	Unsent           uint64  `json:"unsent"`
-	Late             uint64  `json:"late,omitempty"`
-	SlowDisconnects  float64 `json:"slow_consumer_disconnects"`
+
+	// Acked sends (by the end of the drain), and their latency from Send
+	// until the sender knew them stored: the ack, or its own copy if first.
+	Acked    uint64  `json:"acked,omitempty"`
+	AckP50ms float64 `json:"ack_p50_ms,omitempty"`
+	AckP99ms float64 `json:"ack_p99_ms,omitempty"`
+
+	Lost            uint64  `json:"lost"`
+	Duplicated      uint64  `json:"duplicated"`
+	OutOfOrder      uint64  `json:"out_of_order"`
+	Unsent          uint64  `json:"unsent"`
+	Late            uint64  `json:"late,omitempty"`
+	SlowDisconnects float64 `json:"slow_consumer_disconnects"`
 
 	ServerCPU        float64 `json:"server_cpu_seconds"`
 	DeliveriesPerCPU float64 `json:"deliveries_per_server_cpu_second,omitempty"`
@@ -64,6 +71,12 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 func (r *result) fillLatency(h *histogram) {
 	r.P50ms, r.P90ms, r.P99ms = ms(h.quantile(0.50)), ms(h.quantile(0.90)), ms(h.quantile(0.99))
 	r.MaxMs = ms(h.maxLatency())
+}
+
+// fillAck takes the sends' acks from h.
+func (r *result) fillAck(h *histogram) {
+	r.Acked = h.n.Load()
+	r.AckP50ms, r.AckP99ms = ms(h.quantile(0.50)), ms(h.quantile(0.99))
 }
 
 func (r *result) fillByTransport(w *window) {
@@ -114,6 +127,9 @@ func (r *result) detail() string {
 		}
 		d = append(d, "p99 ms "+strings.Join(p, " "))
 	}
+	if r.Sent > r.Acked {
+		d = append(d, fmt.Sprintf("%d sends not acked", r.Sent-r.Acked))
+	}
 	if r.Unsent > 0 {
 		d = append(d, fmt.Sprintf("%d unsent", r.Unsent))
 	}
@@ -126,8 +142,8 @@ func (r *result) detail() string {
 
 // line is a one-line summary, for progress on stderr.
 func (r *result) line() string {
-	return fmt.Sprintf("%s %s n=%d rate=%g: %.0f deliv/s p99 %.1fms lost %d dup %d ooo %d slow %.0f cpu %.1fs %s",
-		r.Scenario, r.Mix, r.Clients, r.Rate, r.DeliveriesPerSec, r.P99ms, r.Lost, r.Duplicated, r.OutOfOrder, r.SlowDisconnects, r.ServerCPU, r.detail())
+	return fmt.Sprintf("%s %s n=%d rate=%g: %.0f deliv/s p99 %.1fms ack p99 %.1fms lost %d dup %d ooo %d slow %.0f cpu %.1fs %s",
+		r.Scenario, r.Mix, r.Clients, r.Rate, r.DeliveriesPerSec, r.P99ms, r.AckP99ms, r.Lost, r.Duplicated, r.OutOfOrder, r.SlowDisconnects, r.ServerCPU, r.detail())
 }
 
 func printTable(w io.Writer, rep *report) {
@@ -137,9 +153,9 @@ func printTable(w io.Writer, rep *report) {
 	}
 	fmt.Fprintf(w, "duration %v, drain %v, source addresses %d\n\n", rep.Params.Duration, rep.Params.Drain, rep.Params.Sources)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "scenario\tmix\tclients\trate/s\tdeliv/s\tp50 ms\tp90 ms\tp99 ms\tmax ms\tlost\tdup\tooo\tslow\tsrv CPU s\tdeliv/CPU-s\tRSS MiB\tgoroutines\t")
+	fmt.Fprintln(tw, "scenario\tmix\tclients\trate/s\tdeliv/s\tp50 ms\tp90 ms\tp99 ms\tmax ms\tack p50 ms\tack p99 ms\tlost\tdup\tooo\tslow\tsrv CPU s\tdeliv/CPU-s\tRSS MiB\tgoroutines\t")
 	for _, r := range rep.Results {
-		rate, dps, dpc, lat := "-", "-", "-", [4]string{"-", "-", "-", "-"}
+		rate, dps, dpc, lat, ack := "-", "-", "-", [4]string{"-", "-", "-", "-"}, [2]string{"-", "-"}
 		if r.Rate > 0 {
 			rate = fmt.Sprintf("%g", r.Rate)
 		}
@@ -148,8 +164,11 @@ func printTable(w io.Writer, rep *report) {
 			dpc = fmt.Sprintf("%.0f", r.DeliveriesPerCPU)
 			lat = [4]string{f1(r.P50ms), f1(r.P90ms), f1(r.P99ms), f1(r.MaxMs)}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%.0f\t%.2f\t%s\t%.0f\t%.0f\t  %s\n",
-			r.Scenario, strings.ReplaceAll(r.Mix, " ", ","), r.Clients, rate, dps, lat[0], lat[1], lat[2], lat[3],
+		if r.Acked > 0 {
+			ack = [2]string{f1(r.AckP50ms), f1(r.AckP99ms)}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%.0f\t%.2f\t%s\t%.0f\t%.0f\t  %s\n",
+			r.Scenario, strings.ReplaceAll(r.Mix, " ", ","), r.Clients, rate, dps, lat[0], lat[1], lat[2], lat[3], ack[0], ack[1],
 			r.Lost, r.Duplicated, r.OutOfOrder, r.SlowDisconnects, r.ServerCPU, dpc,
 			float64(r.RSS)/(1<<20), r.Goroutines, r.detail())
 	}

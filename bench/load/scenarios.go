@@ -203,6 +203,7 @@ func (r *runner) traffic(ctx context.Context, srv *server, f *fleet, name string
 	}
 	res.Seconds = took
 	res.fillLatency(&w.hist)
+	res.fillAck(&w.ack)
 	res.fillByTransport(w)
 	res.fillServer(before, after)
 	if prof != nil {
