@@ -344,23 +344,8 @@ func (c *Chat) expire(s *Session) {
 // and nothing meant for a later holder of the name, reaches them), then
 // its token is forgotten and its name freed.
 func (c *Chat) release(ctx context.Context, s *Session) {
-	s.mu.Lock()
-	if s.released {
-		s.mu.Unlock()
+	if !c.endHere(s) {
 		return
-	}
-	s.released = true
-	if s.grace != nil {
-		s.grace.Stop()
-	}
-	s.mu.Unlock()
-
-	c.hub.endReg(s.reg, Released)
-	c.mu.Lock()
-	delete(c.sessions, s.digest)
-	c.mu.Unlock()
-	if s.counted {
-		c.budgets.unregister(s.addr)
 	}
 	if c.store != nil {
 		// Only the node whose delete wins frees the name and says leave:
@@ -381,6 +366,31 @@ func (c *Chat) release(ctx context.Context, s *Session) {
 	if !wasCounts {
 		c.append(ctx, presenceEntry(protocol.TypeLeave, s.name.Display, s.reg, c.cfg.Now()))
 	}
+}
+
+// endHere ends the session on this node: no new stream may open, its
+// streams are taken out of the hub and ended, its token stops working here
+// and its place in its address's budget is given back. It reports false if
+// the session had already ended.
+func (c *Chat) endHere(s *Session) bool {
+	s.mu.Lock()
+	if s.released {
+		s.mu.Unlock()
+		return false
+	}
+	s.released = true
+	if s.grace != nil {
+		s.grace.Stop()
+	}
+	s.mu.Unlock()
+	c.hub.endReg(s.reg, Released)
+	c.mu.Lock()
+	delete(c.sessions, s.digest)
+	c.mu.Unlock()
+	if s.counted {
+		c.budgets.unregister(s.addr)
+	}
+	return true
 }
 
 // presenceEntry is a join or leave of registration reg, named so a durable

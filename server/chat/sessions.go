@@ -83,25 +83,8 @@ func (c *Chat) forget(d Digest) {
 	c.mu.RLock()
 	s, ok := c.sessions[d]
 	c.mu.RUnlock()
-	if !ok {
-		return
-	}
-	s.mu.Lock()
-	if s.released {
-		s.mu.Unlock()
-		return
-	}
-	s.released = true
-	if s.grace != nil {
-		s.grace.Stop()
-	}
-	s.mu.Unlock()
-	c.hub.endReg(s.reg, Released)
-	c.mu.Lock()
-	delete(c.sessions, d)
-	c.mu.Unlock()
-	if s.counted {
-		c.budgets.unregister(s.addr)
+	if ok {
+		c.endHere(s)
 	}
 }
 
