@@ -7,37 +7,12 @@ import (
 	"io"
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
-	natsserver "github.com/nats-io/nats-server/v2/server"
 
 	"hark/app/protocol"
+	"hark/server/natsstore/natstest"
 )
-
-// startNATS runs one nats-server with JetStream inside the test process,
-// on a loopback port of its own, and returns its client URL.
-func startNATS(t *testing.T) string {
-	t.Helper()
-	ns, err := natsserver.NewServer(&natsserver.Options{
-		Host:      "127.0.0.1",
-		Port:      -1,
-		JetStream: true,
-		StoreDir:  t.TempDir(),
-		NoSigs:    true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go ns.Start()
-	// Registered before the Hark nodes' cleanups, so it runs after them:
-	// the nodes stop while their NATS is still there.
-	t.Cleanup(ns.Shutdown)
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("the NATS server did not start within 10s")
-	}
-	return ns.ClientURL()
-}
 
 // inRoster is true once the roster shows name.
 func inRoster(name string) string {
@@ -52,7 +27,7 @@ func inRoster(name string) string {
 // from the other's roster, the name free there.
 func TestTwoNodesOneChat(t *testing.T) {
 	needBrowser(t)
-	natsURL := startNATS(t)
+	natsURL := natstest.Server(t)
 	node1 := startServer(t, "-nats", natsURL, "-replicas", "1")
 	node2 := startServer(t, "-nats", natsURL, "-replicas", "1")
 

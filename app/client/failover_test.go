@@ -12,12 +12,12 @@ import (
 	"testing"
 	"time"
 
-	natsserver "github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 
 	"hark/server/api"
 	"hark/server/chat"
 	"hark/server/natsstore"
+	"hark/server/natsstore/natstest"
 )
 
 // TestFailoverToAnotherNode: two Hark nodes share one NATS, and Alice
@@ -47,7 +47,7 @@ func TestFailoverToAnotherNode(t *testing.T) {
 
 // failover runs the scene over tr, node A crashing or shutting down.
 func failover(t *testing.T, tr Transport, crash bool) {
-	natsURL := failoverNATS(t)
+	natsURL := natstest.Server(t)
 	nodeA := newFailoverNode(t, natsURL)
 	nodeB := newFailoverNode(t, natsURL)
 	front := newProxy(t, nodeA.srv.Listener.Addr().String())
@@ -178,32 +178,6 @@ func failover(t *testing.T, tr Transport, crash bool) {
 	if ids := outboxIDs(alice.Client); len(ids) != 0 {
 		t.Errorf("alice's outbox still holds %v", ids)
 	}
-}
-
-// failoverNATS runs one nats-server with JetStream in the test process and
-// returns its client URL. Its cleanup is registered first, so it stops
-// after the nodes.
-func failoverNATS(t *testing.T) string {
-	t.Helper()
-	ns, err := natsserver.NewServer(&natsserver.Options{
-		Host:      "127.0.0.1",
-		Port:      -1,
-		JetStream: true,
-		StoreDir:  t.TempDir(),
-		NoSigs:    true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go ns.Start()
-	t.Cleanup(func() {
-		ns.Shutdown()
-		ns.WaitForShutdown()
-	})
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("the NATS server did not start within 10s")
-	}
-	return ns.ClientURL()
 }
 
 // failoverNode is one Hark api server on a shared NATS.
