@@ -463,12 +463,17 @@ func (f *fleet) drive(ctx context.Context, w *window, rate float64, d time.Durat
 	}
 }
 
-// drain waits until every expected delivery arrived or d passed.
-func (w *window) drain(ctx context.Context, d time.Duration) {
+// drain waits until every expected delivery arrived or d passed, and
+// reports whether they all did.
+func (w *window) drain(ctx context.Context, d time.Duration) bool {
 	deadline := time.Now().Add(d)
-	for w.deliveries.Load()+w.dups.Load() < w.expected.Load() && time.Now().Before(deadline) && ctx.Err() == nil {
+	for w.deliveries.Load()+w.dups.Load() < w.expected.Load() {
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return false
+		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	return true
 }
 
 // tally is what the checks of a window found.

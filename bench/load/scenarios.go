@@ -168,7 +168,7 @@ func (r *runner) traffic(ctx context.Context, srv *server, f *fleet, name string
 		}
 	}
 	f.drive(ctx, w, rate, r.cfg.Duration, pick, time.Duration(r.cfg.StormAt*float64(r.cfg.Duration)), mid)
-	w.drain(ctx, r.cfg.Drain)
+	drained := w.drain(ctx, r.cfg.Drain)
 	if name == "storm" {
 		// Everyone must be back, however long the drain took.
 		var ups []float64
@@ -204,6 +204,9 @@ func (r *runner) traffic(ctx context.Context, srv *server, f *fleet, name string
 	res.Seconds = took
 	res.fillLatency(&w.hist)
 	res.fillAck(&w.ack)
+	if !drained && res.Lost > 0 {
+		res.Notes = append(res.Notes, "the drain ran out: the lost may be late")
+	}
 	res.fillByTransport(w)
 	res.fillServer(before, after)
 	if prof != nil {
