@@ -7,7 +7,9 @@
 #                         ready for benchstat
 #   make bench-10k        the scenarios at 10,000 clients (a few minutes)
 #   make bench-store      the default profile twice, same run: -store memory,
-#                         then the durable default (embedded JetStream)
+#                         then the durable default (embedded JetStream);
+#                         BENCH_JSON=x.json keeps the memory run in
+#                         x-memory.json
 #   make bench-cluster    the default profile on two Hark nodes sharing a
 #                         three-server NATS cluster (-nodes 2), CPU and RSS
 #                         summed over all five processes
@@ -28,7 +30,8 @@ $(BENCH_BIN):
 
 # BENCH_RUN runs the load generator against a fresh server; BENCH_FLAGS
 # comes last on each line, so it overrides the profile's flags.
-BENCH_RUN = $(GO) run ./bench/load -spawn $(BENCH_BIN) -addr $(BENCH_ADDR) $(if $(BENCH_JSON),-json $(BENCH_JSON))
+BENCH_CMD = $(GO) run ./bench/load -spawn $(BENCH_BIN) -addr $(BENCH_ADDR)
+BENCH_RUN = $(BENCH_CMD) $(if $(BENCH_JSON),-json $(BENCH_JSON))
 
 ## bench: run the default load profile against a fresh server and print the table
 bench: $(BENCH_BIN)
@@ -36,7 +39,7 @@ bench: $(BENCH_BIN)
 
 ## bench-store: the default profile in memory, then durable, in one run
 bench-store: $(BENCH_BIN)
-	$(BENCH_RUN) -n 1000 -rate 100 -duration 6s -drain 3s -idle-wait 2s -server-args "-store memory" $(BENCH_FLAGS)
+	$(BENCH_CMD) $(if $(BENCH_JSON),-json $(basename $(BENCH_JSON))-memory.json) -n 1000 -rate 100 -duration 6s -drain 3s -idle-wait 2s -server-args "-store memory" $(BENCH_FLAGS)
 	$(BENCH_RUN) -n 1000 -rate 100 -duration 6s -drain 3s -idle-wait 2s $(BENCH_FLAGS)
 
 ## bench-cluster: the default profile on two nodes and a NATS cluster
