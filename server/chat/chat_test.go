@@ -439,3 +439,21 @@ func TestResumeAheadWaitsForTheLog(t *testing.T) {
 		t.Fatalf("after catching up the stream gave %v, want only what follows the position: [late 2]", got)
 	}
 }
+
+// A stream that had fallen behind and then whose session left hands out
+// nothing more: the release wins over the overflow.
+func TestReleaseAfterOverflowHandsOutNothing(t *testing.T) {
+	c := newTestChat(t, Config{QueueLen: 2})
+	alice, bob := register(t, c, "Alice"), register(t, c, "Bob")
+	settle(t, c)
+	st := open(t, c, bob, Position{})
+	st.Take(nil, 1) // the hello
+	for i := range 4 {
+		send(t, c, alice, fmt.Sprint("m", i), "", "x")
+	}
+	waitFor(t, "the overflow", func() bool { return st.Reason() == Overflow })
+	c.Leave(context.Background(), bob)
+	if got, done := st.Take(nil, 10); len(got) != 0 || !done || st.Reason() != Released {
+		t.Fatalf("after the leave the stream handed out %d entries (done %v, reason %v), want none", len(got), done, st.Reason())
+	}
+}

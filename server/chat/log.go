@@ -125,9 +125,12 @@ func (l *MemoryLog) Add(e *Entry) {
 	if e.seq <= l.head {
 		return
 	}
-	if l.head == 0 && e.seq > 1 {
-		// The copy starts where the durable log's kept history starts.
-		l.messages.evicted, l.presence.evicted = e.seq-1, e.seq-1
+	if e.seq > l.head+1 {
+		// Seqs skipped are gone from the durable log (its limits dropped
+		// them, before this copy started or while it was not following):
+		// a resume from before them must be told so, with a reset.
+		l.messages.evicted = max(l.messages.evicted, e.seq-1)
+		l.presence.evicted = max(l.presence.evicted, e.seq-1)
 	}
 	l.head = e.seq
 	l.addLocked(e)

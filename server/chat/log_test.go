@@ -294,3 +294,24 @@ func TestIDMemoryIsBounded(t *testing.T) {
 		t.Fatal("ids are per name: bob's m5 is not alice's")
 	}
 }
+
+// A node's copy of a durable log that skips seqs (the log's limits dropped
+// them) answers a resume from before the hole with ErrTruncated, never the
+// entries after the hole as if they followed.
+func TestMemoryLogCopyMarksHoles(t *testing.T) {
+	l := NewMemoryLogAt("e", 10, 10)
+	add := func(seq uint64, kind string) {
+		e := newEntry(protocol.Event{Type: kind, From: "x"}, 1, 0)
+		e.seal(seq)
+		l.Add(e)
+	}
+	add(1, protocol.TypeJoin)
+	add(3, protocol.TypeMessage) // 2 was dropped
+	add(4, protocol.TypeMessage)
+	if _, err := seqs(t, l, 1); !errors.Is(err, ErrTruncated) {
+		t.Fatalf("Since(1) across the hole = %v, want ErrTruncated", err)
+	}
+	if got, err := seqs(t, l, 2); err != nil || fmt.Sprint(got) != "[3 4]" {
+		t.Fatalf("Since(2) = %v, %v; want [3 4]", got, err)
+	}
+}

@@ -103,7 +103,9 @@ func (s *Stream) offer(run []*Entry) (n int, overflowed bool) {
 // are dropped unless r is Overflow.
 func (s *Stream) end(r CloseReason) {
 	s.mu.Lock()
-	if s.reason == Open {
+	// A release wins over an overflow: a released session's stream hands
+	// out nothing more, even what was queued before it fell behind.
+	if s.reason == Open || r == Released {
 		s.reason = r
 	}
 	if s.reason != Overflow {
