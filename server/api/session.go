@@ -43,7 +43,10 @@ func (s *Server) handleLeave(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	s.chat.Leave(r.Context(), sess)
+	if err := s.chat.Leave(r.Context(), sess); err != nil {
+		writeError(w, err)
+		return
+	}
 	s.log.Info("left", slog.String("name", sess.Name().Display))
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -86,7 +86,17 @@ func pump(ctx context.Context, st *chat.Stream, out sink, interval time.Duration
 			return nil
 		}
 		if len(batch) > 0 {
-			continue // more may be ready; Ready says so, but ask at once
+			// More may be ready: ask at once, but keep the keep-alive's
+			// beat even while events never stop.
+			select {
+			case <-tick.C:
+				if err := out.idle(true); err != nil {
+					return err
+				}
+				tick.Reset(interval)
+			default:
+			}
+			continue
 		}
 		if err := out.idle(false); err != nil {
 			return err

@@ -281,6 +281,8 @@ func (c *Chat) Register(ctx context.Context, name, addr string) (*Session, strin
 
 var errUnavailable = protocol.Errorf(protocol.CodeUnavailable, "the server is shutting down; try again in a moment")
 
+var errStoreDown = protocol.Errorf(protocol.CodeUnavailable, "the store did not answer; try again in a moment")
+
 var errUnauthorized = protocol.Errorf(protocol.CodeUnauthorized, "the session token is missing, unknown or expired; register a name again")
 
 // Authenticate returns the live session whose token is token. Every
@@ -308,8 +310,10 @@ func (c *Chat) Authenticate(token string) (*Session, error) {
 }
 
 // Leave releases the session's name at once and ends its streams.
-func (c *Chat) Leave(ctx context.Context, s *Session) {
-	c.release(ctx, s)
+// A store that cannot be reached is an unavailable refusal: the session
+// is kept in the store, and the leave can be tried again.
+func (c *Chat) Leave(ctx context.Context, s *Session) error {
+	return c.release(ctx, s)
 }
 
 // expire releases a session whose grace period ran out, unless a stream
@@ -343,29 +347,35 @@ func (c *Chat) expire(s *Session) {
 // out of the hub and ended before anything else happens (so nothing more,
 // and nothing meant for a later holder of the name, reaches them), then
 // its token is forgotten and its name freed.
-func (c *Chat) release(ctx context.Context, s *Session) {
+func (c *Chat) release(ctx context.Context, s *Session) error {
 	if !c.endHere(s) {
-		return
+		return nil
 	}
 	if c.store != nil {
 		// Only the node whose delete wins frees the name and says leave:
 		// two nodes releasing one session (its grace ran out on both) say
 		// it once.
-		if gone, err := c.store.Delete(ctx, s.digest); err != nil || !gone {
-			return
+		gone, err := c.store.Delete(ctx, s.digest)
+		if err != nil {
+			return errStoreDown // the record stays: the leave may be retried
+		}
+		if !gone {
+			return nil
 		}
 	}
 
 	c.membership.Lock()
 	defer c.membership.Unlock()
-	if h, ok := c.registry.Lookup(s.name.Key); !ok || h.Reg != s.reg {
-		return // the name is not this session's (it never got it): no leave
-	}
 	wasCounts := c.counts(c.registry.Count())
-	c.registry.Release(ctx, s.name.Key, s.reg)
+	// Only a name this session still held is left: a session whose claim
+	// never happened must not make everyone drop a later holder.
+	if freed, err := c.registry.Release(ctx, s.name.Key, s.reg); err != nil || !freed {
+		return err
+	}
 	if !wasCounts {
 		c.append(ctx, presenceEntry(protocol.TypeLeave, s.name.Display, s.reg, c.cfg.Now()))
 	}
+	return nil
 }
 
 // endHere ends the session on this node: no new stream may open, its

@@ -5,8 +5,12 @@
 // # Lock order
 //
 // Locks are taken in this order and never the other way round; none is held
-// across I/O or fan-out to streams (the fan-out goroutine delivers with no
-// domain lock held, taking only hub shard and stream locks):
+// across fan-out to streams (the fan-out goroutine delivers with no domain
+// lock held, taking only hub shard and stream locks). With the in-memory
+// store none is held across I/O either; with NATS, membership and a
+// name's send lock are held across the store's round trips (the claim, the
+// append), which serialises joins and leaves on a node, and one name's
+// sends, but nothing else:
 //
 //	sendLocks[i]          one name's sends (check id, append, remember id)
 //	  Chat.membership     joins, leaves and the presence roster
@@ -16,7 +20,7 @@
 //	        Stream.mu     a stream's queue and end
 //	    MemoryLog.mu      the log's rings
 //	      fanout.mu       entries waiting for the fan-out goroutine
-//	Chat.mu               the session table (alone, never with another)
+//	    Chat.mu           the session table (also taken alone)
 //	addrBudgets.mu        per-address budgets (alone)
 //	idMemory.mu           remembered client ids (alone)
 //

@@ -24,8 +24,9 @@ type Holder struct {
 type Registry interface {
 	// Claim takes key for h, or returns ErrNameTaken.
 	Claim(ctx context.Context, key string, h Holder) error
-	// Release frees key if registration reg still holds it.
-	Release(ctx context.Context, key string, reg RegID) error
+	// Release frees key if registration reg still holds it, and reports
+	// whether it did.
+	Release(ctx context.Context, key string, reg RegID) (bool, error)
 	// Lookup returns the holder of key, if it is held.
 	Lookup(key string) (h Holder, ok bool)
 	// Count is the number of names held.
@@ -65,13 +66,14 @@ func (r *MemoryRegistry) Claim(_ context.Context, key string, h Holder) error {
 }
 
 // Release implements Registry.
-func (r *MemoryRegistry) Release(_ context.Context, key string, reg RegID) error {
+func (r *MemoryRegistry) Release(_ context.Context, key string, reg RegID) (bool, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if h, ok := r.holders[key]; ok && h.Reg == reg {
 		r.removeLocked(key)
+		return true, nil
 	}
-	return nil
+	return false, nil
 }
 
 // Lookup implements Registry.

@@ -71,6 +71,13 @@ func (c *Chat) load(d Digest) (*Session, error) {
 	}
 	c.sessions[d] = s
 	c.mu.Unlock()
+	// A release by another node may have been seen (and found nothing here
+	// to end) between the read above and the insert: look again, now that
+	// any later release will find the session here.
+	if _, ok, err := c.store.Get(context.Background(), d); err != nil || !ok {
+		c.endHere(s)
+		return nil, errUnauthorized
+	}
 	s.mu.Lock()
 	s.grace = time.AfterFunc(c.cfg.Grace, func() { c.expire(s) })
 	s.mu.Unlock()
@@ -193,8 +200,8 @@ func (c *Chat) releaseOrphans(ctx context.Context, suspects map[string]RegID) {
 		}
 		c.membership.Lock()
 		wasCounts := c.counts(c.registry.Count())
-		err := c.registry.Release(ctx, key, reg)
-		if err == nil && !wasCounts {
+		freed, err := c.registry.Release(ctx, key, reg)
+		if err == nil && freed && !wasCounts {
 			c.append(ctx, presenceEntry(protocol.TypeLeave, h.Display, reg, c.cfg.Now()))
 		}
 		c.membership.Unlock()

@@ -307,3 +307,21 @@ func TestOrphanedNameIsFreed(t *testing.T) {
 	waitUntil(t, "the orphaned name to be freed", 20*grace, func() bool { return !hasName(a.chat, "Orphan") })
 	register(t, a.chat, "orphan")
 }
+
+// A leave on another node than the one that registered, at once, frees the
+// name and says leave, even before that node's mirror has seen the name.
+func TestLeaveOnAnotherNodeAtOnce(t *testing.T) {
+	servers := cluster(t, 3)
+	a := newNode(t, connectAll(t, servers), 3, time.Minute)
+	b := newNode(t, connectAll(t, servers), 3, time.Minute)
+	for i := range 30 {
+		name := fmt.Sprint("quick", i)
+		_, tok := register(t, a.chat, name)
+		if err := b.chat.Leave(context.Background(), mustAuth(t, b.chat, tok)); err != nil {
+			t.Fatalf("leave %d: %v", i, err)
+		}
+		if _, _, _, err := a.chat.Register(context.Background(), name, ""); err != nil {
+			t.Fatalf("round %d: the name is still held after its leave on the other node: %v", i, err)
+		}
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -64,25 +66,26 @@ func (n *Names) Claim(ctx context.Context, key string, h chat.Holder) error {
 	return nil
 }
 
-// Release implements chat.Registry: the delete carries the revision read,
+// Release implements chat.Registry: it reads the name from the bucket
+// (never the mirror, which may lag) and deletes it with the revision read,
 // so a release never frees a newer holder's claim.
-func (n *Names) Release(ctx context.Context, key string, reg chat.RegID) error {
+func (n *Names) Release(ctx context.Context, key string, reg chat.RegID) (bool, error) {
 	e, err := n.kv.Get(ctx, nameKey(key))
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return nil
+		return false, nil
 	}
 	if err != nil {
-		return err
+		return false, err
 	}
 	var h holder
 	if json.Unmarshal(e.Value(), &h) != nil || h.Reg != reg {
-		return nil
+		return false, nil
 	}
 	if err := n.kv.Delete(ctx, nameKey(key), jetstream.LastRevision(e.Revision())); err != nil {
-		return err
+		return false, err
 	}
 	n.mirror.Release(ctx, key, reg)
-	return nil
+	return true, nil
 }
 
 // Lookup implements chat.Registry, from the mirror.
@@ -119,10 +122,14 @@ func mirror(ctx, run context.Context, kv jetstream.KeyValue, apply func(jetstrea
 			apply(e)
 		}
 	}()
+	// A large bucket may take longer to load than one attempt at the API
+	// calls may: the load has a bound of its own.
+	wait, cancel := context.WithTimeout(run, 2*time.Minute)
+	defer cancel()
 	select {
 	case <-loaded:
 		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+	case <-wait.Done():
+		return fmt.Errorf("loading bucket %s: %w", kv.Bucket(), wait.Err())
 	}
 }

@@ -142,10 +142,9 @@ func (s *Sessions) Get(ctx context.Context, d chat.Digest) (chat.SessionRecord, 
 	if err != nil {
 		return chat.SessionRecord{}, false, err
 	}
+	// Not remembered: only the watcher (and this node's own writes) fill
+	// the mirror, so a read racing a delete cannot bring the session back.
 	rec, ok := decodeSession(e.Value())
-	if ok {
-		s.remember(d, rec, e.Revision())
-	}
 	return rec, ok, nil
 }
 
@@ -189,6 +188,9 @@ func (s *Sessions) Delete(ctx context.Context, d chat.Digest) (bool, error) {
 	for range 3 {
 		e, err := s.kv.Get(ctx, sessionKey(d))
 		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			s.mu.Lock()
+			s.dropLocked(d)
+			s.mu.Unlock()
 			return false, nil
 		}
 		if err != nil {
