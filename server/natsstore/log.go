@@ -182,7 +182,8 @@ func (l *Log) Append(ctx context.Context, e *chat.Entry) error {
 		sum := sha256.Sum256([]byte(rec.Dedupe))
 		opts = append(opts, jetstream.WithMsgID(base64.RawURLEncoding.EncodeToString(sum[:18])))
 	}
-	ack, err := l.js.PublishMsg(ctx, m, opts...)
+	var ack *jetstream.PubAck
+	err := settle(ctx, func() (err error) { ack, err = l.js.PublishMsg(ctx, m, opts...); return err })
 	if err != nil {
 		return err
 	}

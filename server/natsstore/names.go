@@ -56,7 +56,8 @@ func openNames(ctx, run context.Context, js jetstream.JetStream, cfg Config) (*N
 // Claim implements chat.Registry.
 func (n *Names) Claim(ctx context.Context, key string, h chat.Holder) error {
 	v, _ := json.Marshal(holder{Display: h.Display, Reg: h.Reg})
-	if _, err := n.kv.Create(ctx, nameKey(key), v); err != nil {
+	err := settle(ctx, func() error { _, err := n.kv.Create(ctx, nameKey(key), v); return err })
+	if err != nil {
 		if errors.Is(err, jetstream.ErrKeyExists) {
 			return chat.ErrNameTaken
 		}
@@ -70,7 +71,8 @@ func (n *Names) Claim(ctx context.Context, key string, h chat.Holder) error {
 // (never the mirror, which may lag) and deletes it with the revision read,
 // so a release never frees a newer holder's claim.
 func (n *Names) Release(ctx context.Context, key string, reg chat.RegID) (bool, error) {
-	e, err := n.kv.Get(ctx, nameKey(key))
+	var e jetstream.KeyValueEntry
+	err := settle(ctx, func() (err error) { e, err = n.kv.Get(ctx, nameKey(key)); return err })
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return false, nil
 	}
@@ -81,15 +83,32 @@ func (n *Names) Release(ctx context.Context, key string, reg chat.RegID) (bool, 
 	if json.Unmarshal(e.Value(), &h) != nil || h.Reg != reg {
 		return false, nil
 	}
-	if err := n.kv.Delete(ctx, nameKey(key), jetstream.LastRevision(e.Revision())); err != nil {
+	if err := settle(ctx, func() error { return n.kv.Delete(ctx, nameKey(key), jetstream.LastRevision(e.Revision())) }); err != nil {
 		return false, err
 	}
 	n.mirror.Release(ctx, key, reg)
 	return true, nil
 }
 
-// Lookup implements chat.Registry, from the mirror.
-func (n *Names) Lookup(key string) (chat.Holder, bool) { return n.mirror.Lookup(key) }
+// Lookup implements chat.Registry: from the mirror, or, for a name the
+// mirror has not seen yet (taken on another node a moment ago), from the
+// bucket, so a direct message to a newcomer is not refused for a lag.
+func (n *Names) Lookup(key string) (chat.Holder, bool) {
+	if h, ok := n.mirror.Lookup(key); ok {
+		return h, true
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	e, err := n.kv.Get(ctx, nameKey(key))
+	if err != nil {
+		return chat.Holder{}, false
+	}
+	var h holder
+	if json.Unmarshal(e.Value(), &h) != nil {
+		return chat.Holder{}, false
+	}
+	return chat.Holder{Display: h.Display, Reg: h.Reg}, true
+}
 
 // Count implements chat.Registry, from the mirror.
 func (n *Names) Count() int { return n.mirror.Count() }

@@ -92,7 +92,8 @@ func (s *Sessions) OnGone(f func(chat.Digest)) {
 
 // Create implements chat.SessionStore.
 func (s *Sessions) Create(ctx context.Context, d chat.Digest, r chat.SessionRecord) error {
-	rev, err := s.kv.Create(ctx, sessionKey(d), encodeSession(r))
+	var rev uint64
+	err := settle(ctx, func() (err error) { rev, err = s.kv.Create(ctx, sessionKey(d), encodeSession(r)); return err })
 	if err != nil {
 		return err
 	}
@@ -186,7 +187,8 @@ func (s *Sessions) Touch(ctx context.Context, d chat.Digest, seen time.Time) err
 // Delete implements chat.SessionStore.
 func (s *Sessions) Delete(ctx context.Context, d chat.Digest) (bool, error) {
 	for range 3 {
-		e, err := s.kv.Get(ctx, sessionKey(d))
+		var e jetstream.KeyValueEntry
+		err := settle(ctx, func() (err error) { e, err = s.kv.Get(ctx, sessionKey(d)); return err })
 		if errors.Is(err, jetstream.ErrKeyNotFound) {
 			s.mu.Lock()
 			s.dropLocked(d)
@@ -196,7 +198,7 @@ func (s *Sessions) Delete(ctx context.Context, d chat.Digest) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		err = s.kv.Delete(ctx, sessionKey(d), jetstream.LastRevision(e.Revision()))
+		err = settle(ctx, func() error { return s.kv.Delete(ctx, sessionKey(d), jetstream.LastRevision(e.Revision())) })
 		if err == nil {
 			s.mu.Lock()
 			s.dropLocked(d)

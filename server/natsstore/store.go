@@ -134,3 +134,25 @@ var (
 	_ chat.Registry     = (*Names)(nil)
 	_ chat.SessionStore = (*Sessions)(nil)
 )
+
+// settle retries op while NATS answers that nothing serves the request:
+// a bucket or stream between leaders (just made, or electing after a
+// server's loss). Other errors, and success, return at once; it gives up
+// after a few seconds or when ctx ends.
+func settle(ctx context.Context, op func() error) error {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		err := op()
+		if !errors.Is(err, nats.ErrNoResponders) && !errors.Is(err, jetstream.ErrNoStreamResponse) {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
