@@ -42,7 +42,8 @@ func run(args []string) error {
 	var (
 		addr      = fs.String("addr", envOr("HARK_ADDR", "localhost:8080"), "address to listen on (env HARK_ADDR)")
 		webDir    = fs.String("web", "web", "directory of the web files (icons, styles, app.wasm)")
-		keep      = fs.Int("keep", 10000, "events kept for resume and history")
+		keep      = fs.Int("keep", 10000, "messages kept for resume and history (and as many joins and leaves)")
+		maxAge    = fs.Duration("max-age", 0, "also drop events older than this (0: keep by count only)")
 		grace     = fs.Duration("grace", 30*time.Second, "how long a name is kept with no open stream")
 		threshold = fs.Int("presence-threshold", 200, "people online above which presence goes by counts")
 		sendRate  = fs.Float64("rate", 10, "messages per second each session may send")
@@ -82,7 +83,7 @@ func run(args []string) error {
 		}
 	}
 
-	st, err := openStore(storeConfig{Kind: *storeKind, Dir: *dataDir, NATS: splitList(*natsURLs), Replicas: *replicas, Fsync: *fsync, Keep: *keep}, logger)
+	st, err := openStore(storeConfig{Kind: *storeKind, Dir: *dataDir, NATS: splitList(*natsURLs), Replicas: *replicas, Fsync: *fsync, Keep: *keep, MaxAge: *maxAge}, logger)
 	if err != nil {
 		return err
 	}
@@ -98,6 +99,7 @@ func run(args []string) error {
 	srv := api.New(api.Config{
 		Chat: chat.Config{
 			Keep:              *keep,
+			MaxAge:            *maxAge,
 			Grace:             *grace,
 			PresenceThreshold: *threshold,
 			Rate:              rate.Limit(*sendRate),

@@ -22,6 +22,7 @@ type storeConfig struct {
 	Replicas int
 	Fsync    string // "", "always" or a duration
 	Keep     int
+	MaxAge   time.Duration
 }
 
 // store is the state a node runs on: the chat.Config seams (all nil for
@@ -94,7 +95,7 @@ func openStore(cfg storeConfig, logger *slog.Logger) (*store, error) {
 	var err error
 	for deadline := time.Now().Add(time.Minute); ; {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		ns, err = natsstore.Open(ctx, nc, natsstore.Config{Keep: cfg.Keep, Replicas: replicas})
+		ns, err = natsstore.Open(ctx, nc, natsstore.Config{Keep: cfg.Keep, MaxAge: cfg.MaxAge, Replicas: replicas})
 		cancel()
 		if err == nil || time.Now().After(deadline) {
 			break

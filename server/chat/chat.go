@@ -26,6 +26,9 @@ type Config struct {
 	// KeepPresence is how many joins and leaves the log keeps for resume,
 	// apart from messages, so churn never evicts history (default Keep).
 	KeepPresence int
+	// MaxAge, when set, also drops events older than it from the
+	// in-memory log (a durable store applies its own).
+	MaxAge time.Duration
 	// Grace is how long a name is kept with no open stream.
 	Grace time.Duration
 	// PresenceThreshold is the number of people online above which
@@ -176,7 +179,9 @@ func New(cfg Config) *Chat {
 	c.fan = newFanout(c.hub)
 	c.log = cfg.Log
 	if c.log == nil {
-		c.log = NewMemoryLog(cfg.Keep, cfg.KeepPresence)
+		ml := NewMemoryLog(cfg.Keep, cfg.KeepPresence)
+		ml.SetMaxAge(cfg.MaxAge, cfg.Now)
+		c.log = ml
 	}
 	c.log.Follow(c.fan.push)
 	if c.registry == nil {

@@ -457,3 +457,26 @@ func TestReleaseAfterOverflowHandsOutNothing(t *testing.T) {
 		t.Fatalf("after the leave the stream handed out %d entries (done %v, reason %v), want none", len(got), done, st.Reason())
 	}
 }
+
+// With a maximum age, events older than it leave history, and a resume
+// from before them gets a reset, as for events dropped by count.
+func TestMaxAgeDropsOldEvents(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	c := newTestChat(t, Config{MaxAge: time.Hour, Now: clock})
+	alice := register(t, c, "Alice")
+	send(t, c, alice, "old", "", "an hour and more ago")
+	mu.Lock()
+	now = now.Add(90 * time.Minute)
+	mu.Unlock()
+	send(t, c, alice, "new", "", "just now")
+	if got := historyTexts(c, alice); fmt.Sprint(got) != "[just now]" {
+		t.Fatalf("history %q, want only what is younger than the maximum age", got)
+	}
+	st := open(t, c, alice, Position{Since: 0, Resume: true})
+	got, _ := st.Take(nil, 10)
+	if len(got) < 2 || got[1].Type() != protocol.TypeReset {
+		t.Fatalf("a resume from before the dropped events: %d entries, want hello then reset", len(got))
+	}
+}

@@ -32,6 +32,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
+	"time"
 
 	"hark/app/protocol"
 )
@@ -46,6 +47,7 @@ type Entry struct {
 
 	seq  uint64 // position in the log; 0 for control events
 	kind string // the event's type, one of protocol's Type constants
+	at   int64  // when it was logged, Unix milliseconds, for retention by age
 	// from and to are the registrations party to a direct message; to is
 	// 0 for everything that is not one. Visibility follows registrations,
 	// not names: a later holder of a name is a different registration.
@@ -68,11 +70,13 @@ type Record struct {
 	// Dedupe is equal for a message and its retries, under any session of
 	// the sender's name; empty for joins and leaves.
 	Dedupe string
+	// At is when the event was logged.
+	At time.Time
 }
 
 // Record is the stored form of an entry the log has not sealed yet.
 func (e *Entry) Record() Record {
-	return Record{Kind: e.kind, From: e.from, To: e.to, Body: e.body, Dedupe: e.dedupe}
+	return Record{Kind: e.kind, From: e.from, To: e.to, Body: e.body, Dedupe: e.dedupe, At: time.UnixMilli(e.at)}
 }
 
 // Seal gives an entry a durable log appended the seq the log gave it.
@@ -80,7 +84,7 @@ func (e *Entry) Seal(seq uint64) { e.seal(seq) }
 
 // EntryFromRecord is the entry at seq of a durable log.
 func EntryFromRecord(seq uint64, r Record) *Entry {
-	e := &Entry{kind: r.Kind, from: r.From, to: r.To, body: r.Body}
+	e := &Entry{kind: r.Kind, from: r.From, to: r.To, body: r.Body, at: r.At.UnixMilli()}
 	e.seal(seq)
 	return e
 }
@@ -93,7 +97,11 @@ type RegID uint64
 // here, before any lock is taken; sealing only puts the seq in front.
 func newEntry(ev protocol.Event, from, to RegID) *Entry {
 	ev.Seq = 0
-	return &Entry{kind: ev.Type, from: from, to: to, body: encodeEvent(&ev)}
+	e := &Entry{kind: ev.Type, from: from, to: to, body: encodeEvent(&ev)}
+	if ev.Time != nil {
+		e.at = ev.Time.UnixMilli()
+	}
+	return e
 }
 
 // seal gives the entry its seq and its wire form, {"seq":N, then the rest

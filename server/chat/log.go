@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"hark/app/protocol"
 )
@@ -58,10 +59,56 @@ type MemoryLog struct {
 	epoch string
 	feed  func(*Entry)
 
+	// maxAge, when set, drops entries older than it (by the time they
+	// were logged); now is the clock.
+	maxAge time.Duration
+	now    func() time.Time
+
 	mu       sync.RWMutex
 	messages ring
 	presence ring
 	head     uint64
+}
+
+// SetMaxAge makes the log keep entries for at most d (0: no bound by age):
+// older ones are dropped as newer ones come and before each read, and a
+// resume from before them gets a reset, as for entries dropped by count.
+func (l *MemoryLog) SetMaxAge(d time.Duration, now func() time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.maxAge, l.now = d, now
+}
+
+// expireLocked drops entries older than the maximum age.
+func (l *MemoryLog) expireLocked() {
+	if l.maxAge <= 0 {
+		return
+	}
+	cutoff := l.now().Add(-l.maxAge).UnixMilli()
+	l.messages.dropBefore(cutoff)
+	l.presence.dropBefore(cutoff)
+}
+
+// expired reports whether the oldest entry held is past the maximum age,
+// so a reader knows to take the write lock and drop it.
+func (l *MemoryLog) expired() bool {
+	if l.maxAge <= 0 {
+		return false
+	}
+	cutoff := l.now().Add(-l.maxAge).UnixMilli()
+	return (l.messages.n > 0 && l.messages.at(0).at < cutoff) || (l.presence.n > 0 && l.presence.at(0).at < cutoff)
+}
+
+// prune drops expired entries before a read.
+func (l *MemoryLog) prune() {
+	l.mu.RLock()
+	stale := l.expired()
+	l.mu.RUnlock()
+	if stale {
+		l.mu.Lock()
+		l.expireLocked()
+		l.mu.Unlock()
+	}
 }
 
 // NewMemoryLog returns an empty log with a new epoch that keeps the last
@@ -137,6 +184,7 @@ func (l *MemoryLog) Add(e *Entry) {
 }
 
 func (l *MemoryLog) addLocked(e *Entry) {
+	l.expireLocked()
 	if e.kind == protocol.TypeMessage {
 		l.messages.push(e)
 	} else {
@@ -150,6 +198,7 @@ func (l *MemoryLog) addLocked(e *Entry) {
 // Since implements Log. The entries are gathered under the lock and visited
 // after it, so a long replay never holds up appends.
 func (l *MemoryLog) Since(seq uint64, visit func(*Entry) bool) error {
+	l.prune()
 	l.mu.RLock()
 	if seq > l.head || seq < l.messages.evicted || seq < l.presence.evicted {
 		l.mu.RUnlock()
@@ -183,6 +232,7 @@ const messagesChunk = 256
 // and visits outside it, so a reader that filters much of the ring (someone
 // who sees few of the messages kept) never holds appends up for long.
 func (l *MemoryLog) Messages(visit func(*Entry) bool) {
+	l.prune()
 	var chunk [messagesChunk]*Entry
 	before := uint64(0) // 0: from the newest
 	for {
@@ -222,6 +272,16 @@ func (r *ring) push(e *Entry) {
 	}
 	r.buf[(r.start+r.n)%len(r.buf)] = e
 	r.n++
+}
+
+// dropBefore drops the oldest entries logged before cutoff (Unix ms).
+func (r *ring) dropBefore(cutoff int64) {
+	for r.n > 0 && r.at(0).at < cutoff {
+		r.evicted = r.at(0).seq
+		r.buf[r.start] = nil
+		r.start = (r.start + 1) % len(r.buf)
+		r.n--
+	}
 }
 
 // firstAfter is the index of the oldest held entry with seq above seq

@@ -43,6 +43,7 @@ func openLog(ctx, run context.Context, js jetstream.JetStream, cfg Config) (*Log
 		Replicas:          cfg.Replicas,
 		MaxMsgsPerSubject: int64(max(cfg.Keep, cfg.KeepPresence)),
 		Duplicates:        cfg.Duplicates,
+		MaxAge:            cfg.MaxAge,
 		Discard:           jetstream.DiscardOld,
 	}
 	// The epoch lives in the stream: it changes only when the stream is
@@ -77,6 +78,7 @@ func openLog(ctx, run context.Context, js jetstream.JetStream, cfg Config) (*Log
 		return nil, err
 	}
 	l := &Log{js: js, cache: chat.NewMemoryLogAt(epoch, cfg.Keep, cfg.KeepPresence), reached: make(chan struct{})}
+	l.cache.SetMaxAge(cfg.MaxAge, time.Now) // the copy drops what the stream drops
 	cons, err := js.OrderedConsumer(ctx, StreamName, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy})
 	if err != nil {
 		return nil, err
@@ -106,7 +108,7 @@ func (l *Log) receive(m jetstream.Msg) {
 		return
 	}
 	h := m.Headers()
-	rec := chat.Record{Kind: h.Get(hdrKind), Body: m.Data()}
+	rec := chat.Record{Kind: h.Get(hdrKind), Body: m.Data(), At: meta.Timestamp}
 	from, _ := strconv.ParseUint(h.Get(hdrFrom), 16, 64)
 	to, _ := strconv.ParseUint(h.Get(hdrTo), 16, 64)
 	rec.From, rec.To = chat.RegID(from), chat.RegID(to)

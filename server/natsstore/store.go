@@ -42,6 +42,8 @@ type Config struct {
 	// Keep is how many messages the stream keeps; KeepPresence how many
 	// joins and leaves (default Keep).
 	Keep, KeepPresence int
+	// MaxAge, when set, also drops events older than it (0: by count only).
+	MaxAge time.Duration
 	// Replicas is the stream's and buckets' replication (1 for one node,
 	// 3 on a three-server NATS cluster).
 	Replicas int
@@ -62,6 +64,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Duplicates <= 0 {
 		c.Duplicates = 15 * time.Minute
+	}
+	if c.MaxAge > 0 && c.Duplicates > c.MaxAge {
+		c.Duplicates = c.MaxAge // JetStream's rule: no memory of ids older than what is kept
 	}
 }
 

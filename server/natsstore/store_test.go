@@ -311,3 +311,35 @@ func TestClusterIsOneChat(t *testing.T) {
 		t.Fatalf("the restarted node's history ends %q", got)
 	}
 }
+
+// With -max-age the stream drops old events, and so does each node's copy:
+// history and a restarted node agree.
+func TestMaxAge(t *testing.T) {
+	dir := t.TempDir()
+	srv, nc := embedded(t, dir)
+	defer srv.Shutdown()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, err := natsstore.Open(ctx, nc, natsstore.Config{Keep: 100, MaxAge: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	c := chat.New(chat.Config{Log: st.Log, Registry: st.Names, Sessions: st.Sessions, PresenceInterval: time.Hour, AddrRegisterRate: -1, AddrSessions: -1, AddrSendRate: -1})
+	defer c.Close()
+	alice, _ := register(t, c, "Alice")
+	send(t, c, alice, "old", "", "soon gone")
+	time.Sleep(1500 * time.Millisecond)
+	send(t, c, alice, "new", "", "still here")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got := texts(c.History(alice, 10))
+		if fmt.Sprint(got) == "[still here]" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("history %q, want only what is younger than a second", got)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
