@@ -279,7 +279,7 @@ func (c *Chat) Register(ctx context.Context, name, addr string) (*Session, strin
 	// A session that never opens a stream is released like one whose
 	// streams all closed.
 	s.mu.Lock()
-	s.grace = time.AfterFunc(c.cfg.Grace, func() { c.expire(s) })
+	c.armGrace(s, c.cfg.Grace)
 	s.mu.Unlock()
 	return s, tok, head, nil
 }
@@ -298,10 +298,8 @@ func (c *Chat) Authenticate(token string) (*Session, error) {
 		return nil, errUnauthorized
 	}
 	digest := sha256.Sum256([]byte(token))
-	c.mu.RLock()
-	s, ok := c.sessions[digest]
-	c.mu.RUnlock()
-	if !ok {
+	s := c.local(digest)
+	if s == nil {
 		var err error
 		if s, err = c.load(digest); err != nil {
 			return nil, err
@@ -321,6 +319,11 @@ func (c *Chat) Leave(ctx context.Context, s *Session) error {
 	return c.release(ctx, s)
 }
 
+// armGrace has s expire after d; s.mu must be held.
+func (c *Chat) armGrace(s *Session, d time.Duration) {
+	s.grace = time.AfterFunc(d, func() { c.expire(s) })
+}
+
 // expire releases a session whose grace period ran out, unless a stream
 // opened or a request came meanwhile; then it waits for the rest of the
 // grace after that request.
@@ -337,7 +340,7 @@ func (c *Chat) expire(s *Session) {
 		return
 	}
 	if idle := c.cfg.Now().Sub(s.lastSeen()); idle < c.cfg.Grace {
-		s.grace = time.AfterFunc(c.cfg.Grace-idle, func() { c.expire(s) })
+		c.armGrace(s, c.cfg.Grace-idle)
 		s.mu.Unlock()
 		return
 	}
@@ -369,16 +372,22 @@ func (c *Chat) release(ctx context.Context, s *Session) error {
 		}
 	}
 
+	return c.freeName(ctx, s.name.Key, s.name.Display, s.reg)
+}
+
+// freeName frees the name key if registration reg still holds it and then,
+// below the presence threshold, says its leave. Only a name the
+// registration still held is left: a session whose claim never happened
+// must not make everyone drop a later holder.
+func (c *Chat) freeName(ctx context.Context, key, display string, reg RegID) error {
 	c.membership.Lock()
 	defer c.membership.Unlock()
 	wasCounts := c.counts(c.registry.Count())
-	// Only a name this session still held is left: a session whose claim
-	// never happened must not make everyone drop a later holder.
-	if freed, err := c.registry.Release(ctx, s.name.Key, s.reg); err != nil || !freed {
+	if freed, err := c.registry.Release(ctx, key, reg); err != nil || !freed {
 		return err
 	}
 	if !wasCounts {
-		c.append(ctx, presenceEntry(protocol.TypeLeave, s.name.Display, s.reg, c.cfg.Now()))
+		c.append(ctx, presenceEntry(protocol.TypeLeave, display, reg, c.cfg.Now()))
 	}
 	return nil
 }
@@ -574,7 +583,7 @@ func (c *Chat) closeStream(st *Stream) {
 	defer s.mu.Unlock()
 	s.streams--
 	if s.streams == 0 && !s.released {
-		s.grace = time.AfterFunc(c.cfg.Grace, func() { c.expire(s) })
+		c.armGrace(s, c.cfg.Grace)
 	}
 }
 

@@ -115,7 +115,7 @@ func (h *Hub) Deliver(entries []*Entry) {
 			}
 			h.broadcast(entries[:n])
 		} else {
-			h.direct(entries[0])
+			h.direct(entries[:1])
 		}
 		entries = entries[n:]
 	}
@@ -134,8 +134,9 @@ func (h *Hub) broadcast(run []*Entry) {
 	h.Delivered.Add(n)
 }
 
-func (h *Hub) direct(e *Entry) {
-	run := []*Entry{e}
+// direct delivers a run of one direct message to its parties.
+func (h *Hub) direct(run []*Entry) {
+	e := run[0]
 	n := h.offerReg(e.from, run)
 	if e.to != e.from {
 		n += h.offerReg(e.to, run)

@@ -79,7 +79,7 @@ func (c *Chat) load(d Digest) (*Session, error) {
 		return nil, errUnauthorized
 	}
 	s.mu.Lock()
-	s.grace = time.AfterFunc(c.cfg.Grace, func() { c.expire(s) })
+	c.armGrace(s, c.cfg.Grace)
 	s.mu.Unlock()
 	return s, nil
 }
@@ -87,13 +87,20 @@ func (c *Chat) load(d Digest) (*Session, error) {
 // forget ends a session another node released: its streams here end and
 // its token stops working here too.
 func (c *Chat) forget(d Digest) {
-	c.mu.RLock()
-	s, ok := c.sessions[d]
-	c.mu.RUnlock()
-	if ok {
+	if s := c.local(d); s != nil {
 		c.endHere(s)
 	}
 }
+
+// local is the session with digest d this node holds, or nil.
+func (c *Chat) local(d Digest) *Session {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.sessions[d]
+}
+
+// here reports whether this node holds the session with digest d.
+func (c *Chat) here(d Digest) bool { return c.local(d) != nil }
 
 // seenElsewhere reports whether another node saw the session within the
 // grace period; if so the local expiry waits for the rest of it.
@@ -109,7 +116,7 @@ func (c *Chat) seenElsewhere(s *Session) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.released && s.streams == 0 {
-		s.grace = time.AfterFunc(c.cfg.Grace-idle, func() { c.expire(s) })
+		c.armGrace(s, c.cfg.Grace-idle)
 	}
 	return true
 }
@@ -154,10 +161,7 @@ func (c *Chat) leaseLoop() {
 			}
 		}
 		for _, d := range c.store.Idle(now.Add(-c.cfg.Grace - every)) {
-			c.mu.RLock()
-			_, here := c.sessions[d]
-			c.mu.RUnlock()
-			if here {
+			if c.here(d) {
 				continue // this node's own timer decides
 			}
 			if s, err := c.load(d); err == nil {
@@ -167,10 +171,7 @@ func (c *Chat) leaseLoop() {
 		}
 		c.releaseOrphans(ctx, orphans)
 		for d := range leased {
-			c.mu.RLock()
-			_, here := c.sessions[d]
-			c.mu.RUnlock()
-			if !here {
+			if !c.here(d) {
 				delete(leased, d)
 			}
 		}
@@ -194,17 +195,9 @@ func (c *Chat) releaseOrphans(ctx context.Context, suspects map[string]RegID) {
 		if suspects[key] != reg {
 			continue
 		}
-		h, ok := c.registry.Lookup(key)
-		if !ok || h.Reg != reg {
-			continue
+		if h, ok := c.registry.Lookup(key); ok && h.Reg == reg {
+			c.freeName(ctx, key, h.Display, reg)
 		}
-		c.membership.Lock()
-		wasCounts := c.counts(c.registry.Count())
-		freed, err := c.registry.Release(ctx, key, reg)
-		if err == nil && freed && !wasCounts {
-			c.append(ctx, presenceEntry(protocol.TypeLeave, h.Display, reg, c.cfg.Now()))
-		}
-		c.membership.Unlock()
 	}
 	clear(suspects)
 	for k, r := range seen {
