@@ -16,7 +16,8 @@ import (
 // production), so opening the streams appends nothing to the log.
 func benchChat(b *testing.B, n int) (*Chat, []*Stream) {
 	b.Helper()
-	c := New(Config{QueueLen: 256, Keep: 10000, PresenceThreshold: 1, PresenceInterval: time.Hour})
+	// Sends are not rate-limited: a benchmark's one sender carries the load.
+	c := New(Config{QueueLen: 256, Keep: 10000, PresenceThreshold: 1, PresenceInterval: time.Hour, Rate: 1e9, Burst: 1e9})
 	b.Cleanup(c.Close)
 	ctx := context.Background()
 	streams := make([]*Stream, n)
@@ -88,19 +89,7 @@ func BenchmarkFanOutParked(b *testing.B) {
 			head := c.Head()
 			ctx, cancel := context.WithCancel(context.Background())
 			var got sync.WaitGroup
-			var readers sync.WaitGroup
-			for _, st := range streams {
-				readers.Add(1)
-				go func() {
-					defer readers.Done()
-					for {
-						if _, err := st.Next(ctx); err != nil {
-							return
-						}
-						got.Done()
-					}
-				}()
-			}
+			readers := park(ctx, streams, got.Done)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
@@ -239,30 +228,9 @@ func BenchmarkOpenResume(b *testing.B) {
 // while broadcasts go out to 10,000 streams with their readers parked:
 // history must not wait for delivery to streams.
 func BenchmarkHistoryDuringFanOut(b *testing.B) {
-	const n = 10000
-	c := New(Config{QueueLen: 256, Keep: 10000, PresenceThreshold: 1, PresenceInterval: time.Hour, Rate: 1e9, Burst: 1e9})
-	b.Cleanup(c.Close)
+	c, streams := benchChat(b, 10000)
 	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
-		s, _, _, err := c.Register(ctx, fmt.Sprintf("user%05d", i), "")
-		if err != nil {
-			b.Fatal(err)
-		}
-		st, err := c.Open(s, Position{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				if _, err := st.Next(ctx); err != nil {
-					return
-				}
-			}
-		}()
-	}
+	wg := park(ctx, streams, func() {})
 	reader, _, _, _ := c.Register(ctx, "reader", "")
 	sender, _, _, _ := c.Register(ctx, "sender", "")
 	wg.Add(1)
@@ -289,4 +257,24 @@ func BenchmarkHistoryDuringFanOut(b *testing.B) {
 	slices.Sort(took)
 	b.ReportMetric(float64(took[len(took)*99/100].Nanoseconds()), "p99-ns")
 	b.ReportMetric(float64(took[len(took)*999/1000].Nanoseconds()), "p99.9-ns")
+}
+
+// park starts a reader parked in Stream.Next on each stream, as transports
+// are between events, calling each for every entry it gets, until ctx ends;
+// wait on the group it returns.
+func park(ctx context.Context, streams []*Stream, each func()) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	for _, st := range streams {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				if _, err := st.Next(ctx); err != nil {
+					return
+				}
+				each()
+			}
+		}()
+	}
+	return &wg
 }
