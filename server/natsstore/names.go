@@ -45,9 +45,8 @@ func openNames(ctx, run context.Context, js jetstream.JetStream, cfg Config) (*N
 			n.mirror.Remove(key)
 			return
 		}
-		var h holder
-		if json.Unmarshal(e.Value(), &h) == nil {
-			n.mirror.Set(key, chat.Holder{Display: h.Display, Reg: h.Reg})
+		if h, ok := decodeHolder(e.Value()); ok {
+			n.mirror.Set(key, h)
 		}
 	})
 	return n, err
@@ -71,23 +70,38 @@ func (n *Names) Claim(ctx context.Context, key string, h chat.Holder) error {
 // (never the mirror, which may lag) and deletes it with the revision read,
 // so a release never frees a newer holder's claim.
 func (n *Names) Release(ctx context.Context, key string, reg chat.RegID) (bool, error) {
-	var e jetstream.KeyValueEntry
-	err := settle(ctx, func() (err error) { e, err = n.kv.Get(ctx, nameKey(key)); return err })
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return false, nil
-	}
-	if err != nil {
+	h, rev, ok, err := n.read(ctx, key)
+	if err != nil || !ok || h.Reg != reg {
 		return false, err
 	}
-	var h holder
-	if json.Unmarshal(e.Value(), &h) != nil || h.Reg != reg {
-		return false, nil
-	}
-	if err := settle(ctx, func() error { return n.kv.Delete(ctx, nameKey(key), jetstream.LastRevision(e.Revision())) }); err != nil {
+	if err := settle(ctx, func() error { return n.kv.Delete(ctx, nameKey(key), jetstream.LastRevision(rev)) }); err != nil {
 		return false, err
 	}
 	n.mirror.Release(ctx, key, reg)
 	return true, nil
+}
+
+// read returns the holder of key from the bucket, with its revision; ok is
+// false when the name is free (or its value unreadable).
+func (n *Names) read(ctx context.Context, key string) (h chat.Holder, rev uint64, ok bool, err error) {
+	var e jetstream.KeyValueEntry
+	err = settle(ctx, func() (err error) { e, err = n.kv.Get(ctx, nameKey(key)); return err })
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return chat.Holder{}, 0, false, nil
+	}
+	if err != nil {
+		return chat.Holder{}, 0, false, err
+	}
+	h, ok = decodeHolder(e.Value())
+	return h, e.Revision(), ok, nil
+}
+
+func decodeHolder(b []byte) (chat.Holder, bool) {
+	var h holder
+	if json.Unmarshal(b, &h) != nil {
+		return chat.Holder{}, false
+	}
+	return chat.Holder{Display: h.Display, Reg: h.Reg}, true
 }
 
 // Lookup implements chat.Registry: from the mirror, or, for a name the
@@ -99,15 +113,8 @@ func (n *Names) Lookup(key string) (chat.Holder, bool) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	e, err := n.kv.Get(ctx, nameKey(key))
-	if err != nil {
-		return chat.Holder{}, false
-	}
-	var h holder
-	if json.Unmarshal(e.Value(), &h) != nil {
-		return chat.Holder{}, false
-	}
-	return chat.Holder{Display: h.Display, Reg: h.Reg}, true
+	h, _, ok, _ := n.read(ctx, key)
+	return h, ok
 }
 
 // Count implements chat.Registry, from the mirror.
