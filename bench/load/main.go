@@ -97,7 +97,7 @@ func parseFlags() (*config, error) {
 	flag.IntVar(&c.Sources, "sources", 16, "loopback source addresses to spread client sockets over (127.0.0.2 onwards)")
 	flag.IntVar(&c.ConnConc, "connect-concurrency", 256, "connections opened at once while setting up (join opens all at once)")
 	flag.Float64Var(&c.StormAt, "storm-at", 0.3, "storm: when, as a fraction of -duration, every connection is cut")
-	flag.StringVar(&c.ProfileDir, "profile", "", "save a server CPU profile of each measured stretch in this directory (server needs -pprof)")
+	flag.StringVar(&c.ProfileDir, "profile", "", "save a server CPU profile of each measured stretch, and heap and goroutine profiles of each idle fleet, in this directory (server needs -pprof)")
 	flag.StringVar(&c.SelfProf, "cpuprofile", "", "write the load generator's own CPU profile to this file")
 	flag.StringVar(&c.JSON, "json", "", "also write the results, machine and parameters as JSON to this file")
 	flag.Usage = func() {

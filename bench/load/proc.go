@@ -185,7 +185,12 @@ func gcServer(ctx context.Context, hc *http.Client, base string) bool {
 // with -pprof).
 func cpuProfile(ctx context.Context, hc *http.Client, base string, d time.Duration, file string) error {
 	secs := max(1, int(d.Round(time.Second)/time.Second))
-	err := get(ctx, hc, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", base, secs), d+30*time.Second, func(body io.Reader) error {
+	return saveProfile(ctx, hc, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", base, secs), d+30*time.Second, file)
+}
+
+// saveProfile saves the pprof answer at url in file.
+func saveProfile(ctx context.Context, hc *http.Client, url string, timeout time.Duration, file string) error {
+	err := get(ctx, hc, url, timeout, func(body io.Reader) error {
 		f, err := os.Create(file)
 		if err != nil {
 			return err

@@ -110,6 +110,24 @@ func selfCPU() time.Duration {
 	return d
 }
 
+// snapshot saves the server's heap and goroutine profiles, if asked: what
+// an idle connection holds.
+func (r *runner) snapshot(ctx context.Context, label string) error {
+	if r.cfg.ProfileDir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(r.cfg.ProfileDir, 0o755); err != nil {
+		return err
+	}
+	for _, p := range []string{"heap", "goroutine"} {
+		file := filepath.Join(r.cfg.ProfileDir, label+"-"+p+".pprof")
+		if err := saveProfile(ctx, r.ctl, r.base+"/debug/pprof/"+p, 30*time.Second, file); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // profile starts a CPU profile of the server over the coming d, if asked.
 func (r *runner) profile(ctx context.Context, label string, d time.Duration) chan error {
 	if r.cfg.ProfileDir == "" {
@@ -267,6 +285,9 @@ func (r *runner) idleOne(ctx context.Context, n int, tr client.Transport) (*resu
 		res.Notes = append(res.Notes, "no GC before reading RSS (server without -pprof)")
 	}
 	after := r.sample(ctx, srv)
+	if err := r.snapshot(ctx, fmt.Sprintf("idle-%s-n%d", tr, n)); err != nil {
+		res.Notes = append(res.Notes, err.Error())
+	}
 	held := n - missing
 	res.fillServer(before, after)
 	res.BytesPerConn = (float64(after.rss) - float64(before.rss)) / float64(held)

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bufio"
 	"net/http"
 	"strconv"
 
@@ -12,69 +11,107 @@ import (
 // EventSource.
 const sseRetry = 1000
 
-// sseBufferSize is the stream's own buffer in front of the response
-// writer's. Frames larger than it pass through unbuffered, at no extra
-// syscall: only Flush reaches the socket.
-const sseBufferSize = 512
-
 // handleSSE streams events as Server-Sent Events: GET /api/events.
+//
+// Over HTTP/1.1 the server takes the connection from net/http once the
+// stream is open and writes the chunked response itself, so an idle stream
+// keeps no handler goroutine, request or net/http buffers; over HTTP/2 (and
+// HTTP/1.0) the response stays with net/http and pump runs it.
 func (s *Server) handleSSE(w http.ResponseWriter, r *http.Request) {
 	st, done, ok := s.openStream(w, r, "sse", true)
 	if !ok {
 		return
 	}
-	defer done()
-
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
 	// Proxies such as nginx buffer responses unless told not to, which
 	// would hold events back.
 	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
 
-	out := &sseSink{
-		// The response writer buffers too: this buffer only gathers a
-		// frame's pieces, so it can be small, and every idle stream holds it.
-		w:        bufio.NewWriterSize(w, sseBufferSize),
-		rc:       http.NewResponseController(w),
-		deadline: newWriteDeadline(w, r, s.cfg.WriteTimeout),
-	}
+	out := &sseSink{}
 	// The retry field goes out with the hello, in the first flush.
-	writeRetry(out.w, sseRetry)
+	bp := out.pending()
+	*bp = appendRetry(*bp, sseRetry)
+
+	if r.ProtoMajor == 1 && r.ProtoMinor >= 1 {
+		if conn, err := hijack(w, s.cfg.WriteTimeout); err == nil {
+			out.to = newChunkedResponse(conn, h)
+			d := drive(st, out, s.cfg.PingInterval, func() { conn.close() })
+			go func() {
+				defer done()
+				defer d.stop()
+				conn.drain() // until the client goes or the driver hangs up
+			}()
+			return
+		}
+	}
+	defer done()
+	w.WriteHeader(http.StatusOK)
+	out.to = &responseOut{w: w, rc: http.NewResponseController(w), deadline: newWriteDeadline(w, r, s.cfg.WriteTimeout)}
 	pump(r.Context(), st, out, s.cfg.PingInterval)
 }
 
-// sseSink frames entries as Server-Sent Events.
+// sseSink frames entries as Server-Sent Events. Frames gather in a buffer
+// taken from a pool when there is something to send and given back by the
+// flush that sends it, so an idle stream holds no buffer.
 type sseSink struct {
-	w        *bufio.Writer
-	rc       *http.ResponseController
-	deadline *writeDeadline
+	buf *[]byte // frames not yet flushed, after headroom; nil when none
+	to  sseOut
+}
+
+// sseOut is where a flush sends the gathered frames.
+type sseOut interface {
+	// send writes (*bp)[headroom:] (the bytes before it are free for the
+	// writer's own framing) and flushes it to the client. The buffer is
+	// the caller's again when send returns; send may grow it.
+	send(bp *[]byte) error
+	// idle is called when the stream goes quiet.
+	idle()
+}
+
+// headroom is the space kept free at the start of every flushed buffer:
+// enough for a chunk's size line, so a chunked response is framed in place
+// and leaves in one write.
+const headroom = 10
+
+// pending is the buffer frames gather in until the next flush.
+func (o *sseSink) pending() *[]byte {
+	if o.buf == nil {
+		o.buf = framePool.Get().(*[]byte)
+		*o.buf = append((*o.buf)[:0], make([]byte, headroom)...)
+	}
+	return o.buf
 }
 
 func (o *sseSink) write(batch []*chat.Entry) error {
+	bp := o.pending()
 	for _, e := range batch {
-		writeSSE(o.w, e)
+		*bp = appendSSE(*bp, e)
 	}
 	return nil
 }
 
 func (o *sseSink) flush() error {
-	o.deadline.arm()
-	if err := o.w.Flush(); err != nil {
-		return err
+	if o.buf == nil {
+		return nil
 	}
-	return o.rc.Flush()
+	bp := o.buf
+	o.buf = nil
+	err := o.to.send(bp)
+	putFrame(bp)
+	return err
 }
 
 func (o *sseSink) idle(tick bool) error {
 	if tick {
-		o.w.WriteString(": ping\n\n")
+		bp := o.pending()
+		*bp = append(*bp, ": ping\n\n"...)
 		if err := o.flush(); err != nil {
 			return err
 		}
 	}
-	o.deadline.idle()
+	o.to.idle()
 	return nil
 }
 
@@ -82,26 +119,41 @@ func (o *sseSink) idle(tick bool) error {
 // shutdown or leave), and EventSource reconnects with Last-Event-ID.
 func (o *sseSink) ended(chat.CloseReason) {}
 
-// writeRetry writes the SSE retry field.
-func writeRetry(w *bufio.Writer, ms int) {
-	w.WriteString("retry: ")
-	w.Write(strconv.AppendInt(w.AvailableBuffer(), int64(ms), 10))
-	w.WriteString("\n\n")
+// responseOut sends through net/http's response: HTTP/2, HTTP/1.0.
+type responseOut struct {
+	w        http.ResponseWriter
+	rc       *http.ResponseController
+	deadline *writeDeadline
 }
 
-// writeSSE frames one event: "id: <seq>" for sequenced events, so a
+func (o *responseOut) send(bp *[]byte) error {
+	o.deadline.arm()
+	if _, err := o.w.Write((*bp)[headroom:]); err != nil {
+		return err
+	}
+	return o.rc.Flush()
+}
+
+func (o *responseOut) idle() { o.deadline.idle() }
+
+// appendRetry appends the SSE retry field.
+func appendRetry(b []byte, ms int) []byte {
+	b = append(b, "retry: "...)
+	b = strconv.AppendInt(b, int64(ms), 10)
+	return append(b, "\n\n"...)
+}
+
+// appendSSE frames one event: "id: <seq>" for sequenced events, so a
 // reconnecting EventSource sends Last-Event-ID, then its JSON as data. Event
 // JSON holds no raw newline (encoding/json escapes them), so one data line
 // carries it whole.
-func writeSSE(w *bufio.Writer, e *chat.Entry) {
+func appendSSE(b []byte, e *chat.Entry) []byte {
 	if seq := e.Seq(); seq != 0 {
-		w.WriteString("id: ")
-		// Appending into the buffer's free space: a local array would
-		// escape through Write and cost an allocation per delivery.
-		w.Write(strconv.AppendUint(w.AvailableBuffer(), seq, 10))
-		w.WriteByte('\n')
+		b = append(b, "id: "...)
+		b = strconv.AppendUint(b, seq, 10)
+		b = append(b, '\n')
 	}
-	w.WriteString("data: ")
-	w.Write(e.JSON)
-	w.WriteString("\n\n")
+	b = append(b, "data: "...)
+	b = append(b, e.JSON...)
+	return append(b, "\n\n"...)
 }

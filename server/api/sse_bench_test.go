@@ -1,10 +1,8 @@
 package api
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"testing"
 
@@ -32,13 +30,12 @@ func benchEntry(b *testing.B) *chat.Entry {
 // into a stream's buffer: it must not allocate.
 func BenchmarkWriteSSE(b *testing.B) {
 	e := benchEntry(b)
-	w := bufio.NewWriterSize(io.Discard, sseBufferSize)
+	buf := make([]byte, 0, 4096)
 	b.ReportAllocs()
 	b.SetBytes(int64(len(e.JSON)))
 	for i := 0; i < b.N; i++ {
-		writeSSE(w, e)
+		buf = appendSSE(buf[:0], e)
 	}
-	w.Flush()
 }
 
 // BenchmarkWriteEvents is a long poll's answer: the shared JSON of a batch

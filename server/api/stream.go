@@ -125,14 +125,14 @@ func pump(ctx context.Context, st *chat.Stream, out sink, interval time.Duration
 // stream goes idle; over HTTP/1 an expired deadline harms nothing until the
 // next write, which renews it first.
 type writeDeadline struct {
-	rc      *http.ResponseController
+	set     func(time.Time) error
 	timeout time.Duration
 	clear   bool      // clear the deadline when idle (HTTP/2)
 	at      time.Time // the deadline set; zero when none
 }
 
 func newWriteDeadline(w http.ResponseWriter, r *http.Request, timeout time.Duration) *writeDeadline {
-	return &writeDeadline{rc: http.NewResponseController(w), timeout: timeout, clear: r.ProtoMajor >= 2}
+	return &writeDeadline{set: http.NewResponseController(w).SetWriteDeadline, timeout: timeout, clear: r.ProtoMajor >= 2}
 }
 
 // due reports whether the deadline must be renewed before writing, and if
@@ -148,14 +148,14 @@ func (d *writeDeadline) due(now time.Time) bool {
 // arm makes sure a deadline covers the write about to happen.
 func (d *writeDeadline) arm() {
 	if d.due(time.Now()) {
-		d.rc.SetWriteDeadline(d.at)
+		d.set(d.at)
 	}
 }
 
 // idle drops the deadline where a pending one would end an idle stream.
 func (d *writeDeadline) idle() {
 	if d.clear && !d.at.IsZero() {
-		d.rc.SetWriteDeadline(time.Time{})
+		d.set(time.Time{})
 		d.at = time.Time{}
 	}
 }

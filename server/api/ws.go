@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/coder/websocket"
 
@@ -21,64 +20,65 @@ import (
 const wsReadLimit = 4 * protocol.MaxBodyBytes
 
 // handleWebSocket streams events over a WebSocket and takes send frames on
-// it: GET /api/ws.
+// it: GET /api/ws. Once the connection is accepted the handler returns:
+// the connection's reader goroutine reads sends and cleans up, and a
+// driver writes the stream only while it has something to send, so an idle
+// socket keeps one goroutine and no request, context or write buffer.
 func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 	st, done, ok := s.openStream(w, r, "ws", true)
 	if !ok {
 		return
 	}
-	defer done()
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+	hj := &wsHijack{ResponseWriter: w, timeout: s.cfg.WriteTimeout}
+	conn, err := websocket.Accept(hj, r, &websocket.AcceptOptions{
 		// The origin was checked by the server's origin policy, with the
 		// contract's error body; Accept's own check would only repeat it.
 		InsecureSkipVerify: true,
 		CompressionMode:    websocket.CompressionDisabled,
 	})
 	if err != nil {
+		done()
 		return
 	}
-	defer conn.CloseNow()
 	conn.SetReadLimit(wsReadLimit)
-
-	ctx, cancel := context.WithCancel(r.Context())
-	defer cancel()
+	out := &wsSink{srv: s, conn: conn, raw: hj.conn, batch: r.URL.Query().Get("batch") == "1"}
+	d := drive(st, out, s.cfg.PingInterval, func() { conn.CloseNow() })
 	go func() {
-		defer cancel()
-		s.readSends(ctx, conn, st.Session())
+		defer done()
+		defer d.stop()
+		defer conn.CloseNow()
+		s.readSends(conn, st.Session(), out)
 	}()
-	out := &wsSink{srv: s, ctx: ctx, conn: conn, fw: newFrameWriter(conn, s.cfg.WriteTimeout), batch: r.URL.Query().Get("batch") == "1"}
-	defer out.fw.stop()
-	pump(ctx, st, out, s.cfg.PingInterval)
 }
 
 // wsSink writes entries as WebSocket text frames: one event each, or, for
 // a client that asked with batch=1, every event ready at once in one frame,
-// a line each (event JSON holds no raw newline). The library flushes every
-// frame, so a burst then costs one frame and one write, not one per event.
+// a line each (event JSON holds no raw newline). Either way a burst leaves
+// in one write: frames gather in the held rawConn until flush.
 type wsSink struct {
 	srv   *Server
-	ctx   context.Context
 	conn  *websocket.Conn
-	fw    *frameWriter
+	raw   *rawConn
 	batch bool
 	// pinging is set while a ping waits for its pong, so a client that
 	// stops answering never has more than one ping goroutine. A goroutine
 	// per ping rather than one per connection keeps idle sockets small.
 	pinging atomic.Bool
+	held    bool // write has held raw; flush releases it
 }
 
 func (o *wsSink) write(batch []*chat.Entry) error {
+	if !o.held {
+		o.raw.hold()
+		o.held = true
+	}
 	if !o.batch || len(batch) == 1 {
 		for _, e := range batch {
-			if err := o.fw.write(e.JSON); err != nil {
+			if err := o.frame(e.JSON); err != nil {
 				return err
 			}
 		}
 		return nil
-	}
-	n := len(batch) - 1
-	for _, e := range batch {
-		n += len(e.JSON)
 	}
 	bp := framePool.Get().(*[]byte)
 	b := (*bp)[:0]
@@ -88,28 +88,44 @@ func (o *wsSink) write(batch []*chat.Entry) error {
 		}
 		b = append(b, e.JSON...)
 	}
-	err := o.fw.write(b)
-	if cap(b) <= maxPooledFrame {
-		*bp = b
-		framePool.Put(bp)
-	}
+	err := o.frame(b)
+	*bp = b
+	putFrame(bp)
 	return err
 }
 
-// framePool holds the buffers batched frames are joined in; only
-// moderate ones go back, so one huge burst does not pin memory.
-var framePool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+// frame writes one text frame. A context that never ends: the rawConn's
+// write deadline bounds the write, and the library then skips its
+// per-write cancellation hook (allocations and locks per delivery).
+func (o *wsSink) frame(b []byte) error {
+	return o.conn.Write(context.Background(), websocket.MessageText, b)
+}
 
-const maxPooledFrame = 64 << 10
+// flush sends the frames write gathered, in one write.
+func (o *wsSink) flush() error {
+	if !o.held {
+		return nil
+	}
+	o.held = false
+	return o.raw.release()
+}
 
-// flush has nothing to do: the library flushes each frame.
-func (o *wsSink) flush() error { return nil }
+// reply writes one frame from the reader (an ack or an error), gathered
+// and sent in one write like the stream's.
+func (o *wsSink) reply(b []byte) error {
+	o.raw.hold()
+	err := o.frame(b)
+	if err2 := o.raw.release(); err == nil {
+		err = err2
+	}
+	return err
+}
 
 func (o *wsSink) idle(tick bool) error {
 	if tick && o.pinging.CompareAndSwap(false, true) {
 		go func() {
 			defer o.pinging.Store(false)
-			o.srv.ping(o.ctx, o.conn)
+			o.srv.ping(o.conn)
 		}()
 	}
 	return nil
@@ -117,6 +133,19 @@ func (o *wsSink) idle(tick bool) error {
 
 func (o *wsSink) ended(reason chat.CloseReason) {
 	o.conn.Close(closeStatus(reason))
+}
+
+// framePool holds the buffers frames are gathered and joined in; only
+// moderate ones go back (putFrame), so one huge burst does not pin memory.
+var framePool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+const maxPooledFrame = 64 << 10
+
+func putFrame(bp *[]byte) {
+	if cap(*bp) <= maxPooledFrame {
+		*bp = (*bp)[:0]
+		framePool.Put(bp)
+	}
 }
 
 // closeStatus is the close code and reason for a stream the server ended.
@@ -130,39 +159,8 @@ func closeStatus(r chat.CloseReason) (websocket.StatusCode, string) {
 	return websocket.StatusNormalClosure, "session ended"
 }
 
-// frameWriter writes a stream's frames, each bounded by the write timeout.
-// The bound is one timer per connection that closes the socket if a write
-// outlasts it, rather than a context with a deadline per frame: that
-// context, and the cancellation hook the WebSocket library registers for
-// any context that can end, cost allocations and several locks per
-// delivery, a fifth of a WebSocket stream's CPU.
-type frameWriter struct {
-	conn    *websocket.Conn
-	timeout time.Duration
-	timer   *time.Timer
-}
-
-func newFrameWriter(conn *websocket.Conn, timeout time.Duration) *frameWriter {
-	t := time.AfterFunc(time.Hour, func() { conn.CloseNow() })
-	t.Stop()
-	return &frameWriter{conn: conn, timeout: timeout, timer: t}
-}
-
-// write sends one text frame. A write the timeout cuts short closes the
-// connection, and write returns the error the close caused.
-func (w *frameWriter) write(b []byte) error {
-	w.timer.Reset(w.timeout)
-	// A context that never ends: the timer bounds the write, and the
-	// library then skips its per-write cancellation hook.
-	err := w.conn.Write(context.Background(), websocket.MessageText, b)
-	w.timer.Stop()
-	return err
-}
-
-func (w *frameWriter) stop() { w.timer.Stop() }
-
-func (s *Server) ping(ctx context.Context, conn *websocket.Conn) {
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.WriteTimeout)
+func (s *Server) ping(conn *websocket.Conn) {
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.WriteTimeout)
 	defer cancel()
 	if conn.Ping(ctx) != nil {
 		conn.CloseNow()
@@ -173,7 +171,12 @@ func (s *Server) ping(ctx context.Context, conn *websocket.Conn) {
 // with an ack or an error frame. Replies are written here, beside the
 // stream's frames (the library serialises writes): a send is answered even
 // while the stream has nothing to say.
-func (s *Server) readSends(ctx context.Context, conn *websocket.Conn, sess *chat.Session) {
+func (s *Server) readSends(conn *websocket.Conn, sess *chat.Session, out *wsSink) {
+	// Not the request's context: net/http cancels that when the handler
+	// returns, which it does as soon as the socket is accepted. One that
+	// never ends: closing the socket ends a read, and a context that can
+	// end would cost every blocked read a cancellation hook.
+	ctx := context.Background()
 	for {
 		typ, data, err := conn.Read(ctx)
 		if err != nil {
@@ -186,10 +189,7 @@ func (s *Server) readSends(ctx context.Context, conn *websocket.Conn, sess *chat
 			reply = protocol.Event{Type: protocol.TypeError, ID: send.ID, Error: refusal(err)}
 		}
 		b, _ := json.Marshal(reply)
-		wctx, cancel := context.WithTimeout(ctx, s.cfg.WriteTimeout)
-		err = conn.Write(wctx, websocket.MessageText, b)
-		cancel()
-		if err != nil {
+		if out.reply(b) != nil {
 			return
 		}
 	}

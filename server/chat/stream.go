@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 )
 
 // ErrEnded is returned by Stream.Next once the server has ended the stream
@@ -32,6 +33,9 @@ type Stream struct {
 	queue  []*Entry
 	reason CloseReason // Open until the server ends the stream
 	ready  chan struct{}
+	// notify, when set, is called instead of signalling ready: a
+	// transport with no goroutine waiting starts its writer from it.
+	notify atomic.Pointer[func()]
 
 	// Touched only by the transport's goroutine.
 	//
@@ -69,7 +73,26 @@ func (s *Stream) Reason() CloseReason {
 	return s.reason
 }
 
+// Notify makes f the stream's wake-up in place of Ready: f is called,
+// from whichever goroutine queued or ended, whenever entries may be ready
+// or the stream has ended. It must not block. Call Notify before the
+// first Take; signals sent before it went to Ready, so the caller then
+// wakes its writer once itself.
+func (s *Stream) Notify(f func()) { s.notify.Store(&f) }
+
+// Idle reports whether the stream has nothing to hand out and has not
+// ended: a writer that finds it idle may stop until the next wake-up.
+func (s *Stream) Idle() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reason == Open && len(s.queue) == 0 && len(s.pending) == 0
+}
+
 func (s *Stream) signal() {
+	if f := s.notify.Load(); f != nil {
+		(*f)()
+		return
+	}
 	select {
 	case s.ready <- struct{}{}:
 	default:

@@ -1,0 +1,191 @@
+package api
+
+import (
+	"bufio"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// rawConn is a stream's connection once taken from net/http (hijacked).
+// Writes made while it is held gather in a buffer from a pool and leave in
+// one write when the last hold is released, so a WebSocket frame (header,
+// payload) or a batch costs one syscall, and the connection keeps no write
+// buffer while idle. Writes made while it is not held (the WebSocket
+// library's pings and close frames) go straight to the socket. Every write
+// to the socket is bounded by the write timeout.
+type rawConn struct {
+	net.Conn
+
+	// mu guards held, buf and deadline, and is held across the write to
+	// the socket, so gathered and direct writes never interleave. Taken
+	// after the WebSocket library's own write lock, never before it.
+	mu       sync.Mutex
+	held     int
+	buf      *[]byte
+	deadline writeDeadline
+}
+
+func newRawConn(c net.Conn, timeout time.Duration) *rawConn {
+	rc := &rawConn{Conn: c}
+	rc.deadline = writeDeadline{set: c.SetWriteDeadline, timeout: timeout}
+	return rc
+}
+
+// hijack takes w's connection from net/http. Bytes the client sent after
+// its request are dropped: a stream's client has nothing more to say on
+// it (callers that read, such as the WebSocket, use wsHijack instead).
+func hijack(w http.ResponseWriter, timeout time.Duration) (*rawConn, error) {
+	c, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		return nil, err
+	}
+	return newRawConn(c, timeout), nil
+}
+
+// Write sends p, or gathers it while the connection is held.
+func (c *rawConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.held > 0 {
+		if c.buf == nil {
+			c.buf = framePool.Get().(*[]byte)
+			*c.buf = (*c.buf)[:0]
+		}
+		*c.buf = append(*c.buf, p...)
+		return len(p), nil
+	}
+	return c.writeLocked(p)
+}
+
+func (c *rawConn) writeLocked(p []byte) (int, error) {
+	c.deadline.arm()
+	return c.Conn.Write(p)
+}
+
+// hold starts gathering writes.
+func (c *rawConn) hold() {
+	c.mu.Lock()
+	c.held++
+	c.mu.Unlock()
+}
+
+// release ends a hold; the last one sends what was gathered, in one write.
+func (c *rawConn) release() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.held--
+	if c.held > 0 || c.buf == nil {
+		return nil
+	}
+	bp := c.buf
+	c.buf = nil
+	_, err := c.writeLocked(*bp)
+	putFrame(bp)
+	return err
+}
+
+// drain reads and drops what the client sends until the connection ends,
+// which is how a server-to-client stream notices that its client has gone.
+func (c *rawConn) drain() {
+	var b [16]byte
+	for {
+		if _, err := c.Conn.Read(b[:]); err != nil {
+			c.Conn.Close()
+			return
+		}
+	}
+}
+
+// wsReadBuffer and wsWriteBuffer size the buffers the WebSocket library
+// keeps for a connection's life. Reads are a client's sends (frames larger
+// than the buffer bypass it); writes gather in rawConn while held, so the
+// writer only needs room for a control frame.
+const (
+	wsReadBuffer  = 512
+	wsWriteBuffer = 128
+)
+
+// wsHijack hands the WebSocket library a rawConn with small buffers in
+// place of net/http's (4 KiB each, kept for the connection's life).
+type wsHijack struct {
+	http.ResponseWriter
+	timeout time.Duration
+	conn    *rawConn
+}
+
+// Hijack takes the connection from net/http.
+func (h *wsHijack) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	h.conn = newRawConn(c, h.timeout)
+	r := bufio.NewReaderSize(h.conn, wsReadBuffer)
+	if brw.Reader.Buffered() > 0 {
+		// The client sent frames right behind its upgrade request: they are
+		// in net/http's reader, which the library reads them from.
+		r = brw.Reader
+	}
+	return h.conn, bufio.NewReadWriter(r, bufio.NewWriterSize(h.conn, wsWriteBuffer)), nil
+}
+
+// Unwrap lets http.ResponseController reach the response underneath.
+func (h *wsHijack) Unwrap() http.ResponseWriter { return h.ResponseWriter }
+
+// chunkedResponse writes an HTTP/1.1 response with chunked encoding on a
+// hijacked connection: the status line and headers go with the first chunk.
+type chunkedResponse struct {
+	conn *rawConn
+	head []byte // not yet sent
+}
+
+func newChunkedResponse(conn *rawConn, h http.Header) *chunkedResponse {
+	head := []byte("HTTP/1.1 200 OK\r\n")
+	hb := &headerBuffer{b: head}
+	h.Write(hb)
+	head = hb.b
+	head = append(head, "Date: "...)
+	head = time.Now().UTC().AppendFormat(head, http.TimeFormat)
+	head = append(head, "\r\nTransfer-Encoding: chunked\r\n\r\n"...)
+	return &chunkedResponse{conn: conn, head: head}
+}
+
+// headerBuffer collects http.Header.Write's output.
+type headerBuffer struct{ b []byte }
+
+func (w *headerBuffer) Write(p []byte) (int, error) {
+	w.b = append(w.b, p...)
+	return len(p), nil
+}
+
+// send frames (*bp)[headroom:] as one chunk, its size line written into
+// the headroom, and writes it.
+func (o *chunkedResponse) send(bp *[]byte) error {
+	n := len(*bp) - headroom
+	if n == 0 {
+		return nil
+	}
+	var line [headroom]byte
+	size := strconv.AppendInt(line[:0], int64(n), 16)
+	size = append(size, '\r', '\n')
+	start := headroom - len(size)
+	copy((*bp)[start:], size)
+	*bp = append(*bp, '\r', '\n')
+	b := (*bp)[start:]
+	if o.head != nil {
+		b = append(o.head, b...)
+		o.head = nil
+	}
+	o.conn.mu.Lock()
+	defer o.conn.mu.Unlock()
+	_, err := o.conn.writeLocked(b)
+	return err
+}
+
+func (o *chunkedResponse) idle() {}
+
+// close ends the connection; the reader sees it and cleans up.
+func (c *rawConn) close() { c.Conn.Close() }
