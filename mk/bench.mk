@@ -10,6 +10,11 @@
 #                         then the durable default (embedded JetStream);
 #                         BENCH_JSON=x.json keeps the memory run in
 #                         x-memory.json
+#   make bench-peer       the peer table: WebSocket and SSE alone, on the
+#                         figures other servers are compared on (idle KiB
+#                         per connection at 10,000; deliveries per CPU-s and
+#                         p99 at 1,000 x 100/s; highest rate with p99 <= 100
+#                         ms; p99 at 10,000 x 10/s), about 8 minutes
 #   make bench-cluster    the default profile on two Hark nodes sharing a
 #                         three-server NATS cluster (-nodes 2), CPU and RSS
 #                         summed over all five processes
@@ -23,7 +28,7 @@ BENCH_FLAGS    ?=
 BENCH_JSON     ?=
 BENCH_COUNT    ?= 5
 
-.PHONY: bench bench-go bench-10k bench-store bench-cluster $(BENCH_BIN)
+.PHONY: bench bench-go bench-10k bench-store bench-cluster bench-peer $(BENCH_BIN)
 
 $(BENCH_BIN):
 	$(GO) build -trimpath -o $@ ./server
@@ -45,6 +50,10 @@ bench-store: $(BENCH_BIN)
 ## bench-cluster: the default profile on two nodes and a NATS cluster
 bench-cluster: $(BENCH_BIN)
 	$(BENCH_RUN) -n 1000 -rate 100 -duration 6s -drain 3s -idle-wait 2s -nodes 2 $(BENCH_FLAGS)
+
+## bench-peer: the peer table, each transport alone
+bench-peer: $(BENCH_BIN)
+	$(BENCH_RUN) -peer -duration 6s -drain 3s -idle-wait 2s $(BENCH_FLAGS)
 
 ## bench-10k: the scenarios at 10,000 clients, 10 broadcasts a second
 bench-10k: $(BENCH_BIN)

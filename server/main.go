@@ -52,6 +52,7 @@ func run(args []string) error {
 		origins   = fs.String("allow-origin", "", "comma-separated origins (https://host:port) allowed besides the server's own")
 		hosts     = fs.String("allow-host", "", "comma-separated Host headers answered: names or addresses (any port), host:port, prefixes (127.0.0.0/8), or *; empty: loopback names when bound to loopback, any host otherwise")
 		idle      = fs.Duration("idle-timeout", 120*time.Second, "how long an idle keep-alive connection is kept open")
+		delay     = fs.Duration("write-delay", api.DefaultWriteDelay, "how long a busy WebSocket or SSE stream's next write waits to carry more events (0: write every event at once)")
 		bodyWait  = fs.Duration("body-timeout", 10*time.Second, "how long a client has to send a request body")
 		regRate   = fs.Float64("addr-register-rate", 5, "registrations per second from one client address (0 or negative: no limit)")
 		regBurst  = fs.Int("addr-register-burst", 20, "registrations one client address may make at once (0 or negative: no limit)")
@@ -117,6 +118,7 @@ func run(args []string) error {
 		AllowOrigins: splitList(*origins),
 		AllowHosts:   allowHosts,
 		BodyTimeout:  *bodyWait,
+		WriteDelay:   writeDelay(*delay),
 		Logger:       logger,
 	})
 
@@ -162,6 +164,15 @@ func run(args []string) error {
 		return err
 	}
 	return nil
+}
+
+// writeDelay turns the -write-delay flag, where 0 means none, into
+// api.Config's, where 0 means the default.
+func writeDelay(d time.Duration) time.Duration {
+	if d <= 0 {
+		return -1
+	}
+	return d
 }
 
 // newHTTPServer is the http.Server for handler. Headers must arrive within

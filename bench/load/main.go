@@ -53,6 +53,7 @@ type config struct {
 	ProfileDir string        `json:"-"`
 	SelfProf   string        `json:"-"`
 	JSON       string        `json:"-"`
+	Peer       bool          `json:"peer,omitempty"`
 
 	ws, sse, poll float64
 }
@@ -99,6 +100,7 @@ func parseFlags() (*config, error) {
 	flag.Float64Var(&c.StormAt, "storm-at", 0.3, "storm: when, as a fraction of -duration, every connection is cut")
 	flag.StringVar(&c.ProfileDir, "profile", "", "save a server CPU profile of each measured stretch, and heap and goroutine profiles of each idle fleet, in this directory (server needs -pprof)")
 	flag.StringVar(&c.SelfProf, "cpuprofile", "", "write the load generator's own CPU profile to this file")
+	flag.BoolVar(&c.Peer, "peer", false, "measure the peer table instead of -scenarios: for WebSocket and SSE alone, idle KiB per connection at 10,000, deliveries per server CPU-second and p99 at 1,000 × 100/s, the highest rate at 1,000 clients with p99 ≤ 100 ms and nothing lost, p99 at 10,000 × 10/s (several minutes)")
 	flag.StringVar(&c.JSON, "json", "", "also write the results, machine and parameters as JSON to this file")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "Usage: load [flags]\n\nDrives a Hark server on loopback and reports throughput, latency, loss and memory.\n\n")
@@ -139,6 +141,9 @@ func parseFlags() (*config, error) {
 			return nil, fmt.Errorf("-rate: %q is not a positive rate", s)
 		}
 		c.Rates = append(c.Rates, r)
+	}
+	if c.Peer {
+		c.N = []int{peerIdleN}
 	}
 	if c.ws < 0 || c.sse < 0 || c.poll < 0 || c.ws+c.sse+c.poll == 0 {
 		return nil, errors.New("-ws, -sse and -poll are fractions, not negative, and not all zero")
@@ -185,9 +190,10 @@ type report struct {
 	Machine machine   `json:"machine"`
 	Params  *config   `json:"params"`
 	// ServerArgs are the flags of the server measured (spawned ones).
-	ServerArgs []string `json:"server_args,omitempty"`
-	FileLimit  uint64   `json:"file_limit"`
-	Results    []result `json:"results"`
+	ServerArgs []string  `json:"server_args,omitempty"`
+	FileLimit  uint64    `json:"file_limit"`
+	Results    []result  `json:"results"`
+	Peer       []peerRow `json:"peer,omitempty"`
 }
 
 func run() error {
@@ -241,6 +247,13 @@ func run() error {
 	r.ctl = newControlClient()
 	fmt.Fprintf(os.Stderr, "load: %d CPUs, %s, file limit %d, mix %s\n", rep.Machine.CPUs, rep.Machine.GoVersion, limit, cfg.Mix)
 
+	if cfg.Peer {
+		rep.Peer, err = r.peerTable(ctx, rep)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "load: peer: %v\n", err)
+		}
+		cfg.N = nil
+	}
 	for _, n := range cfg.N {
 		for _, s := range cfg.Scenarios {
 			if ctx.Err() != nil {
@@ -260,6 +273,9 @@ func run() error {
 		}
 	}
 	printTable(os.Stdout, rep)
+	if cfg.Peer {
+		printPeer(os.Stdout, rep.Peer)
+	}
 	if cfg.JSON != "" {
 		if err := writeJSON(cfg.JSON, rep); err != nil {
 			return err

@@ -48,12 +48,24 @@ type Config struct {
 	// WriteTimeout bounds each write to a stream, so a client that stops
 	// reading cannot hold a connection forever.
 	WriteTimeout time.Duration
+	// WriteDelay is how long a busy stream's next write waits for more
+	// to send with it: a WebSocket or SSE stream that wrote less than
+	// WriteDelay ago writes again on the next tick of a shared clock
+	// (every WriteDelay), everything ready in one go, so a stream that
+	// receives many events a second costs a write per tick, not one per
+	// event. A stream that has been quiet writes at once. Zero means
+	// DefaultWriteDelay; negative, every event is written at once.
+	WriteDelay time.Duration
 	// BodyTimeout bounds the reading of a request body, from its first
 	// read to its end (default 10 s), so a client that trickles one
 	// cannot hold a connection forever. A read deadline for the body
 	// only, not the server's ReadTimeout, which would cut streams.
 	BodyTimeout time.Duration
 }
+
+// DefaultWriteDelay is Config.WriteDelay's default: at most 50 writes a
+// second to one busy connection, a delay people do not notice in a chat.
+const DefaultWriteDelay = 20 * time.Millisecond
 
 func (c *Config) setDefaults() {
 	if c.Logger == nil {
@@ -71,6 +83,9 @@ func (c *Config) setDefaults() {
 	if c.WriteTimeout <= 0 {
 		c.WriteTimeout = 10 * time.Second
 	}
+	if c.WriteDelay == 0 {
+		c.WriteDelay = DefaultWriteDelay
+	}
 	if c.BodyTimeout <= 0 {
 		c.BodyTimeout = 10 * time.Second
 	}
@@ -85,6 +100,9 @@ type Server struct {
 	mux     *http.ServeMux
 	origins originPolicy
 	hosts   hostPolicy
+	// writes holds back busy streams' writes (Config.WriteDelay); nil
+	// when every event is written at once.
+	writes *coalescer
 }
 
 // New returns a running server; Close stops it.
@@ -97,6 +115,7 @@ func New(cfg Config) *Server {
 		mux:     http.NewServeMux(),
 		origins: newOriginPolicy(cfg.AllowOrigins),
 		hosts:   newHostPolicy(cfg.AllowHosts),
+		writes:  newCoalescer(cfg.WriteDelay),
 	}
 	s.metrics = newMetrics(cfg.Metrics, s.chat)
 	s.routes()

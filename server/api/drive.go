@@ -27,19 +27,24 @@ type driver struct {
 	// has ended; the connection's reader then sees it and cleans up.
 	hangUp func()
 
-	running atomic.Bool // a writer goroutine is at work
-	due     atomic.Bool // a keep-alive is due
-	over    atomic.Bool // the connection is done: no more writers
+	// co holds back the next write of a connection that has just
+	// written; nil: every wake-up writes at once.
+	co *coalescer
+
+	running atomic.Bool  // a writer goroutine is at work, or is due from co
+	due     atomic.Bool  // a keep-alive is due
+	over    atomic.Bool  // the connection is done: no more writers
+	wrote   atomic.Int64 // when the last write ended, on co's clock
 	timer   *time.Timer
 }
 
 // drive starts delivering st to out. The caller's reader goroutine calls
 // stop when the connection ends.
-func drive(st *chat.Stream, out sink, interval time.Duration, hangUp func()) *driver {
-	d := &driver{st: st, out: out, interval: interval, hangUp: hangUp}
+func drive(st *chat.Stream, out sink, interval time.Duration, co *coalescer, hangUp func()) *driver {
+	d := &driver{st: st, out: out, interval: interval, co: co, hangUp: hangUp}
 	d.timer = time.AfterFunc(interval, d.tick)
 	st.Notify(d.wake)
-	d.wake() // the hello and replay were queued before Notify
+	d.wake(1) // the hello and replay were queued before Notify: at once
 	return d
 }
 
@@ -55,16 +60,34 @@ func (d *driver) tick() {
 		return
 	}
 	d.due.Store(true)
-	d.wake()
+	d.wake(0)
 	d.timer.Reset(d.interval)
 }
 
-// wake starts a writer unless one is at work; that one will see what
-// caused the wake-up, because it checks the stream again after it stops.
-func (d *driver) wake() {
-	if !d.over.Load() && d.running.CompareAndSwap(false, true) {
-		go d.write()
+// urgentFill is how full a stream's queue may get before its writes are
+// no longer held back: past it, a burst could overflow the queue (and cut
+// the connection) while waiting for the coalescer's tick.
+const urgentFill = 0.25
+
+// wake starts a writer unless one is at work (that one will see what
+// caused the wake-up, because it checks the stream again after it
+// stops), or hands the connection to co if it wrote within co's delay
+// and its queue has room to wait.
+func (d *driver) wake(fill float64) {
+	if d.over.Load() {
+		return
 	}
+	if !d.running.CompareAndSwap(false, true) {
+		if fill >= urgentFill && d.co != nil {
+			d.co.hurry() // it may be held: write everything held now
+		}
+		return
+	}
+	if d.co != nil && fill < urgentFill && d.co.since(d.wrote.Load()) < d.co.delay {
+		d.co.hold(d)
+		return
+	}
+	go d.write()
 }
 
 // batchPool holds the writers' batches: a connection holds none while
@@ -77,7 +100,8 @@ func (d *driver) write() {
 	for !d.over.Load() {
 		batch, done := d.st.Take((*bp)[:0], maxBatch)
 		*bp = batch[:0]
-		if len(batch) > 0 {
+		wrote := len(batch) > 0
+		if wrote {
 			err := d.out.write(batch)
 			if err == nil {
 				err = d.out.flush()
@@ -99,17 +123,23 @@ func (d *driver) write() {
 				return
 			}
 		}
-		if len(batch) > 0 {
-			continue
+		if wrote && d.co != nil {
+			d.wrote.Store(d.co.now())
 		}
-		// Nothing was ready: stop, then look once more, since a wake-up
-		// between the Take and the Store found this writer still running.
+		// Stop, then look once more, since a wake-up between the Take
+		// and the Store found this writer still running.
 		d.running.Store(false)
 		if d.st.Idle() && !d.due.Load() {
 			return
 		}
 		if !d.running.CompareAndSwap(false, true) {
 			return // a newer writer has it
+		}
+		if wrote && d.co != nil {
+			// More came while writing: it goes after the delay, with
+			// whatever else comes meanwhile.
+			d.co.hold(d)
+			return
 		}
 	}
 }
@@ -119,4 +149,81 @@ func (d *driver) write() {
 func (d *driver) fail() {
 	d.stop()
 	d.hangUp()
+}
+
+// coalescer holds back the writes of busy connections: a connection that
+// wrote less than delay ago has its next write started by the coalescer's
+// next tick, with everything that arrived meanwhile, instead of at once.
+// A quiet connection still writes at once, so a lone message is not
+// delayed; a busy one writes at most once per delay, which turns a
+// syscall per event into one per burst (the write is most of the cost of
+// a delivery). One goroutine ticks while connections are held, none
+// otherwise.
+type coalescer struct {
+	delay time.Duration
+	start time.Time
+
+	mu      sync.Mutex
+	held    []*driver
+	ticking bool
+	hurried chan struct{} // cuts the tick short
+}
+
+func newCoalescer(delay time.Duration) *coalescer {
+	if delay <= 0 {
+		return nil
+	}
+	return &coalescer{delay: delay, start: time.Now(), hurried: make(chan struct{}, 1)}
+}
+
+// now is the time on the coalescer's clock.
+func (c *coalescer) now() int64 { return int64(time.Since(c.start)) }
+
+// since is how long ago t, a time from now, was.
+func (c *coalescer) since(t int64) time.Duration { return time.Duration(c.now() - t) }
+
+// hold queues d, whose running flag its caller holds, for the next tick.
+func (c *coalescer) hold(d *driver) {
+	c.mu.Lock()
+	c.held = append(c.held, d)
+	start := !c.ticking
+	c.ticking = true
+	c.mu.Unlock()
+	if start {
+		go c.tick()
+	}
+}
+
+// hurry ends the current tick at once: a held stream's queue is filling.
+func (c *coalescer) hurry() {
+	select {
+	case c.hurried <- struct{}{}:
+	default:
+	}
+}
+
+func (c *coalescer) tick() {
+	var ready []*driver
+	t := time.NewTimer(c.delay)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+		case <-c.hurried:
+			t.Stop()
+		}
+		t.Reset(c.delay)
+		c.mu.Lock()
+		ready, c.held = c.held, ready[:0]
+		if len(ready) == 0 {
+			c.ticking = false
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+		for i, d := range ready {
+			go d.write()
+			ready[i] = nil
+		}
+	}
 }

@@ -23,10 +23,18 @@ func TestNextHolderReadsNoEarlierDirectMessages(t *testing.T) {
 		{"leave", "bob"}, {"leave", "ＢＯＢ"}, {"grace", "BOB"}, {"grace", "ｂｏｂ"},
 	} {
 		t.Run(tc.how+"/"+tc.again, func(t *testing.T) {
-			ts := newServer(t, func(c *api.Config) { c.Chat.Grace = 200 * time.Millisecond })
-			alice, bob := ts.register(t, "Alice"), ts.register(t, "Bob")
+			// A grace long enough for the sends below on a loaded machine
+			// (a registration with no stream lives for the grace), short
+			// enough to wait out.
+			grace := time.Minute
+			if tc.how == "grace" {
+				grace = time.Second
+			}
+			ts := newServer(t, func(c *api.Config) { c.Chat.Grace = grace })
+			alice := ts.register(t, "Alice")
 			keep := ts.openSSE(t, streamQuery(alice.Token, nil, ""), nil) // alice stays
 			keep.hello(t)
+			bob := ts.register(t, "Bob")
 			ts.send(t, alice.Token, "a-dm", "Bob", "secret for bob")
 			ts.send(t, bob.Token, "b-dm", "Alice", "secret from bob")
 			last := ts.send(t, alice.Token, "all", "", "for everyone")

@@ -37,7 +37,7 @@ func (s *Server) handleSSE(w http.ResponseWriter, r *http.Request) {
 	if r.ProtoMajor == 1 && r.ProtoMinor >= 1 {
 		if conn, err := hijack(w, s.cfg.WriteTimeout); err == nil {
 			out.to = newChunkedResponse(conn, h)
-			d := drive(st, out, s.cfg.PingInterval, func() { conn.close() })
+			d := drive(st, out, s.cfg.PingInterval, s.writes, func() { conn.close() })
 			go func() {
 				defer done()
 				defer d.stop()

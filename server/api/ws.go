@@ -42,7 +42,7 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 	}
 	conn.SetReadLimit(wsReadLimit)
 	out := &wsSink{srv: s, conn: conn, raw: hj.conn, batch: r.URL.Query().Get("batch") == "1"}
-	d := drive(st, out, s.cfg.PingInterval, func() { conn.CloseNow() })
+	d := drive(st, out, s.cfg.PingInterval, s.writes, func() { conn.CloseNow() })
 	go func() {
 		defer done()
 		defer d.stop()

@@ -35,7 +35,7 @@ type Stream struct {
 	ready  chan struct{}
 	// notify, when set, is called instead of signalling ready: a
 	// transport with no goroutine waiting starts its writer from it.
-	notify atomic.Pointer[func()]
+	notify atomic.Pointer[func(fill float64)]
 
 	// Touched only by the transport's goroutine.
 	//
@@ -75,10 +75,12 @@ func (s *Stream) Reason() CloseReason {
 
 // Notify makes f the stream's wake-up in place of Ready: f is called,
 // from whichever goroutine queued or ended, whenever entries may be ready
-// or the stream has ended. It must not block. Call Notify before the
+// or the stream has ended, with how full the queue is (entries queued
+// over the most it may hold, 0 to 1), so a writer that holds back to
+// batch knows when not to. It must not block. Call Notify before the
 // first Take; signals sent before it went to Ready, so the caller then
 // wakes its writer once itself.
-func (s *Stream) Notify(f func()) { s.notify.Store(&f) }
+func (s *Stream) Notify(f func(fill float64)) { s.notify.Store(&f) }
 
 // Idle reports whether the stream has nothing to hand out and has not
 // ended: a writer that finds it idle may stop until the next wake-up.
@@ -88,9 +90,10 @@ func (s *Stream) Idle() bool {
 	return s.reason == Open && len(s.queue) == 0 && len(s.pending) == 0
 }
 
-func (s *Stream) signal() {
+// signal wakes the transport; queued is the queue's length.
+func (s *Stream) signal(queued int) {
 	if f := s.notify.Load(); f != nil {
-		(*f)()
+		(*f)(float64(queued) / float64(s.limit))
 		return
 	}
 	select {
@@ -117,8 +120,9 @@ func (s *Stream) offer(run []*Entry) (n int, overflowed bool) {
 		s.reason = Overflow
 		overflowed = true
 	}
+	queued := len(s.queue)
 	s.mu.Unlock()
-	s.signal()
+	s.signal(queued)
 	return n, overflowed
 }
 
@@ -137,7 +141,7 @@ func (s *Stream) end(r CloseReason) {
 		s.pending = nil // the transport's own goroutine reads it only after Take locks mu
 	}
 	s.mu.Unlock()
-	s.signal()
+	s.signal(0)
 }
 
 // Take appends to buf what is ready now, at most max entries, and returns
@@ -170,7 +174,7 @@ func (s *Stream) Take(buf []*Entry, max int) (out []*Entry, done bool) {
 	}
 	done = s.reason == Overflow && len(s.queue) == 0 && len(s.pending) == 0
 	if !done && (len(s.queue) > 0 || len(s.pending) > 0) {
-		s.signal() // more than max was ready: come back at once
+		s.signal(len(s.queue)) // more than max was ready: come back at once
 	}
 	return out, done
 }

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"hark/app/client"
+)
+
+// The peer table (-peer) measures the figures other real-time servers are
+// compared on, for each transport alone, with the same definitions:
+//
+//   - idle: server RSS per connection at peerIdleN idle connections;
+//   - load: deliveries per server CPU-second, and p99, at peerLoadN
+//     clients × peerLoadRate broadcasts a second;
+//   - sustained: the highest rate at peerLoadN clients whose p99 stays
+//     within peerP99 with nothing lost, duplicated, reordered or cut,
+//     found by raising the rate through peerSweep until one fails;
+//   - large: p99 at peerIdleN clients × peerLargeRate broadcasts a second.
+const (
+	peerIdleN     = 10000
+	peerLoadN     = 1000
+	peerLoadRate  = 100
+	peerLargeRate = 10
+	peerP99       = 100 // ms
+)
+
+// peerSweep is the broadcast rates tried, in order, for the sustained row.
+var peerSweep = []float64{100, 150, 200, 300, 400, 500, 600, 800}
+
+// peerRow is one transport's figures.
+type peerRow struct {
+	Transport      string  `json:"transport"`
+	IdleKiB        float64 `json:"idle_kib_per_connection"`
+	LoadPerCPU     float64 `json:"deliveries_per_server_cpu_second"`
+	LoadP99ms      float64 `json:"load_p99_ms"`
+	SustainedRate  float64 `json:"sustained_rate"`
+	SustainedDeliv float64 `json:"sustained_deliveries_per_sec"`
+	FailedRate     float64 `json:"failed_rate,omitempty"`
+	FailedWhy      string  `json:"failed_why,omitempty"`
+	LargeP99ms     float64 `json:"large_p99_ms"`
+	LargeDeliv     float64 `json:"large_deliveries_per_sec"`
+}
+
+// peerTable runs the peer rows for WebSocket and SSE, appending every
+// measured stretch to rep and returning the table's rows.
+func (r *runner) peerTable(ctx context.Context, rep *report) ([]peerRow, error) {
+	var rows []peerRow
+	for _, tr := range []client.Transport{client.WebSocket, client.SSE} {
+		r.cfg.ws, r.cfg.sse, r.cfg.poll = 0, 0, 0
+		switch tr {
+		case client.WebSocket:
+			r.cfg.ws = 1
+		case client.SSE:
+			r.cfg.sse = 1
+		}
+		r.cfg.Mix = mixString(r.cfg.mix())
+		row := peerRow{Transport: string(tr)}
+		keep := func(res []result) { rep.Results = append(rep.Results, res...) }
+
+		idle, args, err := r.idleOne(ctx, peerIdleN, tr)
+		rep.ServerArgs = args
+		if idle != nil {
+			keep([]result{*idle})
+			row.IdleKiB = idle.BytesPerConn / 1024
+		}
+		if err != nil {
+			return rows, err
+		}
+
+		r.cfg.Rates = []float64{peerLoadRate}
+		load, _, err := r.scenario(ctx, "broadcast", peerLoadN)
+		keep(load)
+		if err != nil {
+			return rows, err
+		}
+		if len(load) == 1 {
+			row.LoadPerCPU, row.LoadP99ms = load[0].DeliveriesPerCPU, load[0].P99ms
+		}
+
+		sweep, err := r.sweep(ctx, &row)
+		keep(sweep)
+		if err != nil {
+			return rows, err
+		}
+
+		r.cfg.Rates = []float64{peerLargeRate}
+		large, _, err := r.scenario(ctx, "broadcast", peerIdleN)
+		keep(large)
+		if err != nil {
+			return rows, err
+		}
+		if len(large) == 1 {
+			row.LargeP99ms, row.LargeDeliv = large[0].P99ms, large[0].DeliveriesPerSec
+		}
+		rows = append(rows, row)
+		fmt.Fprintf(os.Stderr, "load: peer row: %+v\n", row)
+	}
+	return rows, nil
+}
+
+// sweep raises the broadcast rate at peerLoadN clients, on one fleet,
+// until a rate misses the bar, and records the last that met it.
+func (r *runner) sweep(ctx context.Context, row *peerRow) ([]result, error) {
+	srv, err := r.target(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.stop()
+	f := newFleet(r.bases, r.hc)
+	f.add(peerLoadN, r.cfg.mix())
+	defer f.stop(context.Background(), r.cfg.Spawn == "")
+	if _, _, _, err := f.connect(ctx, r.cfg.ConnConc, 2*time.Minute); err != nil {
+		return nil, err
+	}
+	var out []result
+	for _, rate := range peerSweep {
+		res, err := r.traffic(ctx, srv, f, "broadcast", rate)
+		res.Scenario = "sweep"
+		out = append(out, res)
+		if err != nil {
+			return out, err
+		}
+		if why := missed(res); why != "" {
+			row.FailedRate, row.FailedWhy = rate, why
+			break
+		}
+		row.SustainedRate, row.SustainedDeliv = rate, res.DeliveriesPerSec
+	}
+	return out, nil
+}
+
+// missed says why a stretch misses the sustained bar, or "" if it meets it.
+func missed(res result) string {
+	var why []string
+	if res.P99ms > peerP99 {
+		why = append(why, fmt.Sprintf("p99 %.0f ms", res.P99ms))
+	}
+	if n := res.Lost + res.Duplicated + res.OutOfOrder; n > 0 {
+		why = append(why, fmt.Sprintf("%d lost/dup/ooo", n))
+	}
+	if res.SlowDisconnects > 0 {
+		why = append(why, fmt.Sprintf("%.0f cut as slow", res.SlowDisconnects))
+	}
+	return strings.Join(why, ", ")
+}
+
+// printPeer prints the peer rows as the comparison table: one column per
+// transport.
+func printPeer(w io.Writer, rows []peerRow) {
+	fmt.Fprintf(w, "\npeer table (each transport alone):\n\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprint(tw, "figure\t")
+	for _, row := range rows {
+		fmt.Fprintf(tw, "%s\t", row.Transport)
+	}
+	fmt.Fprintln(tw)
+	line := func(label string, cell func(peerRow) string) {
+		fmt.Fprintf(tw, "%s\t", label)
+		for _, row := range rows {
+			fmt.Fprintf(tw, "%s\t", cell(row))
+		}
+		fmt.Fprintln(tw)
+	}
+	line(fmt.Sprintf("idle RSS per connection, %d connections", peerIdleN), func(p peerRow) string { return fmt.Sprintf("%.1f KiB", p.IdleKiB) })
+	line(fmt.Sprintf("%d clients × %d msgs/s: deliveries per server CPU-s", peerLoadN, peerLoadRate), func(p peerRow) string { return fmt.Sprintf("%.0fk", p.LoadPerCPU/1000) })
+	line(fmt.Sprintf("%d clients × %d msgs/s: p99", peerLoadN, peerLoadRate), func(p peerRow) string { return fmt.Sprintf("%s ms", f1(p.LoadP99ms)) })
+	line(fmt.Sprintf("%d clients: highest rate with p99 ≤ %d ms, nothing lost", peerLoadN, peerP99), func(p peerRow) string {
+		s := fmt.Sprintf("%.0fk deliveries/s (%g/s)", p.SustainedDeliv/1000, p.SustainedRate)
+		if p.FailedRate > 0 {
+			s += fmt.Sprintf("; %g/s: %s", p.FailedRate, p.FailedWhy)
+		} else {
+			s += "; the sweep's top rate"
+		}
+		return s
+	})
+	line(fmt.Sprintf("%d clients × %d msgs/s: p99", peerIdleN, peerLargeRate), func(p peerRow) string { return fmt.Sprintf("%s ms", f1(p.LargeP99ms)) })
+	tw.Flush()
+}
