@@ -114,9 +114,20 @@ type Session struct {
 	Seq   uint64 `json:"seq"`
 }
 
-// Events is the body of GET /api/history and GET /api/poll.
+// Events is the body of GET /api/poll, and of GET /api/history without
+// its addition (see History).
 type Events struct {
 	Events []Event `json:"events"`
+}
+
+// History is the body of GET /api/history: Events as in Events, oldest
+// first, and More, set when the server keeps at least one more event the
+// same query would return, older than the first of Events (ask again with
+// before set to its seq); unset, the page reaches the start of what the
+// server keeps. More is an addition to the contract.
+type History struct {
+	Events []Event `json:"events"`
+	More   bool    `json:"more"`
 }
 
 // Users is the body of GET /api/users.

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"hash/maphash"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -585,23 +584,6 @@ func (c *Chat) closeStream(st *Stream) {
 	if s.streams == 0 && !s.released {
 		c.armGrace(s, c.cfg.Grace)
 	}
-}
-
-// History returns up to limit of the latest message events s may see,
-// oldest first.
-func (c *Chat) History(s *Session, limit int) []*Entry {
-	if limit <= 0 || limit > protocol.MaxHistory {
-		limit = protocol.MaxHistory
-	}
-	var out []*Entry
-	c.log.Messages(func(e *Entry) bool {
-		if e.VisibleTo(s.reg) {
-			out = append(out, e)
-		}
-		return len(out) < limit
-	})
-	slices.Reverse(out)
-	return out
 }
 
 // Users returns the number of people online and, in compare-key order, up
