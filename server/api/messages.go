@@ -38,12 +38,17 @@ func (s *Server) send(ctx context.Context, sess *chat.Session, send protocol.Sen
 	if err == nil {
 		seq, err = s.chat.Send(ctx, sess, send)
 	}
-	outcome := "ok"
-	if err != nil {
-		outcome = refusal(err).Code
-	}
-	s.metrics.sends.WithLabelValues(outcome).Inc()
+	s.metrics.sends.WithLabelValues(outcome(err)).Inc()
 	return seq, err
+}
+
+// outcome labels a request's result for the metrics: ok or the refusal's
+// code.
+func outcome(err error) string {
+	if err != nil {
+		return refusal(err).Code
+	}
+	return "ok"
 }
 
 // handleHistory answers GET /api/history?limit=N&before=SEQ&with=NAME
