@@ -34,7 +34,7 @@ const (
 )
 
 // Event types. Sequenced events (message, join, leave) carry a Seq; control
-// events (hello, presence, reset, ack, error) do not.
+// events (hello, presence, reset, ack, error, typing) do not.
 const (
 	TypeMessage  = "message"
 	TypeJoin     = "join"

@@ -100,3 +100,29 @@ func nextNot(t *testing.T, st *chat.Stream, skip string) *chat.Entry {
 		}
 	}
 }
+
+// A single node on the embedded server (an in-process connection) hears
+// its own signals back, so typing works there as on a cluster.
+func TestTypingOnTheEmbeddedServer(t *testing.T) {
+	_, nc := embedded(t, t.TempDir())
+	n := newNode(t, nc, 1, time.Minute)
+	alice, _ := register(t, n.chat, "Alice")
+	_, bobTok := register(t, n.chat, "Bob")
+	st, err := n.chat.Open(mustAuth(t, n.chat, bobTok), chat.Position{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := n.chat.Typing(alice, "Bob"); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		e := next(t, st)
+		if e.Type() == protocol.TypeTyping {
+			if ev := e.Event(); ev.From != "Alice" || ev.To != "Bob" {
+				t.Errorf("Bob got %s", e.JSON)
+			}
+			return
+		}
+	}
+}
