@@ -21,6 +21,9 @@ type HistoryQuery struct {
 	// session and that person, either way (one DM conversation). Names
 	// match as the server compares them: "alice" finds Alice's.
 	With string
+	// Everyone asks only for messages to everyone (everyone's
+	// conversation, without direct messages). Not with With.
+	Everyone bool
 }
 
 // History loads a page of the messages this session may see, oldest
@@ -39,6 +42,9 @@ func (c *Client) History(ctx context.Context, q HistoryQuery) (protocol.History,
 	}
 	if q.With != "" {
 		v.Set("with", q.With)
+	}
+	if q.Everyone {
+		v.Set("everyone", "1")
 	}
 	var h protocol.History
 	err := c.do(ctx, http.MethodGet, "/api/history", v, nil, &h)

@@ -22,11 +22,12 @@ func TestHistory(t *testing.T) {
 			srv := newServer(t, api.Config{})
 			alice := join(t, srv.URL, tr, "Alice", nil)
 			bob := rawSession(t, srv.URL, "Bob")
-			var all, dms []string
+			var all, broadcasts, dms []string
 			for i := range 23 {
 				id := fmt.Sprintf("m%d", i)
 				if i%2 == 0 {
 					rawSend(t, srv.URL, bob.Token, id, id)
+					broadcasts = append(broadcasts, id)
 				} else {
 					alice.Send("Bob", id)
 					alice.waitTexts(id) // in the log before the next send
@@ -35,9 +36,9 @@ func TestHistory(t *testing.T) {
 				all = append(all, id)
 			}
 			ctx := context.Background()
-			scroll := func(with string) []string {
+			scroll := func(q HistoryQuery) []string {
 				var got []string
-				q := HistoryQuery{Limit: 4, With: with}
+				q.Limit = 4
 				for {
 					h, err := alice.History(ctx, q)
 					if err != nil {
@@ -54,11 +55,14 @@ func TestHistory(t *testing.T) {
 					q.Before = h.Events[0].Seq
 				}
 			}
-			if got := scroll(""); !slices.Equal(got, all) {
+			if got := scroll(HistoryQuery{}); !slices.Equal(got, all) {
 				t.Errorf("History scrolled\n got %v\nwant %v", got, all)
 			}
-			if got := scroll("bob"); !slices.Equal(got, dms) {
+			if got := scroll(HistoryQuery{With: "bob"}); !slices.Equal(got, dms) {
 				t.Errorf("History with bob\n got %v\nwant %v", got, dms)
+			}
+			if got := scroll(HistoryQuery{Everyone: true}); !slices.Equal(got, broadcasts) {
+				t.Errorf("History of everyone's conversation\n got %v\nwant %v", got, broadcasts)
 			}
 			if _, err := alice.History(ctx, HistoryQuery{With: "no\x00name"}); !isCode(err, protocol.CodeBadRequest) {
 				t.Errorf("History with a bad name: %v, want bad_request", err)

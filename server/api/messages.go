@@ -53,8 +53,9 @@ func outcome(err error) string {
 
 // handleHistory answers GET /api/history?limit=N&before=SEQ&with=NAME
 // with the latest messages the session may see below before (all when
-// absent), only those between it and NAME when with is set, oldest first,
-// and whether older ones are kept ("more").
+// absent), only those between it and NAME when with is set (only those to
+// everyone with everyone=1), oldest first, and whether older ones are
+// kept ("more").
 func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request) {
 	sess, err := s.authenticate(r, false)
 	if err != nil {
@@ -91,6 +92,11 @@ func historyQuery(r *http.Request) (chat.HistoryQuery, error) {
 	}
 	if q.With = v.Get("with"); v.Has("with") && q.With == "" {
 		return q, protocol.Errorf(protocol.CodeBadRequest, "with must be a name; leave it out for every conversation")
+	}
+	if raw := v.Get("everyone"); v.Has("everyone") {
+		if q.Everyone, err = strconv.ParseBool(raw); err != nil {
+			return q, protocol.Errorf(protocol.CodeBadRequest, "everyone must be 1 or 0, not %q", raw)
+		}
 	}
 	return q, nil
 }

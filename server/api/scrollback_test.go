@@ -24,10 +24,11 @@ func (ts *testServer) history(t *testing.T, token string, q url.Values) protocol
 	return h
 }
 
-// scroll pages back from the head with limit, with (if set), until more
-// is false, and returns every event, oldest first. It fails on a page out
-// of order or one that overlaps the page after it.
-func (ts *testServer) scroll(t *testing.T, token string, limit int, with string) []protocol.Event {
+// scroll pages back from the head with limit and the conversation in
+// conv (with or everyone, if any), until more is false, and returns every
+// event, oldest first. It fails on a page out of order or one that
+// overlaps the page after it.
+func (ts *testServer) scroll(t *testing.T, token string, limit int, conv url.Values) []protocol.Event {
 	t.Helper()
 	var all []protocol.Event
 	var before uint64
@@ -39,8 +40,8 @@ func (ts *testServer) scroll(t *testing.T, token string, limit int, with string)
 		if before != 0 {
 			q.Set("before", strconv.FormatUint(before, 10))
 		}
-		if with != "" {
-			q.Set("with", with)
+		for k, v := range conv {
+			q[k] = v
 		}
 		h := ts.history(t, token, q)
 		if len(h.Events) > limit {
@@ -73,12 +74,13 @@ func TestHistoryScrollback(t *testing.T) {
 	const keep = 40
 	ts := newServer(t, func(c *api.Config) { c.Chat.Keep = keep })
 	alice, bob, carol := ts.register(t, "Alice"), ts.register(t, "Bob"), ts.register(t, "Carol")
-	var everyone, aliceBob, aliceCarol []string // what Alice may see, by conversation
+	var all, everyone, aliceBob, aliceCarol []string // what Alice may see, by conversation
 	for i := range 60 {
 		id := fmt.Sprintf("m%d", i)
 		switch i % 4 {
 		case 0:
 			ts.send(t, bob.Token, id, "", id)
+			everyone = append(everyone, id)
 		case 1:
 			ts.send(t, alice.Token, id, "bob", id) // to Bob, by another case
 			aliceBob = append(aliceBob, id)
@@ -90,7 +92,7 @@ func TestHistoryScrollback(t *testing.T) {
 			aliceCarol = append(aliceCarol, id)
 		}
 		ts.send(t, carol.Token, id+"-bc", "Bob", "not for alice") // never Alice's
-		everyone = append(everyone, id)
+		all = append(all, id)
 	}
 	// The server keeps the last 40 messages of 120: m40..m59 and their
 	// Carol-to-Bob twins. What Alice may see of them:
@@ -106,17 +108,19 @@ func TestHistoryScrollback(t *testing.T) {
 	}
 	for _, limit := range []int{1, 3, 7, 500} {
 		t.Run(strconv.Itoa(limit), func(t *testing.T) {
-			if got, want := ids(ts.scroll(t, alice.Token, limit, "")), keptFrom(everyone); !slices.Equal(got, want) {
-				t.Errorf("Alice's scrollback\n got %v\nwant %v", got, want)
-			}
-			if got, want := ids(ts.scroll(t, alice.Token, limit, "BOB")), keptFrom(aliceBob); !slices.Equal(got, want) {
-				t.Errorf("Alice's scrollback with=BOB\n got %v\nwant %v", got, want)
-			}
-			if got, want := ids(ts.scroll(t, alice.Token, limit, "ｃａｒｏｌ")), keptFrom(aliceCarol); !slices.Equal(got, want) {
-				t.Errorf("Alice's scrollback with=ｃａｒｏｌ\n got %v\nwant %v", got, want)
-			}
-			if got := ts.scroll(t, alice.Token, limit, "Nobody"); len(got) != 0 {
-				t.Errorf("with a name never spoken to: %v", ids(got))
+			for _, c := range []struct {
+				conv url.Values
+				want []string
+			}{
+				{nil, keptFrom(all)},
+				{url.Values{"everyone": {"1"}}, keptFrom(everyone)},
+				{url.Values{"with": {"BOB"}}, keptFrom(aliceBob)},
+				{url.Values{"with": {"ｃａｒｏｌ"}}, keptFrom(aliceCarol)},
+				{url.Values{"with": {"Nobody"}}, nil}, // never spoken to
+			} {
+				if got := ids(ts.scroll(t, alice.Token, limit, c.conv)); !slices.Equal(got, c.want) {
+					t.Errorf("Alice's scrollback %v\n got %v\nwant %v", c.conv, got, c.want)
+				}
 			}
 		})
 	}
@@ -184,16 +188,18 @@ func TestHistoryBadParameters(t *testing.T) {
 	ts := newServer(t, nil)
 	alice := ts.register(t, "Alice")
 	for q, says := range map[string]string{
-		"before=x":           "before must be a seq",
-		"before=0":           "before must be a seq",
-		"before=-3":          "before must be a seq",
-		"before=":            "before must be a seq",
-		"before=1.5":         "before must be a seq",
-		"with=":              "with must be a name",
-		"with=%20":           "with must be a name",
-		"with=" + longName(): "with must be a name",
-		"with=a%00b":         "with must be a name",
-		"limit=0&before=3":   "limit must be a whole number",
+		"before=x":            "before must be a seq",
+		"before=0":            "before must be a seq",
+		"before=-3":           "before must be a seq",
+		"before=":             "before must be a seq",
+		"before=1.5":          "before must be a seq",
+		"with=":               "with must be a name",
+		"with=%20":            "with must be a name",
+		"with=" + longName():  "with must be a name",
+		"with=a%00b":          "with must be a name",
+		"limit=0&before=3":    "limit must be a whole number",
+		"everyone=yes":        "everyone must be 1 or 0",
+		"everyone=1&with=Bob": "ask for one",
 	} {
 		ts.do(t, request{method: "GET", path: "/api/history?" + q, token: alice.Token}).wantError(t, 400, protocol.CodeBadRequest, says)
 	}

@@ -19,6 +19,9 @@ type HistoryQuery struct {
 	// registration and the name With, either way, compared by the name's
 	// compare key.
 	With string
+	// Everyone keeps only messages to everyone: the conversation that is
+	// not a direct one. It cannot go with With.
+	Everyone bool
 }
 
 // Page is a page of history, oldest first.
@@ -41,7 +44,8 @@ func (c *Chat) History(s *Session, limit int) []*Entry {
 // Page returns the latest message events that s may see and q asks for,
 // oldest first. Visibility is by registration, as everywhere: With finds
 // the direct messages this registration sent to or got from that name,
-// never an earlier holder's. A With that is no name is bad_request.
+// never an earlier holder's. A With that is no name, or one with
+// Everyone, is bad_request.
 //
 // The log is read a chunk at a time with its lock released between
 // chunks, so paging through a conversation that is a small part of a long
@@ -52,7 +56,12 @@ func (c *Chat) Page(s *Session, q HistoryQuery) (Page, error) {
 		limit = protocol.MaxHistory
 	}
 	keep := func(e *Entry) bool { return e.VisibleTo(s.reg) }
-	if q.With != "" {
+	switch {
+	case q.Everyone && q.With != "":
+		return Page{}, protocol.Errorf(protocol.CodeBadRequest, "with and everyone ask for two conversations; ask for one")
+	case q.Everyone:
+		keep = func(e *Entry) bool { return !e.Direct() }
+	case q.With != "":
 		n, err := protocol.ParseName(q.With)
 		if err != nil {
 			return Page{}, protocol.Errorf(protocol.CodeBadRequest, "with must be a name: %s", err.Error())
