@@ -114,6 +114,7 @@ func run(args []string) error {
 			Log:               st.Log,
 			Registry:          st.Registry,
 			Sessions:          st.Sessions,
+			Signals:           st.Signals,
 		},
 		AllowOrigins: splitList(*origins),
 		AllowHosts:   allowHosts,

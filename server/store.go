@@ -31,6 +31,7 @@ type store struct {
 	Log      chat.Log
 	Registry chat.Registry
 	Sessions chat.SessionStore
+	Signals  chat.Signals
 	closers  []func()
 }
 
@@ -108,6 +109,6 @@ func openStore(cfg storeConfig, logger *slog.Logger) (*store, error) {
 		return nil, err
 	}
 	st.closers = append(st.closers, ns.Close)
-	st.Log, st.Registry, st.Sessions = ns.Log, ns.Names, ns.Sessions
+	st.Log, st.Registry, st.Sessions, st.Signals = ns.Log, ns.Names, ns.Sessions, ns.Signals
 	return st, nil
 }

@@ -87,6 +87,15 @@ type Client struct {
 	curCancel   context.CancelFunc // ends the stream being opened or read
 	switching   bool               // SetTransport asked for a new stream
 	settled     Transport          // where Auto last settled
+
+	// typedAt is when Typing last told the server, by conversation key.
+	typedAt map[string]time.Time
+	// typingTimer clears typing indicators as they lapse; typingLasts is
+	// how long one lasts (protocol.TypingLasts; shorter in tests).
+	typingTimer *time.Timer
+	typingLasts time.Duration
+	// now is the clock, for tests.
+	now func() time.Time
 }
 
 // New returns a Client. It does not connect: call Register or Restore, then
@@ -101,6 +110,10 @@ func New(opts Options) *Client {
 		backoff: defaultBackoff,
 		flushCh: make(chan struct{}, 1),
 		kick:    make(chan struct{}, 1),
+		typedAt: make(map[string]time.Time),
+
+		typingLasts: protocol.TypingLasts,
+		now:         time.Now,
 	}
 	if c.http == nil {
 		c.http = http.DefaultClient
@@ -199,6 +212,7 @@ func (c *Client) begin(name, tok, epoch string, seq uint64) {
 	c.nameKey = protocol.NameKey(name)
 	c.st = State{Name: name, Chosen: c.st.Chosen, Conn: Stopped, Epoch: epoch, Seq: seq}
 	c.needHistory = true
+	clear(c.typedAt)
 	c.loadOutbox()
 }
 

@@ -2,7 +2,9 @@
 // (WebSocket, Server-Sent Events, long polling) that owns reconnecting with
 // backoff, resuming from the last seq without gaps or duplicates, reloading
 // history after a reset, and an outbox that delivers each message exactly
-// once however often the connection drops.
+// once however often the connection drops. History pages back through
+// scrollback; Typing says its person is typing, and State.Typing says who
+// else is.
 //
 // The same code runs in the browser (GOOS=js GOARCH=wasm, where it uses
 // EventSource, the browser's WebSocket and fetch) and on the host (the load

@@ -88,6 +88,12 @@ func (c *Client) handle(ctx context.Context, ps *pumpState, ev protocol.Event) e
 		c.mu.Unlock()
 		c.changed()
 
+	case protocol.TypeTyping:
+		c.mu.Lock()
+		c.typingEvent(ev)
+		c.mu.Unlock()
+		c.changed()
+
 	case protocol.TypeMessage, protocol.TypeJoin, protocol.TypeLeave:
 		c.mu.Lock()
 		if ev.Seq <= c.st.Seq {
@@ -102,6 +108,7 @@ func (c *Client) handle(ctx context.Context, ps *pumpState, ev protocol.Event) e
 		case protocol.TypeLeave:
 			c.rosterRemove(ev.From)
 		}
+		c.typingDone(ev)
 		c.list(ev)
 		c.mu.Unlock()
 		if c.opts.OnEvent != nil {

@@ -205,7 +205,7 @@ func newFailoverNode(t *testing.T, natsURL string) *failoverNode {
 	a := api.New(api.Config{
 		PollWait: 2 * time.Second,
 		Chat: chat.Config{
-			Log: st.Log, Registry: st.Names, Sessions: st.Sessions,
+			Log: st.Log, Registry: st.Names, Sessions: st.Sessions, Signals: st.Signals,
 			Rate: 1e4, Burst: 1e4,
 			// Every test client comes from 127.0.0.1.
 			AddrRegisterRate: -1, AddrSessions: -1, AddrSendRate: -1,

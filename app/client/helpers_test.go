@@ -236,7 +236,13 @@ func rawSession(t *testing.T, base, name string) protocol.Session {
 // rawSend posts a broadcast with plain HTTP.
 func rawSend(t *testing.T, base, token, id, text string) uint64 {
 	t.Helper()
-	b, _ := json.Marshal(protocol.Send{ID: id, Text: text})
+	return rawSendTo(t, base, token, id, "", text)
+}
+
+// rawSendTo posts a message to to ("" for everyone) with plain HTTP.
+func rawSendTo(t *testing.T, base, token, id, to, text string) uint64 {
+	t.Helper()
+	b, _ := json.Marshal(protocol.Send{ID: id, To: to, Text: text})
 	req, _ := http.NewRequest(http.MethodPost, base+"/api/messages", bytes.NewReader(b))
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)

@@ -52,6 +52,12 @@ type State struct {
 	Seq       uint64          // last seq seen
 	Messages  []Item          // oldest first: messages, joins, leaves, own pending ones
 	LastError *protocol.Error // last refusal (of a send, or of the session), for display
+	// Typing lists who is typing now, oldest first, one entry per person
+	// and conversation (see TypingIn). An entry lapses protocol.TypingLasts
+	// after the last typing event (State changes then, and OnChange is
+	// called), or when that person's message in that conversation, or
+	// their leave, arrives. One's own typing is never listed.
+	Typing []Typist
 }
 
 // Item is one line of the conversation.
@@ -71,6 +77,7 @@ func copyState(s *State) State {
 	out.Users = slices.Clone(s.Users)
 	// Items hold only immutable pointers (Time), so a shallow clone is a copy.
 	out.Messages = slices.Clone(s.Messages)
+	out.Typing = slices.Clone(s.Typing)
 	if s.LastError != nil {
 		e := *s.LastError
 		out.LastError = &e

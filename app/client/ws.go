@@ -151,6 +151,16 @@ func (s *wsStream) send(ctx context.Context, m protocol.Send) (protocol.SendResu
 	}
 }
 
+// typing implements typingSender: a typing frame, which the server
+// answers only to refuse it.
+func (s *wsStream) typing(ctx context.Context, to string) error {
+	b, err := json.Marshal(protocol.Typing{Type: protocol.TypeTyping, To: to})
+	if err != nil {
+		return err
+	}
+	return s.conn.Write(ctx, websocket.MessageText, b)
+}
+
 // close implements stream. It does not wait for the close handshake: the
 // client is leaving this connection for another and must not stall.
 func (s *wsStream) close() {

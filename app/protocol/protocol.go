@@ -34,7 +34,7 @@ const (
 )
 
 // Event types. Sequenced events (message, join, leave) carry a Seq; control
-// events (hello, presence, reset, ack, error) do not.
+// events (hello, presence, reset, ack, error, typing) do not.
 const (
 	TypeMessage  = "message"
 	TypeJoin     = "join"
@@ -46,6 +46,11 @@ const (
 	TypeError    = "error"
 	// TypeSend is the type of a send frame a client writes on a WebSocket.
 	TypeSend = "send"
+	// TypeTyping is an unsequenced event saying that From is typing, to
+	// everyone or (To set) to the stream's owner; it is also the type of
+	// the frame a client writes on a WebSocket to say it is typing. Never
+	// stored, never replayed. An addition to the contract.
+	TypeTyping = "typing"
 )
 
 // Event is everything a stream carries. Which fields are set depends on Type;
@@ -101,6 +106,23 @@ type SendResult struct {
 	Seq  uint64 `json:"seq"`
 }
 
+// Typing says that its sender is typing, to everyone (To empty) or to one
+// person: the body of POST /api/typing, and a WebSocket frame with Type
+// "typing".
+type Typing struct {
+	Type string `json:"type,omitempty"`
+	To   string `json:"to"`
+}
+
+// TypingEvery is the most often one person's typing is passed on: the
+// server refuses more (rate_limited), so a client sends at most one per
+// conversation this often, however fast its user types.
+const TypingEvery = 2 * time.Second
+
+// TypingLasts is how long a client shows that someone is typing after
+// the last typing event from them, unless their message comes first.
+const TypingLasts = 5 * time.Second
+
 // SessionRequest is the body of POST /api/session.
 type SessionRequest struct {
 	Name string `json:"name"`
@@ -114,9 +136,20 @@ type Session struct {
 	Seq   uint64 `json:"seq"`
 }
 
-// Events is the body of GET /api/history and GET /api/poll.
+// Events is the body of GET /api/poll, and of GET /api/history without
+// its addition (see History).
 type Events struct {
 	Events []Event `json:"events"`
+}
+
+// History is the body of GET /api/history: Events as in Events, oldest
+// first, and More, set when the server keeps at least one more event the
+// same query would return, older than the first of Events (ask again with
+// before set to its seq); unset, the page reaches the start of what the
+// server keeps. More is an addition to the contract.
+type History struct {
+	Events []Event `json:"events"`
+	More   bool    `json:"more"`
 }
 
 // Users is the body of GET /api/users.

@@ -38,28 +38,67 @@ func (s *Server) send(ctx context.Context, sess *chat.Session, send protocol.Sen
 	if err == nil {
 		seq, err = s.chat.Send(ctx, sess, send)
 	}
-	outcome := "ok"
-	if err != nil {
-		outcome = refusal(err).Code
-	}
-	s.metrics.sends.WithLabelValues(outcome).Inc()
+	s.metrics.sends.WithLabelValues(outcome(err)).Inc()
 	return seq, err
 }
 
-// handleHistory answers GET /api/history?limit=N with the latest messages
-// the session may see, oldest first.
+// outcome labels a request's result for the metrics: ok or the refusal's
+// code.
+func outcome(err error) string {
+	if err != nil {
+		return refusal(err).Code
+	}
+	return "ok"
+}
+
+// handleHistory answers GET /api/history?limit=N&before=SEQ&with=NAME
+// with the latest messages the session may see below before (all when
+// absent), only those between it and NAME when with is set (only those to
+// everyone with everyone=1), oldest first, and whether older ones are
+// kept ("more").
 func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request) {
 	sess, err := s.authenticate(r, false)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	limit, err := queryInt(r, "limit", 50, protocol.MaxHistory)
+	q, err := historyQuery(r)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	writeEvents(w, s.chat.History(sess, limit))
+	page, err := s.chat.Page(sess, q)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeEventsMore(w, page.Entries, &page.More)
+}
+
+// historyQuery reads GET /api/history's parameters.
+func historyQuery(r *http.Request) (chat.HistoryQuery, error) {
+	var q chat.HistoryQuery
+	var err error
+	if q.Limit, err = queryInt(r, "limit", 50, protocol.MaxHistory); err != nil {
+		return q, err
+	}
+	v := r.URL.Query()
+	if raw := v.Get("before"); v.Has("before") {
+		n, err := strconv.ParseUint(raw, 10, 64)
+		if err != nil || n == 0 {
+			return q, protocol.Errorf(protocol.CodeBadRequest, "before must be a seq (a whole number from 1), not %q", raw)
+		}
+		q.Before = n
+	}
+	if q.With = v.Get("with"); v.Has("with") && q.With == "" {
+		return q, protocol.Errorf(protocol.CodeBadRequest, "with must be a name; leave it out for every conversation")
+	}
+	if raw := v.Get("everyone"); v.Has("everyone") {
+		if q.Everyone, err = strconv.ParseBool(raw); err != nil {
+			return q, protocol.Errorf(protocol.CodeBadRequest, "everyone must be 1 or 0, not %q", raw)
+		}
+	}
+	return q, nil
 }
 
 // handleUsers answers GET /api/users?prefix=&limit= with who is online.
@@ -94,9 +133,15 @@ func queryInt(r *http.Request, name string, def, max int) (int, error) {
 // writeEvents answers {"events": [...]} from entries' shared JSON, with no
 // re-encoding.
 func writeEvents(w http.ResponseWriter, entries []*chat.Entry) {
+	writeEventsMore(w, entries, nil)
+}
+
+// writeEventsMore is writeEvents with "more" after the events when more is
+// not nil (history's answer).
+func writeEventsMore(w http.ResponseWriter, entries []*chat.Entry, more *bool) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	n := len(`{"events":[]}`) + 1
+	n := len(`{"events":[],"more":false}`) + 1
 	for _, e := range entries {
 		n += len(e.JSON) + 1
 	}
@@ -108,6 +153,11 @@ func writeEvents(w http.ResponseWriter, entries []*chat.Entry) {
 		}
 		b = append(b, e.JSON...)
 	}
-	b = append(b, "]}\n"...)
+	b = append(b, ']')
+	if more != nil {
+		b = append(b, `,"more":`...)
+		b = strconv.AppendBool(b, *more)
+	}
+	b = append(b, "}\n"...)
 	w.Write(b)
 }

@@ -15,6 +15,7 @@ type metrics struct {
 	streams *prometheus.GaugeVec   // open streams by transport
 	refused *prometheus.CounterVec // registrations refused, by reason
 	sends   *prometheus.CounterVec // sends by outcome
+	typing  *prometheus.CounterVec // typing notices by outcome
 }
 
 func newMetrics(reg *prometheus.Registry, c *chat.Chat) *metrics {
@@ -28,12 +29,15 @@ func newMetrics(reg *prometheus.Registry, c *chat.Chat) *metrics {
 		sends: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hark_sends_total", Help: "Sends, by outcome (ok or error code).",
 		}, []string{"outcome"}),
+		typing: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hark_typing_total", Help: "Typing notices, by outcome (ok or error code).",
+		}, []string{"outcome"}),
 	}
 	stat := func(f func(chat.Stats) float64) func() float64 {
 		return func() float64 { return f(c.Stats()) }
 	}
 	reg.MustRegister(
-		m.streams, m.refused, m.sends,
+		m.streams, m.refused, m.sends, m.typing,
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "hark_events_logged_total", Help: "Sequenced events appended to the log.",
 		}, stat(func(s chat.Stats) float64 { return float64(s.Logged) })),

@@ -167,10 +167,11 @@ func (s *Server) ping(conn *websocket.Conn) {
 	}
 }
 
-// readSends reads send frames until the connection ends, answering each
-// with an ack or an error frame. Replies are written here, beside the
-// stream's frames (the library serialises writes): a send is answered even
-// while the stream has nothing to say.
+// readSends reads send and typing frames until the connection ends,
+// answering each send with an ack or an error frame and a typing frame
+// only if it is refused (with an error frame without an id). Replies are
+// written here, beside the stream's frames (the library serialises
+// writes): a send is answered even while the stream has nothing to say.
 func (s *Server) readSends(conn *websocket.Conn, sess *chat.Session, out *wsSink) {
 	// Not the request's context: net/http cancels that when the handler
 	// returns, which it does as soon as the socket is accepted. One that
@@ -182,11 +183,23 @@ func (s *Server) readSends(conn *websocket.Conn, sess *chat.Session, out *wsSink
 		if err != nil {
 			return
 		}
+		var reply any
 		send, err := decodeFrame(typ, data)
-		seq, err := s.send(ctx, sess, send, err)
-		var reply any = protocol.SendResult{Type: protocol.TypeAck, ID: send.ID, Seq: seq}
-		if err != nil {
-			reply = protocol.Event{Type: protocol.TypeError, ID: send.ID, Error: refusal(err)}
+		if send.Type == protocol.TypeTyping {
+			// The send's fields hold a typing frame's; its only error was
+			// its type.
+			if err := s.typing(sess, protocol.Typing{To: send.To}, nil); err != nil {
+				reply = protocol.Event{Type: protocol.TypeError, Error: refusal(err)}
+			}
+		} else {
+			seq, err := s.send(ctx, sess, send, err)
+			reply = protocol.SendResult{Type: protocol.TypeAck, ID: send.ID, Seq: seq}
+			if err != nil {
+				reply = protocol.Event{Type: protocol.TypeError, ID: send.ID, Error: refusal(err)}
+			}
+		}
+		if reply == nil {
+			continue
 		}
 		b, _ := json.Marshal(reply)
 		if out.reply(b) != nil {
@@ -195,7 +208,9 @@ func (s *Server) readSends(conn *websocket.Conn, sess *chat.Session, out *wsSink
 	}
 }
 
-// decodeFrame turns a frame into a send, with the contract's errors.
+// decodeFrame turns a frame into a send, with the contract's errors. A
+// typing frame comes back with its type and to, and an error about its
+// type that the caller, which handles typing, ignores.
 func decodeFrame(typ websocket.MessageType, data []byte) (protocol.Send, error) {
 	if typ != websocket.MessageText {
 		return protocol.Send{}, protocol.Errorf(protocol.CodeBadRequest, "frames are JSON text, not binary")

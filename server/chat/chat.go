@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"hash/maphash"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -60,10 +59,12 @@ type Config struct {
 	RememberIDs int
 	// Log, Registry and Sessions replace the in-memory ones: a durable
 	// store, shared by every node of a cluster. Without Sessions, sessions
-	// live in this process only.
+	// live in this process only. Signals carries what is not stored
+	// (typing) to every node; without it, to this node's streams only.
 	Log      Log
 	Registry Registry
 	Sessions SessionStore
+	Signals  Signals
 	// Now is the clock, for tests.
 	Now func() time.Time
 }
@@ -138,6 +139,7 @@ type Chat struct {
 	hub      *Hub
 	fan      *fanout
 	store    SessionStore // nil: sessions live here only
+	signals  Signals
 	budgets  *addrBudgets
 	ids      *idMemory
 
@@ -187,6 +189,11 @@ func New(cfg Config) *Chat {
 	if c.registry == nil {
 		c.registry = NewMemoryRegistry()
 	}
+	c.signals = cfg.Signals
+	if c.signals == nil {
+		c.signals = NewMemorySignals()
+	}
+	c.signals.Follow(c.deliverSignal)
 	c.wg.Add(1)
 	go c.presenceLoop()
 	if cfg.Sessions != nil {
@@ -242,7 +249,7 @@ func (c *Chat) Register(ctx context.Context, name, addr string) (*Session, strin
 		return nil, "", 0, err
 	}
 	tok, digest := newToken()
-	s := &Session{name: n, reg: newRegID(), addr: addr, counted: true, digest: digest, limiter: rate.NewLimiter(c.cfg.Rate, c.cfg.Burst)}
+	s := &Session{name: n, reg: newRegID(), addr: addr, counted: true, digest: digest, limiter: rate.NewLimiter(c.cfg.Rate, c.cfg.Burst), typing: typingLimit()}
 	s.touch(now)
 
 	// The session record goes first, outside the membership lock: until
@@ -585,23 +592,6 @@ func (c *Chat) closeStream(st *Stream) {
 	if s.streams == 0 && !s.released {
 		c.armGrace(s, c.cfg.Grace)
 	}
-}
-
-// History returns up to limit of the latest message events s may see,
-// oldest first.
-func (c *Chat) History(s *Session, limit int) []*Entry {
-	if limit <= 0 || limit > protocol.MaxHistory {
-		limit = protocol.MaxHistory
-	}
-	var out []*Entry
-	c.log.Messages(func(e *Entry) bool {
-		if e.VisibleTo(s.reg) {
-			out = append(out, e)
-		}
-		return len(out) < limit
-	})
-	slices.Reverse(out)
-	return out
 }
 
 // Users returns the number of people online and, in compare-key order, up

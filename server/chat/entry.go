@@ -23,6 +23,12 @@
 //	    Chat.mu           the session table (also taken alone)
 //	addrBudgets.mu        per-address budgets (alone)
 //	idMemory.mu           remembered client ids (alone)
+//	MemorySignals.mu      the signals' feed (alone; released before feeding)
+//
+// A typing notice holds no domain lock at all: Chat.Typing checks the
+// session and the recipient, publishes a Signal, and every node's feed
+// queues it to its fan-out (fanout.mu, alone), which delivers it like any
+// control event.
 //
 // The fan-out goroutine takes hubShard.mu (read) then Stream.mu, one stream
 // at a time; it holds nothing else.

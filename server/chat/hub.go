@@ -134,10 +134,14 @@ func (h *Hub) broadcast(run []*Entry) {
 	h.Delivered.Add(n)
 }
 
-// direct delivers a run of one direct message to its parties.
+// direct delivers a run of one direct message to its parties (a direct
+// signal has only its recipient).
 func (h *Hub) direct(run []*Entry) {
 	e := run[0]
-	n := h.offerReg(e.from, run)
+	var n uint64
+	if e.from != 0 {
+		n = h.offerReg(e.from, run)
+	}
 	if e.to != e.from {
 		n += h.offerReg(e.to, run)
 	}

@@ -34,9 +34,9 @@ type Log interface {
 	// visit returns false. It returns ErrTruncated, calling visit for
 	// nothing, if an entry after seq is no longer kept.
 	Since(seq uint64, visit func(*Entry) bool) error
-	// Messages calls visit with kept message entries, newest first, until
-	// visit returns false.
-	Messages(visit func(*Entry) bool)
+	// Messages calls visit with kept message entries whose seq is below
+	// before (0: every one), newest first, until visit returns false.
+	Messages(before uint64, visit func(*Entry) bool)
 	// Follow hands every entry appended from now on, by any node, to feed,
 	// in seq order, each once. New calls it once, before anything is
 	// appended; feed only queues (it may run under the log's lock).
@@ -230,11 +230,14 @@ const messagesChunk = 256
 
 // Messages implements Log. It copies a chunk at a time under the read lock
 // and visits outside it, so a reader that filters much of the ring (someone
-// who sees few of the messages kept) never holds appends up for long.
-func (l *MemoryLog) Messages(visit func(*Entry) bool) {
+// who sees few of the messages kept, or pages back through one
+// conversation) never holds appends up for long.
+func (l *MemoryLog) Messages(before uint64, visit func(*Entry) bool) {
 	l.prune()
+	if before == 1 {
+		return // nothing is below seq 1; 0 would mean from the newest
+	}
 	var chunk [messagesChunk]*Entry
-	before := uint64(0) // 0: from the newest
 	for {
 		l.mu.RLock()
 		n := l.messages.newest(chunk[:], before)

@@ -28,6 +28,8 @@ type Session struct {
 	digest [sha256.Size]byte
 
 	limiter *rate.Limiter
+	// typing is the session's budget of typing events.
+	typing *rate.Limiter
 	// seen is when the session last showed itself (registration, any
 	// authenticated request, a stream closing), in Unix nanoseconds: a
 	// session with no stream is released a grace period after it.

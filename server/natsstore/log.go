@@ -137,7 +137,9 @@ func (l *Log) Since(seq uint64, visit func(*chat.Entry) bool) error {
 }
 
 // Messages implements chat.Log, from this node's copy.
-func (l *Log) Messages(visit func(*chat.Entry) bool) { l.cache.Messages(visit) }
+func (l *Log) Messages(before uint64, visit func(*chat.Entry) bool) {
+	l.cache.Messages(before, visit)
+}
 
 // Follow implements chat.Log: the ordered consumer feeds every entry it
 // adds from now on.

@@ -70,12 +70,14 @@ func (c *Config) setDefaults() {
 	}
 }
 
-// Store is Hark's state in NATS: pass Log, Names and Sessions to
-// chat.Config.
+// Store is Hark's state in NATS: pass Log, Names, Sessions and Signals
+// to chat.Config.
 type Store struct {
 	Log      *Log
 	Names    *Names
 	Sessions *Sessions
+	// Signals carries what is not stored (typing) between the nodes.
+	Signals *Signals
 
 	cancel context.CancelFunc
 }
@@ -104,6 +106,9 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Store, error) {
 	if st.Sessions, err = openSessions(ctx, run, js, cfg); err != nil {
 		return fail(fmt.Errorf("the sessions bucket: %w", err))
 	}
+	if st.Signals, err = openSignals(ctx, nc); err != nil {
+		return fail(fmt.Errorf("the signals subject: %w", err))
+	}
 	return st, nil
 }
 
@@ -112,6 +117,9 @@ func (s *Store) Close() {
 	s.cancel()
 	if s.Log != nil {
 		s.Log.stop()
+	}
+	if s.Signals != nil {
+		s.Signals.stop()
 	}
 }
 
@@ -138,6 +146,7 @@ var (
 	_ chat.Lagging      = (*Log)(nil)
 	_ chat.Registry     = (*Names)(nil)
 	_ chat.SessionStore = (*Sessions)(nil)
+	_ chat.Signals      = (*Signals)(nil)
 )
 
 // settle retries op while NATS answers that nothing serves the request:

@@ -42,7 +42,7 @@ func newNode(t *testing.T, nc *nats.Conn, replicas int, grace time.Duration) *no
 		t.Fatalf("opening the store: %v", err)
 	}
 	c := chat.New(chat.Config{
-		Log: st.Log, Registry: st.Names, Sessions: st.Sessions,
+		Log: st.Log, Registry: st.Names, Sessions: st.Sessions, Signals: st.Signals,
 		Grace: grace, PresenceInterval: time.Hour,
 		AddrRegisterRate: -1, AddrSessions: -1, AddrSendRate: -1,
 		Rate: 1e6, Burst: 1e6,
@@ -325,7 +325,7 @@ func TestMaxAge(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	c := chat.New(chat.Config{Log: st.Log, Registry: st.Names, Sessions: st.Sessions, PresenceInterval: time.Hour, AddrRegisterRate: -1, AddrSessions: -1, AddrSendRate: -1})
+	c := chat.New(chat.Config{Log: st.Log, Registry: st.Names, Sessions: st.Sessions, Signals: st.Signals, PresenceInterval: time.Hour, AddrRegisterRate: -1, AddrSessions: -1, AddrSendRate: -1})
 	defer c.Close()
 	alice, _ := register(t, c, "Alice")
 	send(t, c, alice, "old", "", "soon gone")

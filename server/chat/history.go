@@ -1,0 +1,110 @@
+package chat
+
+import (
+	"encoding/json"
+	"slices"
+
+	"hark/app/protocol"
+)
+
+// HistoryQuery picks a page of history: GET /api/history's parameters.
+type HistoryQuery struct {
+	// Limit is the most events returned (0 or above protocol.MaxHistory:
+	// protocol.MaxHistory).
+	Limit int
+	// Before, when not 0, keeps only events with a seq below it: the seq
+	// of the oldest event a client holds, to page further back.
+	Before uint64
+	// With, when set, keeps only the direct messages between the session's
+	// registration and the name With, either way, compared by the name's
+	// compare key.
+	With string
+	// Everyone keeps only messages to everyone: the conversation that is
+	// not a direct one. It cannot go with With.
+	Everyone bool
+}
+
+// Page is a page of history, oldest first.
+type Page struct {
+	Entries []*Entry
+	// More is set when the log keeps at least one more event older than
+	// Entries[0] that the query would return: asking again with Before set
+	// to the oldest seq returned gets it. Unset, the page reaches the start
+	// of what the log keeps.
+	More bool
+}
+
+// History returns up to limit of the latest message events s may see,
+// oldest first.
+func (c *Chat) History(s *Session, limit int) []*Entry {
+	p, _ := c.Page(s, HistoryQuery{Limit: limit})
+	return p.Entries
+}
+
+// Page returns the latest message events that s may see and q asks for,
+// oldest first. Visibility is by registration, as everywhere: With finds
+// the direct messages this registration sent to or got from that name,
+// never an earlier holder's. A With that is no name, or one with
+// Everyone, is bad_request.
+//
+// The log is read a chunk at a time with its lock released between
+// chunks, so paging through a conversation that is a small part of a long
+// log holds no append up for long.
+func (c *Chat) Page(s *Session, q HistoryQuery) (Page, error) {
+	limit := q.Limit
+	if limit <= 0 || limit > protocol.MaxHistory {
+		limit = protocol.MaxHistory
+	}
+	keep := func(e *Entry) bool { return e.VisibleTo(s.reg) }
+	switch {
+	case q.Everyone && q.With != "":
+		return Page{}, protocol.Errorf(protocol.CodeBadRequest, "with and everyone ask for two conversations; ask for one")
+	case q.Everyone:
+		keep = func(e *Entry) bool { return !e.Direct() }
+	case q.With != "":
+		n, err := protocol.ParseName(q.With)
+		if err != nil {
+			return Page{}, protocol.Errorf(protocol.CodeBadRequest, "with must be a name: %s", err.Error())
+		}
+		peers := make(map[string]bool) // display name → is n, so each is folded once
+		keep = func(e *Entry) bool { return e.Direct() && e.VisibleTo(s.reg) && e.peerIs(s.reg, n, peers) }
+	}
+	var p Page
+	// One more than the limit is looked for: finding it is what says
+	// there is more, exactly, so a client never asks for an empty page.
+	c.log.Messages(q.Before, func(e *Entry) bool {
+		if !keep(e) {
+			return true
+		}
+		if len(p.Entries) == limit {
+			p.More = true
+			return false
+		}
+		p.Entries = append(p.Entries, e)
+		return true
+	})
+	slices.Reverse(p.Entries)
+	return p, nil
+}
+
+// peerIs reports whether the other party of a direct message that
+// registration r is party to holds the name n: the recipient of what r
+// sent (r itself for a note to self), the sender of what r got. It decodes
+// the entry's names, which only direct messages of r's pay for, and
+// remembers in peers what each display name it folded came to.
+func (e *Entry) peerIs(r RegID, n protocol.Name, peers map[string]bool) bool {
+	var names struct{ From, To string }
+	if json.Unmarshal(e.JSON, &names) != nil {
+		return false
+	}
+	peer := names.From
+	if e.from == r {
+		peer = names.To
+	}
+	is, ok := peers[peer]
+	if !ok {
+		is = peer == n.Display || protocol.NameKey(peer) == n.Key
+		peers[peer] = is
+	}
+	return is
+}

@@ -1,0 +1,128 @@
+package natsstore_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"hark/app/protocol"
+	"hark/server/chat"
+	"hark/server/natsstore/natstest"
+)
+
+// Typing goes between nodes on a plain NATS subject: a typing to everyone
+// reaches the streams of every node (the sender's own node too), a typing
+// to one person reaches only that person's streams, wherever they are,
+// and none of it enters the stream (the log).
+func TestTypingAcrossNodes(t *testing.T) {
+	url := natstest.Server(t)
+	connect := func() *nats.Conn {
+		nc, err := nats.Connect(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(nc.Close)
+		return nc
+	}
+	a := newNode(t, connect(), 1, time.Minute)
+	b := newNode(t, connect(), 1, time.Minute)
+	alice, _ := register(t, a.chat, "Alice")
+	dora, doraTok := register(t, a.chat, "Dora")
+	_, bobTok := register(t, b.chat, "Bob")
+	_, carolTok := register(t, b.chat, "Carol")
+	open := func(n *node, tok string) *chat.Stream {
+		t.Helper()
+		st, err := n.chat.Open(mustAuth(t, n.chat, tok), chat.Position{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(st.Close)
+		if e := next(t, st); e.Type() != protocol.TypeHello {
+			t.Fatalf("first %s, want hello", e.JSON)
+		}
+		return st
+	}
+	bob, carol, doraHere := open(b, bobTok), open(b, carolTok), open(a, doraTok)
+
+	if err := a.chat.Typing(alice, ""); err != nil {
+		t.Fatal(err)
+	}
+	for who, st := range map[string]*chat.Stream{"Bob on b": bob, "Carol on b": carol, "Dora on a": doraHere} {
+		e := nextNot(t, st, protocol.TypeJoin)
+		if ev := e.Event(); ev.Type != protocol.TypeTyping || ev.From != "Alice" || ev.To != "" || e.Seq() != 0 {
+			t.Errorf("%s got %s, want Alice typing to everyone", who, e.JSON)
+		}
+	}
+	if err := a.chat.Typing(dora, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	if ev := nextNot(t, bob, protocol.TypeJoin).Event(); ev.Type != protocol.TypeTyping || ev.From != "Dora" || ev.To != "Bob" {
+		t.Errorf("Bob got %+v, want Dora typing to Bob", ev)
+	}
+	seq := send(t, a.chat, alice, "m", "", "after the typing")
+	if e := nextNot(t, carol, protocol.TypeJoin); e.Seq() != seq {
+		t.Errorf("Carol got %s before the message: Dora's typing to Bob, or a repeat", e.JSON)
+	}
+	// The stream holds the four joins and the message, nothing else.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := b.store.Log.WaitFor(ctx, seq); err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	b.store.Log.Since(0, func(e *chat.Entry) bool { kinds = append(kinds, e.Type()); return true })
+	if fmt.Sprint(kinds) != "[join join join join message]" || seq != 5 {
+		t.Errorf("the stream holds %v, the message at %d: typing was logged", kinds, seq)
+	}
+}
+
+// next reads st's next entry, failing after a few seconds.
+func next(t *testing.T, st *chat.Stream) *chat.Entry {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	e, err := st.Next(ctx)
+	if err != nil {
+		t.Fatalf("waiting for an event: %v", err)
+	}
+	return e
+}
+
+// nextNot reads st's next entry not of type skip.
+func nextNot(t *testing.T, st *chat.Stream, skip string) *chat.Entry {
+	t.Helper()
+	for {
+		if e := next(t, st); e.Type() != skip {
+			return e
+		}
+	}
+}
+
+// A single node on the embedded server (an in-process connection) hears
+// its own signals back, so typing works there as on a cluster.
+func TestTypingOnTheEmbeddedServer(t *testing.T) {
+	_, nc := embedded(t, t.TempDir())
+	n := newNode(t, nc, 1, time.Minute)
+	alice, _ := register(t, n.chat, "Alice")
+	_, bobTok := register(t, n.chat, "Bob")
+	st, err := n.chat.Open(mustAuth(t, n.chat, bobTok), chat.Position{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := n.chat.Typing(alice, "Bob"); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		e := next(t, st)
+		if e.Type() == protocol.TypeTyping {
+			if ev := e.Event(); ev.From != "Alice" || ev.To != "Bob" {
+				t.Errorf("Bob got %s", e.JSON)
+			}
+			return
+		}
+	}
+}
