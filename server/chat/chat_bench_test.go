@@ -79,6 +79,31 @@ func BenchmarkFanOut(b *testing.B) {
 	}
 }
 
+// BenchmarkBroadcastQueue is the time one broadcast takes to be queued on
+// every stream (Hub.Deliver alone; the queues are drained off the clock):
+// how long the last stream waits behind the others, which several
+// goroutines shorten from parallelAt streams on.
+func BenchmarkBroadcastQueue(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprintf("subscribers=%d", n), func(b *testing.B) {
+			c, streams := benchChat(b, n)
+			head := c.Head()
+			buf := make([]*Entry, 0, 1)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				c.hub.Deliver([]*Entry{benchMessage(head + uint64(i+1))})
+				b.StopTimer()
+				for _, st := range streams {
+					st.Take(buf[:0], 1)
+				}
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/delivery")
+		})
+	}
+}
+
 // BenchmarkFanOutParked is FanOut with each subscriber a goroutine parked
 // in Stream.Next, as transports are between events: it adds the wake-up of
 // every receiver, which is what a live delivery costs.
