@@ -49,6 +49,7 @@ func run(args []string) error {
 		sendRate  = fs.Float64("rate", 10, "messages per second each session may send")
 		burst     = fs.Int("burst", 20, "messages a session may send at once")
 		queue     = fs.Int("queue", 256, "events a stream may fall behind before it is disconnected")
+		queueB    = fs.Int("queue-bytes", 1<<20, "bytes of events a stream may fall behind before it is disconnected")
 		origins   = fs.String("allow-origin", "", "comma-separated origins (https://host:port) allowed besides the server's own")
 		hosts     = fs.String("allow-host", "", "comma-separated Host headers answered: names or addresses (any port), host:port, prefixes (127.0.0.0/8), or *; empty: loopback names when bound to loopback, any host otherwise")
 		idle      = fs.Duration("idle-timeout", 120*time.Second, "how long an idle keep-alive connection is kept open")
@@ -106,6 +107,7 @@ func run(args []string) error {
 			Rate:              rate.Limit(*sendRate),
 			Burst:             *burst,
 			QueueLen:          *queue,
+			QueueBytes:        *queueB,
 			AddrRegisterRate:  regLimit,
 			AddrRegisterBurst: regN,
 			AddrSessions:      offIfNotPositive(*addrSess),

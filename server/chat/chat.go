@@ -54,6 +54,11 @@ type Config struct {
 	// QueueLen is each stream's queue, in events; a stream that falls
 	// further behind is ended and resumes from the log.
 	QueueLen int
+	// QueueBytes bounds each stream's queue in bytes of event JSON too
+	// (default 1 MiB): a stream falls behind by QueueLen events or by
+	// QueueBytes, whichever comes first, so a queue of large messages
+	// holds no more than a queue of small ones would.
+	QueueBytes int
 	// RememberIDs is how many client message ids the chat remembers, in
 	// all, to answer retries with the first seq (default 65,536).
 	RememberIDs int
@@ -101,6 +106,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.QueueLen <= 0 {
 		c.QueueLen = 256
+	}
+	if c.QueueBytes <= 0 {
+		c.QueueBytes = 1 << 20
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -512,7 +520,7 @@ func (c *Chat) Open(s *Session, pos Position) (*Stream, error) {
 	if c.isClosed() {
 		return nil, errUnavailable
 	}
-	st := newStream(s, c.cfg.QueueLen)
+	st := newStream(s, c.cfg.QueueLen, c.cfg.QueueBytes)
 	st.closeFn = func() { c.closeStream(st) }
 	// Joining the hub under the session's lock closes the window in which
 	// a release could slip between the check and the join and leave a

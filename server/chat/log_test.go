@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"hark/app/protocol"
@@ -170,7 +171,37 @@ func TestRegistryReleaseNeedsTheHolder(t *testing.T) {
 }
 
 func testStream(reg RegID, limit int) *Stream {
-	return &Stream{reg: reg, index: -1, limit: limit, ready: make(chan struct{}, 1)}
+	return &Stream{reg: reg, index: -1, limit: limit, bytes: 1 << 20, ready: make(chan struct{}, 1)}
+}
+
+// A stream's queue is bounded in bytes as well as in entries: three
+// entries of about a KiB fit in 3.5 KiB, the fourth overflows the stream,
+// which then hands out the three and ends. A single entry larger than the
+// bound still fits an empty queue.
+func TestStreamQueueIsBoundedInBytes(t *testing.T) {
+	big := func(seq uint64, size int) *Entry {
+		e := newEntry(protocol.Event{Type: protocol.TypeMessage, From: "x", Text: strings.Repeat("y", size)}, 9, 0)
+		e.seal(seq)
+		return e
+	}
+	st := testStream(1, 100)
+	st.bytes = 3584
+	if n, over := st.offer([]*Entry{big(1, 1000), big(2, 1000), big(3, 1000), big(4, 1000)}); n != 3 || !over {
+		t.Fatalf("offered four 1 KiB entries to a 3.5 KiB queue: %d queued, overflowed %v; want 3, true", n, over)
+	}
+	got, done := st.Take(nil, 10)
+	if len(got) != 3 || got[2].Seq() != 3 || !done {
+		t.Fatalf("the overflowed stream handed out %d entries (done %v), want 1 to 3 and its end", len(got), done)
+	}
+
+	lone := testStream(2, 100)
+	lone.bytes = 100
+	if n, over := lone.offer([]*Entry{big(5, 1000)}); n != 1 || over {
+		t.Fatalf("one entry larger than the bound, to an empty queue: %d queued, overflowed %v; want 1, false", n, over)
+	}
+	if got, _ := lone.Take(nil, 10); len(got) != 1 || lone.queued != 0 {
+		t.Fatalf("took %d, %d bytes still counted; want 1 and 0", len(got), lone.queued)
+	}
 }
 
 func sealed(seq uint64, from, to RegID) *Entry {

@@ -27,10 +27,12 @@ type Stream struct {
 	reg     RegID
 	index   int // place in its hub shard, -1 once removed
 	limit   int // most entries queued before the stream overflows
+	bytes   int // most bytes of JSON queued before the stream overflows
 
 	// Written by the fan-out goroutine and the hub, read by the transport.
 	mu     sync.Mutex
 	queue  []*Entry
+	queued int // bytes of JSON in queue
 	reason CloseReason // Open until the server ends the stream
 	ready  chan struct{}
 	// notify, when set, is called instead of signalling ready: a
@@ -55,8 +57,8 @@ type Stream struct {
 // burst needs and shrinks back once drained, so an idle stream stays small.
 const queueStart = 8
 
-func newStream(s *Session, limit int) *Stream {
-	return &Stream{session: s, reg: s.reg, index: -1, limit: limit, ready: make(chan struct{}, 1)}
+func newStream(s *Session, limit, bytes int) *Stream {
+	return &Stream{session: s, reg: s.reg, index: -1, limit: limit, bytes: bytes, ready: make(chan struct{}, 1)}
 }
 
 // Session is the stream's owner.
@@ -115,6 +117,14 @@ func (s *Stream) offer(run []*Entry) (n int, overflowed bool) {
 		s.queue = make([]*Entry, 0, queueStart)
 	}
 	n = min(len(run), s.limit-len(s.queue))
+	for i, e := range run[:n] {
+		// The first entry of an empty queue always fits, whatever its size.
+		if s.queued+len(e.JSON) > s.bytes && len(s.queue)+i > 0 {
+			n = i
+			break
+		}
+		s.queued += len(e.JSON)
+	}
 	s.queue = append(s.queue, run[:n]...)
 	if n < len(run) {
 		s.reason = Overflow
@@ -138,6 +148,7 @@ func (s *Stream) end(r CloseReason) {
 	if s.reason != Overflow {
 		clear(s.queue)
 		s.queue = s.queue[:0]
+		s.queued = 0
 		s.pending = nil // the transport's own goroutine reads it only after Take locks mu
 	}
 	s.mu.Unlock()
@@ -165,6 +176,9 @@ func (s *Stream) Take(buf []*Entry, max int) (out []*Entry, done bool) {
 		if e := s.queue[i]; s.fresh(e) {
 			out = append(out, e)
 		}
+	}
+	for _, e := range s.queue[:i] {
+		s.queued -= len(e.JSON)
 	}
 	rest := copy(s.queue, s.queue[i:])
 	clear(s.queue[rest:])
