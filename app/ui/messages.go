@@ -102,8 +102,8 @@ func renderItem(it client.Item, me string, now time.Time) app.UI {
 			}),
 			renderTime(ev.Time, now),
 		),
-		app.P().Class("text").Body(renderText(ev.Text)...),
-		app.If(own && it.Status != "", func() app.UI {
+		messageText(ev.Text),
+		app.If(own && (it.Status == client.Pending || it.Status == client.Failed), func() app.UI {
 			return renderStatus(it)
 		}),
 	)
