@@ -30,6 +30,7 @@ func (c *Chat) Render() app.UI {
 				&composer{Client: c.client, To: c.to, People: st.Users, Me: st.Name},
 			),
 			app.Div().ID("drawer").Class(c.drawerClasses()...).On("keydown", c.drawerKey).Body(
+				c.renderDrawerClose(),
 				&roster{Client: c.client, Users: st.Users, Online: st.Online, Counts: st.Counts, Me: st.Name},
 			),
 			c.renderBackdrop(),

@@ -46,6 +46,14 @@ func (c *Chat) drawerKey(ctx app.Context, e app.Event) {
 	c.closeDrawer(ctx, true)
 }
 
+// renderDrawerClose is the drawer's own Close button, shown on a phone
+// only: the drawer covers the header's button.
+func (c *Chat) renderDrawerClose() app.UI {
+	return app.Button().ID("drawer-close").Class("btn", "drawer-close").Type("button").
+		OnClick(func(ctx app.Context, e app.Event) { c.closeDrawer(ctx, true) }).
+		Text("Close")
+}
+
 // renderBackdrop dims the conversation behind an open drawer; a click on
 // it closes the drawer. It is not a control of its own (Escape and the
 // header button do the same by keyboard), so it is hidden from assistive

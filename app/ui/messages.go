@@ -48,7 +48,6 @@ func scrollToEnd(el app.Value) {
 func (l *messageList) Render() app.UI {
 	now := time.Now()
 	return app.Ol().ID("messages").Class("messages").
-		Attr("role", "log").
 		Aria("live", "polite").
 		Aria("label", "Messages").
 		Body(
