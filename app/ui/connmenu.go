@@ -48,14 +48,20 @@ func (m *connMenu) OnUpdate(ctx app.Context) { m.follow(ctx) }
 // follow notes a new wait and keeps its countdown ticking: one update when
 // the number shown changes, none in between, none while connected.
 func (m *connMenu) follow(ctx app.Context) {
+	m.note()
 	st := m.state()
-	if !st.RetryAt.Equal(m.retryAt) {
-		m.retryAt, m.from = st.RetryAt, time.Now()
-	}
 	if !app.IsClient || !Waiting(st) || m.armed.Equal(st.RetryAt) {
 		return
 	}
 	m.arm(ctx, st.RetryAt)
+}
+
+// note starts the countdown from now when RetryAt is new. Render calls it
+// too: the first render comes before OnMount.
+func (m *connMenu) note() {
+	if !m.RetryAt.Equal(m.retryAt) {
+		m.retryAt, m.from = m.RetryAt, time.Now()
+	}
 }
 
 // arm schedules the next redraw of the countdown for the wait ending at
@@ -66,16 +72,22 @@ func (m *connMenu) arm(ctx app.Context, at time.Time) {
 		return
 	}
 	m.armed = at
-	ctx.After(holds+10*time.Millisecond, func(ctx app.Context) {
-		if !m.RetryAt.Equal(at) || !Waiting(m.state()) {
-			ctx.PreventUpdate()
-			return
-		}
-		m.arm(ctx, at)
+	// A timer, not ctx.After: After is tracked work that go-app waits
+	// for (as a test engine's ConsumeAll does), and a countdown is not
+	// work to finish.
+	time.AfterFunc(holds+10*time.Millisecond, func() {
+		ctx.Dispatch(func(ctx app.Context) {
+			if !m.RetryAt.Equal(at) || !Waiting(m.state()) {
+				ctx.PreventUpdate()
+				return
+			}
+			m.arm(ctx, at)
+		})
 	})
 }
 
 func (m *connMenu) Render() app.UI {
+	m.note()
 	st := m.state()
 	retry := RetryLabel(st, m.from, time.Now())
 	return app.Div().ID("connection").Class("connection", "conn-"+string(st.Conn)).
