@@ -77,6 +77,9 @@ func Countdown(from, at, now time.Time) (secs int, holds time.Duration) {
 	return secs, min(time.Duration(ticks+1)*time.Second-elapsed, left)
 }
 
+// retryIn starts RetryLabel's countdown.
+const retryIn = "retry in "
+
 // RetryLabel is the countdown beside ConnLabel while waiting: "retry in
 // 5s", or "retrying…" once the attempt is due or when the wait is too
 // short to count. It is "" when the client is not waiting.
@@ -88,7 +91,7 @@ func RetryLabel(st client.State, from, now time.Time) string {
 	if secs == 0 {
 		return "retrying…"
 	}
-	return "retry in " + strconv.Itoa(secs) + "s"
+	return retryIn + strconv.Itoa(secs) + "s"
 }
 
 // TransportLabel names a transport for people.

@@ -50,6 +50,7 @@ func (l *messageList) Render() app.UI {
 	return app.Ol().ID("messages").Class("messages").
 		Aria("live", "polite").
 		Aria("label", "Messages").
+		TabIndex(0). // it scrolls: the keyboard must be able to reach it
 		Body(
 			app.If(len(l.Items) == 0, func() app.UI {
 				return app.Li().Class("empty").Text("No messages yet. Say hello!")
