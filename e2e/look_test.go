@@ -175,12 +175,19 @@ func TestPhoneLayout(t *testing.T) {
 	alice.press(kb.Enter)
 	alice.waitFor("the drawer open", visible("#drawer")+` && document.querySelector("#drawer-toggle").getAttribute("aria-expanded") === "true"`)
 	alice.waitFor("the focus in the drawer", `!!document.activeElement.closest("#drawer")`)
+	alice.shot("phone-drawer")
 	alice.audit("phone, drawer open, light")
 	alice.press(kb.Escape)
 	alice.waitFor("the drawer closed", `!(`+visible("#drawer")+`)`)
 	if f := alice.focused(); f != "drawer-toggle" {
 		t.Errorf("after Escape the focus is on %q, want the drawer's button", f)
 	}
+
+	// Moving the focus out of the drawer, to the page behind, closes it.
+	eval[chromedp.Void](alice, `document.querySelector("#drawer-toggle").click()`)
+	alice.waitFor("the focus in the drawer", `!!document.activeElement.closest("#drawer")`)
+	eval[chromedp.Void](alice, `document.querySelector("#text").focus()`)
+	alice.waitFor("the drawer closed when the focus left it", `!(`+visible("#drawer")+`)`)
 
 	// Picking a name closes the drawer and writes to them.
 	eval[chromedp.Void](alice, `document.querySelector("#drawer-toggle").click()`)

@@ -29,7 +29,7 @@ func (c *Chat) Render() app.UI {
 				&messageList{Items: st.Messages, Me: st.Name},
 				&composer{Client: c.client, To: c.to, People: st.Users, Me: st.Name},
 			),
-			app.Div().ID("drawer").Class(c.drawerClasses()...).On("keydown", c.drawerKey).Body(
+			app.Div().ID("drawer").Class(c.drawerClasses()...).On("keydown", c.drawerKey).On("focusout", c.drawerFocusOut).Body(
 				c.renderDrawerClose(),
 				&roster{Client: c.client, Users: st.Users, Online: st.Online, Counts: st.Counts, Me: st.Name},
 			),
