@@ -122,7 +122,8 @@ const countFrom = protocol.MaxTextBytes * 3 / 4
 // The server's rule is bytes (protocol.MaxTextBytes of UTF-8); people count
 // characters. Where the two agree (plain ASCII) it counts characters left;
 // where they differ it shows both, since a character may take up to four
-// bytes. over says the text is too long to send.
+// bytes. over says the text is too long to send (the stylesheet marks it,
+// and the labels read on after "Too long to send: ").
 func Counter(text string) (label string, over bool) {
 	n := len(text)
 	if n < countFrom {
@@ -132,15 +133,19 @@ func Counter(text string) (label string, over bool) {
 	chars := utf8.RuneCountInString(text)
 	if chars == n {
 		if over {
-			return thousands(n-protocol.MaxTextBytes) + " characters too many", true
+			return characters(n-protocol.MaxTextBytes) + " too many", true
 		}
-		return thousands(protocol.MaxTextBytes-n) + " characters left", false
+		return characters(protocol.MaxTextBytes-n) + " left", false
 	}
-	label = thousands(chars) + " characters, " + thousands(n) + " of " + thousands(protocol.MaxTextBytes) + " bytes"
-	if over {
-		label = "Too long: " + label
+	return characters(chars) + ", " + thousands(n) + " of " + thousands(protocol.MaxTextBytes) + " bytes", over
+}
+
+// characters counts characters in words: "1 character", "1,024 characters".
+func characters(n int) string {
+	if n == 1 {
+		return "1 character"
 	}
-	return label, over
+	return thousands(n) + " characters"
 }
 
 // thousands writes n with commas between groups of three digits.
