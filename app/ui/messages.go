@@ -48,9 +48,9 @@ func scrollToEnd(el app.Value) {
 func (l *messageList) Render() app.UI {
 	now := time.Now()
 	return app.Ol().ID("messages").Class("messages").
-		Attr("role", "log").
 		Aria("live", "polite").
 		Aria("label", "Messages").
+		TabIndex(0). // it scrolls: the keyboard must be able to reach it
 		Body(
 			app.If(len(l.Items) == 0, func() app.UI {
 				return app.Li().Class("empty").Text("No messages yet. Say hello!")
@@ -102,8 +102,8 @@ func renderItem(it client.Item, me string, now time.Time) app.UI {
 			}),
 			renderTime(ev.Time, now),
 		),
-		app.P().Class("text").Body(renderText(ev.Text)...),
-		app.If(own && it.Status != "", func() app.UI {
+		messageText(ev.Text),
+		app.If(own && (it.Status == client.Pending || it.Status == client.Failed), func() app.UI {
 			return renderStatus(it)
 		}),
 	)
