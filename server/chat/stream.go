@@ -32,7 +32,7 @@ type Stream struct {
 	// Written by the fan-out goroutine and the hub, read by the transport.
 	mu     sync.Mutex
 	queue  []*Entry
-	queued int // bytes of JSON in queue
+	queued int         // bytes of JSON in queue
 	reason CloseReason // Open until the server ends the stream
 	ready  chan struct{}
 	// notify, when set, is called instead of signalling ready: a
