@@ -65,7 +65,7 @@ func openNames(ctx, run context.Context, js jetstream.JetStream, cfg Config) (*N
 func (n *Names) Claim(ctx context.Context, key string, h chat.Holder) error {
 	v, _ := json.Marshal(holder{Display: h.Display, Reg: h.Reg})
 	var rev uint64 // the revision the claim expects: 0, a name never held
-	for range 3 {
+	for try := 0; ; try++ {
 		err := settle(ctx, func() error { _, err := n.kv.Update(ctx, nameKey(key), v, rev); return err })
 		if err == nil {
 			n.mirror.Set(key, h) // at once here; the watcher confirms
@@ -73,6 +73,9 @@ func (n *Names) Claim(ctx context.Context, key string, h chat.Holder) error {
 		}
 		if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 			return err
+		}
+		if !again(ctx, try) {
+			return errors.New("natsstore: the name kept changing while being claimed")
 		}
 		_, rev, err = n.leader.get(ctx, nameKey(key))
 		switch {
@@ -86,22 +89,26 @@ func (n *Names) Claim(ctx context.Context, key string, h chat.Holder) error {
 			return chat.ErrNameTaken
 		}
 	}
-	return chat.ErrNameTaken // claimed and freed over and over meanwhile
 }
 
 // Release implements chat.Registry: it reads the name from the bucket's
 // leader (never the mirror or a replica, which may lag) and deletes it with
 // the revision read, so a release never frees a newer holder's claim.
 func (n *Names) Release(ctx context.Context, key string, reg chat.RegID) (bool, error) {
-	h, rev, ok, err := n.read(ctx, key)
-	if err != nil || !ok || h.Reg != reg {
-		return false, err
+	for try := 0; ; try++ {
+		h, rev, ok, err := n.read(ctx, key)
+		if err != nil || !ok || h.Reg != reg {
+			return false, err // free, or freed by another node, which says the leave
+		}
+		err = settle(ctx, func() error { return n.kv.Delete(ctx, nameKey(key), jetstream.LastRevision(rev)) })
+		if err == nil {
+			n.mirror.Release(ctx, key, reg)
+			return true, nil
+		}
+		if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) || !again(ctx, try) {
+			return false, err
+		}
 	}
-	if err := settle(ctx, func() error { return n.kv.Delete(ctx, nameKey(key), jetstream.LastRevision(rev)) }); err != nil {
-		return false, err
-	}
-	n.mirror.Release(ctx, key, reg)
-	return true, nil
 }
 
 // read returns the holder of key from the bucket's leader, with its

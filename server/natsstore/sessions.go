@@ -192,7 +192,7 @@ func (s *Sessions) Touch(ctx context.Context, d chat.Digest, seen time.Time) err
 
 // Delete implements chat.SessionStore.
 func (s *Sessions) Delete(ctx context.Context, d chat.Digest) (bool, error) {
-	for range 3 {
+	for try := 0; ; try++ {
 		// From the leader: a replica that has not seen the session yet
 		// would have this leave return without freeing the name.
 		_, rev, err := s.leader.get(ctx, sessionKey(d))
@@ -215,9 +215,11 @@ func (s *Sessions) Delete(ctx context.Context, d chat.Digest) (bool, error) {
 		if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 			return false, err
 		}
-		// Touched meanwhile: read it again.
+		// Touched meanwhile, or a write being applied: read it again.
+		if !again(ctx, try) {
+			return false, errors.New("natsstore: the session kept changing while being deleted")
+		}
 	}
-	return false, errors.New("natsstore: the session kept changing while being deleted")
 }
 
 // Has implements chat.SessionStore, from the mirror.

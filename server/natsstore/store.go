@@ -214,3 +214,25 @@ func (r leaderReads) get(ctx context.Context, key string) (value []byte, rev uin
 	}
 	return m.Data, m.Sequence, nil
 }
+
+// again reports whether a write refused for the revision it expected is to
+// be read and tried again, after a pause that grows with try (none before
+// the first retry); it bounds the tries. Besides a real change, the leader
+// of a replicated bucket refuses such a write while an earlier write of the
+// key is being applied, which lasts a moment past that write's
+// acknowledgement: a claim right after a leave, or a leave right after a
+// claim, is refused though the revision it expects is the key's latest.
+func again(ctx context.Context, try int) bool {
+	if try >= 40 || ctx.Err() != nil {
+		return false
+	}
+	if try == 0 {
+		return true
+	}
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(min(time.Duration(try)*10*time.Millisecond, 100*time.Millisecond)):
+		return true
+	}
+}
