@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -321,6 +323,52 @@ func TestLeaveOnAnotherNodeAtOnce(t *testing.T) {
 		}
 		if _, _, _, err := a.chat.Register(context.Background(), name, ""); err != nil {
 			t.Fatalf("round %d: the name is still held after its leave on the other node: %v", i, err)
+		}
+	}
+}
+
+// A name left races like a name never taken: of many claims for it, over
+// its delete, on every node, one wins, round after round.
+func TestRaceForAFreedName(t *testing.T) {
+	servers := cluster(t, 3)
+	var nodes []*node
+	for _, s := range servers {
+		nc, err := nats.Connect(s.ClientURL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(nc.Close)
+		nodes = append(nodes, newNode(t, nc, 3, time.Minute))
+	}
+	_, tok := register(t, nodes[0].chat, "Eve")
+	for round := range 5 {
+		leaveOn := nodes[(round+1)%3].chat
+		if err := leaveOn.Leave(context.Background(), mustAuth(t, leaveOn, tok)); err != nil {
+			t.Fatalf("round %d: leave: %v", round, err)
+		}
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		won, refused := 0, 0
+		for i := range 30 {
+			wg.Go(func() {
+				_, tk, _, err := nodes[i%3].chat.Register(context.Background(), "eve", "")
+				mu.Lock()
+				defer mu.Unlock()
+				var perr *protocol.Error
+				switch {
+				case err == nil:
+					won++
+					tok = tk
+				case errors.As(err, &perr) && perr.Code == protocol.CodeNameTaken:
+					refused++
+				default:
+					t.Errorf("round %d, racer %d: %v", round, i, err)
+				}
+			})
+		}
+		wg.Wait()
+		if won != 1 || refused != 29 {
+			t.Fatalf("round %d: %d won and %d were refused, want 1 and 29", round, won, refused)
 		}
 	}
 }

@@ -15,10 +15,12 @@ import (
 
 // Names is chat.Registry on a key-value bucket: a name's compare key,
 // base64url (keys are plain ASCII), holds its display form and the
-// registration that took it. Claims are Create, which NATS refuses to a
-// second taker on any node; reads come from the node's mirror.
+// registration that took it. Claims are writes that expect the key's last
+// revision, which NATS refuses to a second taker on any node; reads come
+// from the node's mirror, or the bucket's leader where one decides.
 type Names struct {
 	kv     jetstream.KeyValue
+	leader leaderReads
 	mirror *chat.MemoryRegistry
 }
 
@@ -34,7 +36,11 @@ func openNames(ctx, run context.Context, js jetstream.JetStream, cfg Config) (*N
 	if err != nil {
 		return nil, err
 	}
-	n := &Names{kv: kv, mirror: chat.NewMemoryRegistry()}
+	leader, err := newLeaderReads(js, kv)
+	if err != nil {
+		return nil, err
+	}
+	n := &Names{kv: kv, leader: leader, mirror: chat.NewMemoryRegistry()}
 	err = mirror(ctx, run, kv, func(e jetstream.KeyValueEntry) {
 		raw, err := base64.RawURLEncoding.DecodeString(e.Key())
 		if err != nil {
@@ -52,48 +58,71 @@ func openNames(ctx, run context.Context, js jetstream.JetStream, cfg Config) (*N
 	return n, err
 }
 
-// Claim implements chat.Registry.
+// Claim implements chat.Registry. It does what kv.Create does, but reads a
+// freed name's delete from the leader: kv.Create reads it from any replica,
+// and one that lags still holds a name its leave, on any node, has just
+// freed, so a person who left could not take their name back at once.
 func (n *Names) Claim(ctx context.Context, key string, h chat.Holder) error {
 	v, _ := json.Marshal(holder{Display: h.Display, Reg: h.Reg})
-	err := settle(ctx, func() error { _, err := n.kv.Create(ctx, nameKey(key), v); return err })
-	if err != nil {
-		if errors.Is(err, jetstream.ErrKeyExists) {
+	var rev uint64 // the revision the claim expects: 0, a name never held
+	for try := 0; ; try++ {
+		err := settle(ctx, func() error { _, err := n.kv.Update(ctx, nameKey(key), v, rev); return err })
+		if err == nil {
+			n.mirror.Set(key, h) // at once here; the watcher confirms
+			return nil
+		}
+		if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			return err
+		}
+		if !again(ctx, try) {
+			return errors.New("natsstore: the name kept changing while being claimed")
+		}
+		_, rev, err = n.leader.get(ctx, nameKey(key))
+		switch {
+		case errors.Is(err, jetstream.ErrKeyDeleted):
+			// Freed: claim it over its delete.
+		case errors.Is(err, jetstream.ErrKeyNotFound):
+			rev = 0
+		case err != nil:
+			return err
+		default:
 			return chat.ErrNameTaken
 		}
-		return err
 	}
-	n.mirror.Set(key, h) // at once here; the watcher confirms
-	return nil
 }
 
-// Release implements chat.Registry: it reads the name from the bucket
-// (never the mirror, which may lag) and deletes it with the revision read,
-// so a release never frees a newer holder's claim.
+// Release implements chat.Registry: it reads the name from the bucket's
+// leader (never the mirror or a replica, which may lag) and deletes it with
+// the revision read, so a release never frees a newer holder's claim.
 func (n *Names) Release(ctx context.Context, key string, reg chat.RegID) (bool, error) {
-	h, rev, ok, err := n.read(ctx, key)
-	if err != nil || !ok || h.Reg != reg {
-		return false, err
+	for try := 0; ; try++ {
+		h, rev, ok, err := n.read(ctx, key)
+		if err != nil || !ok || h.Reg != reg {
+			return false, err // free, or freed by another node, which says the leave
+		}
+		err = settle(ctx, func() error { return n.kv.Delete(ctx, nameKey(key), jetstream.LastRevision(rev)) })
+		if err == nil {
+			n.mirror.Release(ctx, key, reg)
+			return true, nil
+		}
+		if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) || !again(ctx, try) {
+			return false, err
+		}
 	}
-	if err := settle(ctx, func() error { return n.kv.Delete(ctx, nameKey(key), jetstream.LastRevision(rev)) }); err != nil {
-		return false, err
-	}
-	n.mirror.Release(ctx, key, reg)
-	return true, nil
 }
 
-// read returns the holder of key from the bucket, with its revision; ok is
-// false when the name is free (or its value unreadable).
+// read returns the holder of key from the bucket's leader, with its
+// revision; ok is false when the name is free (or its value unreadable).
 func (n *Names) read(ctx context.Context, key string) (h chat.Holder, rev uint64, ok bool, err error) {
-	var e jetstream.KeyValueEntry
-	err = settle(ctx, func() (err error) { e, err = n.kv.Get(ctx, nameKey(key)); return err })
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
+	v, rev, err := n.leader.get(ctx, nameKey(key))
+	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
 		return chat.Holder{}, 0, false, nil
 	}
 	if err != nil {
 		return chat.Holder{}, 0, false, err
 	}
-	h, ok = decodeHolder(e.Value())
-	return h, e.Revision(), ok, nil
+	h, ok = decodeHolder(v)
+	return h, rev, ok, nil
 }
 
 func decodeHolder(b []byte) (chat.Holder, bool) {

@@ -18,7 +18,8 @@ import (
 // Get is local, Idle is a scan of memory, and deletes by any node reach
 // every node's OnGone.
 type Sessions struct {
-	kv jetstream.KeyValue
+	kv     jetstream.KeyValue
+	leader leaderReads
 
 	mu     sync.Mutex
 	byKey  map[chat.Digest]stored
@@ -58,7 +59,11 @@ func openSessions(ctx, run context.Context, js jetstream.JetStream, cfg Config) 
 	if err != nil {
 		return nil, err
 	}
-	s := &Sessions{kv: kv, byKey: make(map[chat.Digest]stored), regs: make(map[chat.RegID]int)}
+	leader, err := newLeaderReads(js, kv)
+	if err != nil {
+		return nil, err
+	}
+	s := &Sessions{kv: kv, leader: leader, byKey: make(map[chat.Digest]stored), regs: make(map[chat.RegID]int)}
 	err = mirror(ctx, run, kv, func(e jetstream.KeyValueEntry) {
 		var d chat.Digest
 		if b, err := hex.DecodeString(e.Key()); err != nil || len(b) != len(d) {
@@ -128,7 +133,8 @@ func (s *Sessions) dropLocked(d chat.Digest) bool {
 }
 
 // Get implements chat.SessionStore: from the mirror, else (a session made
-// on another node a moment ago) from the bucket.
+// on another node a moment ago) from the bucket's leader, which has it once
+// its registration returned.
 func (s *Sessions) Get(ctx context.Context, d chat.Digest) (chat.SessionRecord, bool, error) {
 	s.mu.Lock()
 	cur, ok := s.byKey[d]
@@ -136,8 +142,8 @@ func (s *Sessions) Get(ctx context.Context, d chat.Digest) (chat.SessionRecord, 
 	if ok {
 		return cur.rec, true, nil
 	}
-	e, err := s.kv.Get(ctx, sessionKey(d))
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
+	v, _, err := s.leader.get(ctx, sessionKey(d))
+	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
 		return chat.SessionRecord{}, false, nil
 	}
 	if err != nil {
@@ -145,7 +151,7 @@ func (s *Sessions) Get(ctx context.Context, d chat.Digest) (chat.SessionRecord, 
 	}
 	// Not remembered: only the watcher (and this node's own writes) fill
 	// the mirror, so a read racing a delete cannot bring the session back.
-	rec, ok := decodeSession(e.Value())
+	rec, ok := decodeSession(v)
 	return rec, ok, nil
 }
 
@@ -169,16 +175,16 @@ func (s *Sessions) Touch(ctx context.Context, d chat.Digest, seen time.Time) err
 			s.remember(d, rec, rev)
 			return nil
 		}
-		if !errors.Is(err, jetstream.ErrKeyExists) {
+		if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 			return err
 		}
 		// Another node touched it meanwhile: read it again and retry.
-		e, err := s.kv.Get(ctx, sessionKey(d))
+		v, rev, err := s.leader.get(ctx, sessionKey(d))
 		if err != nil {
 			return nil
 		}
-		if r, ok := decodeSession(e.Value()); ok {
-			s.remember(d, r, e.Revision())
+		if r, ok := decodeSession(v); ok {
+			s.remember(d, r, rev)
 		}
 	}
 	return nil
@@ -186,10 +192,11 @@ func (s *Sessions) Touch(ctx context.Context, d chat.Digest, seen time.Time) err
 
 // Delete implements chat.SessionStore.
 func (s *Sessions) Delete(ctx context.Context, d chat.Digest) (bool, error) {
-	for range 3 {
-		var e jetstream.KeyValueEntry
-		err := settle(ctx, func() (err error) { e, err = s.kv.Get(ctx, sessionKey(d)); return err })
-		if errors.Is(err, jetstream.ErrKeyNotFound) {
+	for try := 0; ; try++ {
+		// From the leader: a replica that has not seen the session yet
+		// would have this leave return without freeing the name.
+		_, rev, err := s.leader.get(ctx, sessionKey(d))
+		if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
 			s.mu.Lock()
 			s.dropLocked(d)
 			s.mu.Unlock()
@@ -198,19 +205,21 @@ func (s *Sessions) Delete(ctx context.Context, d chat.Digest) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		err = settle(ctx, func() error { return s.kv.Delete(ctx, sessionKey(d), jetstream.LastRevision(e.Revision())) })
+		err = settle(ctx, func() error { return s.kv.Delete(ctx, sessionKey(d), jetstream.LastRevision(rev)) })
 		if err == nil {
 			s.mu.Lock()
 			s.dropLocked(d)
 			s.mu.Unlock()
 			return true, nil
 		}
-		if !errors.Is(err, jetstream.ErrKeyExists) {
+		if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 			return false, err
 		}
-		// Touched meanwhile: read it again.
+		// Touched meanwhile, or a write being applied: read it again.
+		if !again(ctx, try) {
+			return false, errors.New("natsstore: the session kept changing while being deleted")
+		}
 	}
-	return false, errors.New("natsstore: the session kept changing while being deleted")
 }
 
 // Has implements chat.SessionStore, from the mirror.

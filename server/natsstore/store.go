@@ -170,3 +170,69 @@ func settle(ctx context.Context, op func() error) error {
 		}
 	}
 }
+
+// leaderReads reads a bucket's keys from its stream's leader. nats.go makes
+// every bucket allow direct gets, which any replica answers, and a replica
+// may not yet have applied a write the leader has already acknowledged: a
+// kv.Get, and the one inside kv.Create after a delete, can see a key as it
+// was before a write that returned, on this node or another (a name still
+// held a moment after its leave, a session not yet made). Every read a
+// decision rests on comes from here; the mirrors serve the rest.
+type leaderReads struct {
+	js      nats.JetStreamContext
+	stream  string // KV_<bucket>
+	subject string // $KV.<bucket>. before the key
+}
+
+func newLeaderReads(js jetstream.JetStream, kv jetstream.KeyValue) (leaderReads, error) {
+	legacy, err := js.Conn().JetStream()
+	if err != nil {
+		return leaderReads{}, err
+	}
+	return leaderReads{js: legacy, stream: "KV_" + kv.Bucket(), subject: "$KV." + kv.Bucket() + "."}, nil
+}
+
+// get returns key's value and revision. Like kv.Get it returns
+// jetstream.ErrKeyNotFound for a key with no entry; for a key whose last
+// entry is a delete or purge it returns jetstream.ErrKeyDeleted with that
+// entry's revision, which a write over it must expect.
+func (r leaderReads) get(ctx context.Context, key string) (value []byte, rev uint64, err error) {
+	var m *nats.RawStreamMsg
+	err = settle(ctx, func() (err error) {
+		// Without DirectGet the request goes to the stream's leader.
+		m, err = r.js.GetLastMsg(r.stream, r.subject+key, nats.Context(ctx))
+		return err
+	})
+	if errors.Is(err, nats.ErrMsgNotFound) {
+		return nil, 0, jetstream.ErrKeyNotFound
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	if m.Header.Get("KV-Operation") != "" || m.Header.Get(jetstream.MarkerReasonHeader) != "" {
+		return nil, m.Sequence, jetstream.ErrKeyDeleted
+	}
+	return m.Data, m.Sequence, nil
+}
+
+// again reports whether a write refused for the revision it expected is to
+// be read and tried again, after a pause that grows with try (none before
+// the first retry); it bounds the tries. Besides a real change, the leader
+// of a replicated bucket refuses such a write while an earlier write of the
+// key is being applied, which lasts a moment past that write's
+// acknowledgement: a claim right after a leave, or a leave right after a
+// claim, is refused though the revision it expects is the key's latest.
+func again(ctx context.Context, try int) bool {
+	if try >= 40 || ctx.Err() != nil {
+		return false
+	}
+	if try == 0 {
+		return true
+	}
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(min(time.Duration(try)*10*time.Millisecond, 100*time.Millisecond)):
+		return true
+	}
+}
