@@ -4,6 +4,8 @@
 #                  (app.wasm.gz always, app.wasm.br when `brotli` exists)
 #   make icons     redraw the committed PNG icons in web/
 #   make wasm-size print the sizes of the built app.wasm, raw and compressed
+#   make tti       time to interactive, cold and warm, in headless Chromium
+#   make figures   the README's pictures in docs/, from the browser tests
 #
 # VERSION names the release. The server must be built with the same value
 # (-ldflags "-X main.version=$(VERSION)", as bin/hark is): the service worker
@@ -29,7 +31,7 @@ BROTLI      := $(shell command -v brotli 2>/dev/null)
 # client, the protocol and its main, plus the module files.
 WASM_SRC := go.mod go.sum $(shell find app wasm -name '*.go' ! -name '*_test.go' 2>/dev/null)
 
-.PHONY: wasm wasm-size icons
+.PHONY: wasm wasm-size icons tti figures
 
 wasm: $(WASM) $(WASM).gz $(if $(BROTLI),$(WASM).br)
 
@@ -60,6 +62,18 @@ wasm-size: wasm
 
 icons:
 	go run ./tools/icons -out $(WEB_DIR)
+
+# TTI_RUNS loads of each kind; tools/tti says what it measures and how.
+TTI_RUNS ?= 7
+tti: bin/hark
+	go run ./tools/tti -server bin/hark -web $(WEB_DIR) -runs $(TTI_RUNS)
+
+# The figures are screenshots the browser tests take (figure-*.png).
+figures: wasm
+	go test -count=1 -run '^(TestLookAndAudit|TestPhoneLayout)$$' ./e2e/
+	cp e2e/screenshots/figure-chat.png docs/chat.png
+	cp e2e/screenshots/figure-phone.png docs/phone.png
+	cp e2e/screenshots/figure-dark.png docs/dark.png
 
 .PHONY: FORCE
 FORCE:

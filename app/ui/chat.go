@@ -30,7 +30,8 @@ type Chat struct {
 	to string
 	// notice is shown on the join form, e.g. why the session ended.
 	notice string
-	now    time.Time
+	// drawerOpen: the drawer (people, conversations) is open on a phone.
+	drawerOpen bool
 
 	installable     bool
 	updateAvailable bool
@@ -56,7 +57,6 @@ func (c *Chat) OnMount(ctx app.Context) {
 	c.ctx = ctx
 	c.mounted = true
 	c.stop = stop
-	c.now = time.Now()
 	c.installable = ctx.IsAppInstallable()
 	c.updateAvailable = ctx.AppUpdateAvailable()
 
@@ -64,6 +64,9 @@ func (c *Chat) OnMount(ctx app.Context) {
 	ctx.Handle(actionTo, func(ctx app.Context, a app.Action) {
 		to, _ := a.Value.(string)
 		c.to = to
+		// A name picked in the drawer starts writing to them: the
+		// drawer has done its job.
+		c.drawerOpen = false
 		ctx.Defer(func(app.Context) { focus("text") })
 	})
 
@@ -161,31 +164,22 @@ func (c *Chat) endSession(notice string) {
 		c.stopRun()
 	}
 	c.joined = false
+	c.drawerOpen = false
 	c.newClient()
 	c.notice = notice
 	c.ctx.Defer(func(app.Context) { focus("name") })
 }
 
-// tick keeps the reconnect countdown current and asks for updates now and
-// then. It stops with the page.
+// tick asks for updates now and then. It stops with the page. (The
+// reconnect countdown keeps its own time, in connMenu.)
 func (c *Chat) tick(life context.Context) {
 	ctx := c.ctx
-	second := time.NewTicker(time.Second)
-	defer second.Stop()
 	update := time.NewTicker(updateCheckEvery)
 	defer update.Stop()
 	for {
 		select {
 		case <-life.Done():
 			return
-		case now := <-second.C:
-			ctx.Dispatch(func(ctx app.Context) {
-				c.now = now
-				if c.state.Conn != client.Reconnecting && c.state.Conn != client.Offline {
-					// Nothing on screen depends on the clock.
-					ctx.PreventUpdate()
-				}
-			})
 		case <-update.C:
 			ctx.Dispatch(func(ctx app.Context) {
 				app.TryUpdate()

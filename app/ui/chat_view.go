@@ -29,38 +29,34 @@ func (c *Chat) Render() app.UI {
 				&messageList{Items: st.Messages, Me: st.Name},
 				&composer{Client: c.client, To: c.to, People: st.Users, Me: st.Name},
 			),
-			&roster{Client: c.client, Users: st.Users, Online: st.Online, Counts: st.Counts, Me: st.Name},
+			app.Div().ID("drawer").Class(c.drawerClasses()...).On("keydown", c.drawerKey).Body(
+				c.renderDrawerClose(),
+				&roster{Client: c.client, Users: st.Users, Online: st.Online, Counts: st.Counts, Me: st.Name},
+			),
+			c.renderBackdrop(),
 		),
 	)
 }
 
-// renderHeader is the status bar: who you are, the connection and the
-// transport picker, Install and Leave.
+// renderHeader is the status bar, one row even on a phone: the drawer's
+// button (on a phone), who you are, the connection (its menu holds the
+// transport), Install and Leave.
 func (c *Chat) renderHeader(st client.State) app.UI {
 	return app.Header().Class("topbar").Body(
+		app.Button().ID("drawer-toggle").Class("btn", "icon", "drawer-toggle").Type("button").
+			Aria("expanded", c.drawerOpen).
+			Aria("controls", "drawer").
+			OnClick(c.toggleDrawer).
+			Body(
+				app.Span().Aria("hidden", "true").Text("☰"),
+				app.Span().Class("visually-hidden").Text("People and conversations"),
+			),
 		app.H1().Class("brand").Text("Hark"),
 		app.Span().ID("me").Class("me").Body(
-			app.Text("You are "),
+			app.Span().Class("me-prefix").Text("You are "),
 			app.Strong().Text(st.Name),
 		),
-		app.Div().ID("status").Class("status", "conn-"+string(st.Conn)).
-			Attr("role", "status").
-			Body(
-				app.Span().Class("dot").Aria("hidden", "true"),
-				app.Span().ID("conn").Class("conn").Text(ConnLabel(st, c.now)),
-				app.Span().ID("active").Class("active").Text("via "+TransportLabel(st.Active)),
-			),
-		app.Div().Class("picker").Body(
-			app.Label().For("transport").Text("Transport"),
-			app.Select().ID("transport").
-				OnChange(func(ctx app.Context, e app.Event) {
-					c.client.SetTransport(client.Transport(ctx.JSSrc().Get("value").String()))
-				}).
-				Body(app.Range(transports).Slice(func(i int) app.UI {
-					t := transports[i]
-					return app.Option().Value(string(t)).Selected(t == st.Chosen).Text(TransportLabel(t))
-				})),
-		),
+		&connMenu{Client: c.client, Conn: st.Conn, RetryAt: st.RetryAt, Active: st.Active, Chosen: st.Chosen},
 		app.If(c.installable, func() app.UI {
 			return app.Button().ID("install").Class("btn").Type("button").
 				OnClick(func(ctx app.Context, e app.Event) { ctx.ShowAppInstallPrompt() }).

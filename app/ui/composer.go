@@ -24,6 +24,11 @@ type composer struct {
 	Me     string
 
 	err string
+	// count is the length counter's text ("" far from the limit) and over
+	// whether the text is past it; kept so typing re-renders only when
+	// they change.
+	count string
+	over  bool
 	// enterSent is set from the Enter that sent until its key is released.
 	// A cancelled keydown keeps real keyboards from typing the line break,
 	// but a key sent as separate keydown and char events (DevTools input,
@@ -70,19 +75,10 @@ func (c *composer) Render() app.UI {
 			app.Textarea().ID("text").
 				Rows(2).
 				Placeholder(placeholder).
-				Aria("describedby", "send-error").
-				Aria("invalid", c.err != "").
+				Aria("describedby", "send-error count").
+				Aria("invalid", c.err != "" || c.over).
 				Attr("enterkeyhint", "send").
-				OnInput(func(ctx app.Context, e app.Event) {
-					if c.err == "" {
-						// Typing changes nothing else on screen.
-						ctx.PreventUpdate()
-						return
-					}
-					if len(ctx.JSSrc().Get("value").String()) <= protocol.MaxTextBytes {
-						c.err = ""
-					}
-				}).
+				OnInput(c.typed).
 				OnKeyDown(func(ctx app.Context, e app.Event) {
 					if !isSendKey(e) {
 						ctx.PreventUpdate()
@@ -105,7 +101,33 @@ func (c *composer) Render() app.UI {
 				}),
 			app.Button().ID("send").Class("btn", "primary").Type("submit").Text("Send"),
 			app.P().ID("send-error").Class("error").Attr("role", "alert").Text(c.err),
+			c.renderCount(),
 		)
+}
+
+// typed updates the length counter and clears a length error once the text
+// fits. Most keystrokes change neither, and then nothing is re-rendered.
+func (c *composer) typed(ctx app.Context, e app.Event) {
+	text := ctx.JSSrc().Get("value").String()
+	count, over := Counter(text)
+	fits := c.err != "" && len(text) <= protocol.MaxTextBytes
+	if count == c.count && over == c.over && !fits {
+		ctx.PreventUpdate()
+		return
+	}
+	c.count, c.over = count, over
+	if fits {
+		c.err = ""
+	}
+}
+
+// renderCount is the length counter, shown near the limit.
+func (c *composer) renderCount() app.UI {
+	p := app.P().ID("count").Class("count").Text(c.count)
+	if c.over {
+		p = p.Class("over")
+	}
+	return p
 }
 
 // isSendKey reports Enter without Shift, and not while an input method is
@@ -134,7 +156,7 @@ func (c *composer) send() {
 	}
 	c.Client.Send(c.To, text)
 	box.Set("value", "")
-	c.err = ""
+	c.err, c.count, c.over = "", "", false
 }
 
 // textBox is the composer's textarea.

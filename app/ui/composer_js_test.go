@@ -12,16 +12,24 @@ import (
 //
 //	GOOS=js GOARCH=wasm go test -exec wasmbrowsertest ./app/ui
 
-// mountComposer mounts a composer into the document with a running engine,
-// as in the app, so event handlers run before the browser's default action.
+// mountComposer mounts a composer, as in the app, with a client that has
+// no server.
 func mountComposer(t *testing.T) (*composer, *client.Client) {
+	t.Helper()
+	cl := client.New(client.Options{BaseURL: "http://127.0.0.1:9", Store: client.NewMemoryStore()})
+	c := &composer{Client: cl, Me: "Alice"}
+	mount(t, c)
+	return c, cl
+}
+
+// mount mounts a component into the document with a running engine, as in
+// the app, so event handlers run before the browser's default action.
+func mount(t *testing.T, c app.Composer) {
 	t.Helper()
 	if !app.Window().Get("document").Truthy() {
 		// Node has no DOM; go test -exec wasmbrowsertest runs these.
 		t.Skip("needs a browser: GOOS=js GOARCH=wasm go test -exec wasmbrowsertest ./app/ui")
 	}
-	cl := client.New(client.Options{BaseURL: "http://127.0.0.1:9", Store: client.NewMemoryStore()})
-	c := &composer{Client: cl, Me: "Alice"}
 	// The engine mounts in place of the body's first element: give it a
 	// placeholder, so the test runner's own page is left alone.
 	doc := app.Window().Get("document")
@@ -34,7 +42,6 @@ func mountComposer(t *testing.T) (*composer, *client.Client) {
 	e.ConsumeAll()
 	t.Cleanup(func() { body.Call("removeChild", c.JSValue()) })
 	go e.(interface{ Start(int) }).Start(60)
-	return c, cl
 }
 
 // press types text into the textarea and presses a key on it, and reports

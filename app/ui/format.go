@@ -1,11 +1,12 @@
 package ui
 
 import (
-	"math"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"hark/app/client"
+	"hark/app/protocol"
 )
 
 // Clock formats a message time for the list: the time of day for today,
@@ -28,24 +29,19 @@ func sameDay(a, b time.Time) bool {
 	return ay == by && am == bm && ad == bd
 }
 
-// ConnLabel says what the connection is doing, for the status bar. While
-// reconnecting it counts down to the next attempt in whole seconds, rounded
-// up, so it never shows "in 0s" before the attempt is due.
-func ConnLabel(st client.State, now time.Time) string {
+// ConnLabel names the connection's state, for the status indicator. It
+// holds still while the state does: the countdown to the next attempt is
+// RetryLabel's, beside it, so the label (a live region) is announced once
+// per change, not every second.
+func ConnLabel(st client.State) string {
 	switch st.Conn {
 	case client.Connected:
 		return "Connected"
 	case client.Connecting:
 		return "Connecting…"
 	case client.Reconnecting:
-		if in := countdown(st.RetryAt, now); in != "" {
-			return "Reconnecting in " + in
-		}
-		return "Reconnecting…"
+		return "Reconnecting"
 	case client.Offline:
-		if in := countdown(st.RetryAt, now); in != "" {
-			return "Offline, retrying in " + in
-		}
 		return "Offline"
 	case client.Stopped:
 		return "Disconnected"
@@ -53,14 +49,46 @@ func ConnLabel(st client.State, now time.Time) string {
 	return string(st.Conn)
 }
 
-// countdown is the time left until at in whole seconds, rounded up, or ""
-// once it has come.
-func countdown(at, now time.Time) string {
-	wait := at.Sub(now)
-	if wait <= 0 {
+// Waiting reports whether the client is between attempts (or in one):
+// reconnecting or offline, with a next attempt set.
+func Waiting(st client.State) bool {
+	return (st.Conn == client.Reconnecting || st.Conn == client.Offline) && !st.RetryAt.IsZero()
+}
+
+// Countdown counts down to a retry at at, chosen at from, as whole seconds
+// shown at now: the delay the client chose, rounded to the nearest second,
+// then one less each second after from, never below 1 until the attempt.
+// So every number stays on screen between half a second and a second and a
+// half, whatever the jitter. It returns 0 once the attempt is due, and
+// for a delay under half a second (too short to count); and how long the
+// number holds from now (0 when it will not change by itself).
+func Countdown(from, at, now time.Time) (secs int, holds time.Duration) {
+	left := at.Sub(now)
+	total := int(at.Sub(from).Round(time.Second) / time.Second)
+	if left <= 0 || total < 1 {
+		return 0, max(left, 0)
+	}
+	elapsed := max(now.Sub(from), 0)
+	ticks := int(elapsed / time.Second)
+	secs = total - ticks
+	if secs <= 1 {
+		return 1, left
+	}
+	return secs, min(time.Duration(ticks+1)*time.Second-elapsed, left)
+}
+
+// RetryLabel is the countdown beside ConnLabel while waiting: "retry in
+// 5s", or "retrying…" once the attempt is due or when the wait is too
+// short to count. It is "" when the client is not waiting.
+func RetryLabel(st client.State, from, now time.Time) string {
+	if !Waiting(st) {
 		return ""
 	}
-	return strconv.Itoa(int(math.Ceil(wait.Seconds()))) + "s"
+	secs, _ := Countdown(from, st.RetryAt, now)
+	if secs == 0 {
+		return "retrying…"
+	}
+	return "retry in " + strconv.Itoa(secs) + "s"
 }
 
 // TransportLabel names a transport for people.
@@ -82,3 +110,48 @@ func TransportLabel(t client.Transport) string {
 
 // transports are the picker's choices, in its order.
 var transports = []client.Transport{client.Auto, client.WebSocket, client.SSE, client.Poll}
+
+// countFrom is how many bytes a message must have for the composer to show
+// its length: near the limit, not on every short line.
+const countFrom = protocol.MaxTextBytes * 3 / 4
+
+// Counter is the composer's length counter, "" until text nears the limit.
+// The server's rule is bytes (protocol.MaxTextBytes of UTF-8); people count
+// characters. Where the two agree (plain ASCII) it counts characters left;
+// where they differ it shows both, since a character may take up to four
+// bytes. over says the text is too long to send.
+func Counter(text string) (label string, over bool) {
+	n := len(text)
+	if n < countFrom {
+		return "", false
+	}
+	over = n > protocol.MaxTextBytes
+	chars := utf8.RuneCountInString(text)
+	if chars == n {
+		if over {
+			return thousands(n-protocol.MaxTextBytes) + " characters too many", true
+		}
+		return thousands(protocol.MaxTextBytes-n) + " characters left", false
+	}
+	label = thousands(chars) + " characters, " + thousands(n) + " of " + thousands(protocol.MaxTextBytes) + " bytes"
+	if over {
+		label = "Too long: " + label
+	}
+	return label, over
+}
+
+// thousands writes n with commas between groups of three digits.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	neg := n < 0
+	if neg {
+		s = s[1:]
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
+}

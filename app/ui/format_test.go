@@ -2,10 +2,12 @@ package ui
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
 	"hark/app/client"
+	"hark/app/protocol"
 )
 
 func TestClock(t *testing.T) {
@@ -34,20 +36,78 @@ func TestConnLabel(t *testing.T) {
 		st   client.State
 		want string
 	}{
-		{client.State{Conn: client.Connected}, "Connected"},
+		{client.State{Conn: client.Connected, Active: client.WebSocket}, "Connected"},
 		{client.State{Conn: client.Connecting}, "Connecting…"},
-		{client.State{Conn: client.Reconnecting, RetryAt: now.Add(2100 * time.Millisecond)}, "Reconnecting in 3s"},
-		{client.State{Conn: client.Reconnecting, RetryAt: now.Add(time.Second)}, "Reconnecting in 1s"},
-		{client.State{Conn: client.Reconnecting, RetryAt: now.Add(time.Millisecond)}, "Reconnecting in 1s"},
-		{client.State{Conn: client.Reconnecting, RetryAt: now}, "Reconnecting…"},
-		{client.State{Conn: client.Reconnecting}, "Reconnecting…"},
-		{client.State{Conn: client.Offline, RetryAt: now.Add(10 * time.Second)}, "Offline, retrying in 10s"},
+		// The countdown is RetryLabel's: the state's label holds still.
+		{client.State{Conn: client.Reconnecting, RetryAt: now.Add(2100 * time.Millisecond)}, "Reconnecting"},
+		{client.State{Conn: client.Offline, RetryAt: now.Add(10 * time.Second)}, "Offline"},
 		{client.State{Conn: client.Offline}, "Offline"},
 		{client.State{Conn: client.Stopped}, "Disconnected"},
 	}
 	for _, tt := range tests {
-		if got := ConnLabel(tt.st, now); got != tt.want {
-			t.Errorf("ConnLabel(%s, retry in %v) = %q, want %q", tt.st.Conn, tt.st.RetryAt.Sub(now), got, tt.want)
+		if got := ConnLabel(tt.st); got != tt.want {
+			t.Errorf("ConnLabel(%s) = %q, want %q", tt.st.Conn, got, tt.want)
+		}
+	}
+}
+
+// The countdown shows the delay chosen, rounded, then one less each whole
+// second after it was chosen, and never 0 before the attempt: each number
+// holds between half a second and a second and a half.
+func TestCountdown(t *testing.T) {
+	from := time.Date(2026, 3, 10, 15, 0, 0, 0, time.UTC)
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	tests := []struct {
+		delay, elapsed time.Duration
+		secs           int
+		holds          time.Duration
+	}{
+		{ms(4550), 0, 5, time.Second},
+		{ms(4550), ms(999), 5, ms(1)},
+		{ms(4550), ms(1000), 4, time.Second},
+		{ms(4550), ms(3500), 2, ms(500)},
+		{ms(4550), ms(4000), 1, ms(550)},
+		// 4.05 s counts 4, 3, 2, 1: the 1 holds for the last 1.05 s.
+		{ms(4050), 0, 4, time.Second},
+		{ms(4050), ms(3000), 1, ms(1050)},
+		{ms(4050), ms(4049), 1, ms(1)},
+		// Due: the attempt is under way.
+		{ms(4050), ms(4050), 0, 0},
+		{ms(4050), ms(9000), 0, 0},
+		// Too short to count: no number at all, until it is due.
+		{ms(400), 0, 0, ms(400)},
+		{ms(600), 0, 1, ms(600)},
+		{ms(10000), ms(250), 10, ms(750)},
+		// A clock read before from (a late first look) counts from from.
+		{ms(3000), -ms(100), 3, time.Second},
+	}
+	for _, tt := range tests {
+		secs, holds := Countdown(from, from.Add(tt.delay), from.Add(tt.elapsed))
+		if secs != tt.secs || holds != tt.holds {
+			t.Errorf("Countdown(delay %v, %v after) = %d, %v; want %d, %v", tt.delay, tt.elapsed, secs, holds, tt.secs, tt.holds)
+		}
+	}
+}
+
+func TestRetryLabel(t *testing.T) {
+	from := time.Date(2026, 3, 10, 15, 0, 0, 0, time.UTC)
+	tests := []struct {
+		st   client.State
+		now  time.Time
+		want string
+	}{
+		{client.State{Conn: client.Offline, RetryAt: from.Add(7 * time.Second)}, from, "retry in 7s"},
+		{client.State{Conn: client.Offline, RetryAt: from.Add(7 * time.Second)}, from.Add(2500 * time.Millisecond), "retry in 5s"},
+		{client.State{Conn: client.Reconnecting, RetryAt: from.Add(7 * time.Second)}, from.Add(7 * time.Second), "retrying…"},
+		{client.State{Conn: client.Offline, RetryAt: from.Add(200 * time.Millisecond)}, from, "retrying…"},
+		// Not waiting: nothing to count.
+		{client.State{Conn: client.Connected}, from, ""},
+		{client.State{Conn: client.Offline}, from, ""},
+		{client.State{Conn: client.Connecting, RetryAt: from.Add(time.Second)}, from, ""},
+	}
+	for _, tt := range tests {
+		if got := RetryLabel(tt.st, from, tt.now); got != tt.want {
+			t.Errorf("RetryLabel(%s, retry %v, now +%v) = %q, want %q", tt.st.Conn, tt.st.RetryAt.Sub(from), tt.now.Sub(from), got, tt.want)
 		}
 	}
 }
@@ -82,6 +142,40 @@ func TestRecipients(t *testing.T) {
 	for _, tt := range tests {
 		if got := recipients(tt.people, tt.me, tt.to); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("recipients(%q, %q, %q) = %q, want %q", tt.people, tt.me, tt.to, got, tt.want)
+		}
+	}
+}
+
+func TestCounter(t *testing.T) {
+	max := protocol.MaxTextBytes
+	tests := []struct {
+		text string
+		want string
+		over bool
+	}{
+		{"hello", "", false},
+		{strings.Repeat("x", max*3/4-1), "", false},
+		{strings.Repeat("x", max*3/4), "1,024 characters left", false},
+		{strings.Repeat("x", max), "0 characters left", false},
+		{strings.Repeat("x", max+4), "4 characters too many", true},
+		// "é" is two bytes: characters and bytes differ, so both are shown.
+		{strings.Repeat("é", 1600), "1,600 characters, 3,200 of 4,096 bytes", false},
+		{strings.Repeat("é", 2049), "Too long: 2,049 characters, 4,098 of 4,096 bytes", true},
+		// An emoji is four bytes: 1,025 of them are over, at 1,025 characters.
+		{strings.Repeat("😀", 1025), "Too long: 1,025 characters, 4,100 of 4,096 bytes", true},
+	}
+	for _, tt := range tests {
+		got, over := Counter(tt.text)
+		if got != tt.want || over != tt.over {
+			t.Errorf("Counter(%d bytes) = %q, %v; want %q, %v", len(tt.text), got, over, tt.want, tt.over)
+		}
+	}
+}
+
+func TestThousands(t *testing.T) {
+	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 4096: "4,096", 1234567: "1,234,567", -4096: "-4,096"} {
+		if got := thousands(n); got != want {
+			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
 		}
 	}
 }

@@ -48,7 +48,7 @@ func (f *joinForm) Render() app.UI {
 						Aria("invalid", f.err != "").
 						Aria("describedby", "join-error").
 						Value(f.name).
-						OnInput(f.ValueTo(&f.name)),
+						OnInput(f.edit),
 					f.renderButton(),
 				),
 				app.P().ID("join-error").Class("error").Attr("role", "alert").Text(f.err),
@@ -64,6 +64,18 @@ func (f *joinForm) renderButton() app.UI {
 		b = b.Disabled(true).Aria("busy", "true")
 	}
 	return b
+}
+
+// edit keeps what is typed. A refusal is about the name as it was: once
+// the name changes, the error (and the field's invalid mark) goes.
+func (f *joinForm) edit(ctx app.Context, e app.Event) {
+	f.name = ctx.JSSrc().Get("value").String()
+	if f.err == "" {
+		// Nothing else on screen depends on the text.
+		ctx.PreventUpdate()
+		return
+	}
+	f.err = ""
 }
 
 // submit registers the name. Enter in the field submits the form.

@@ -48,7 +48,6 @@ func scrollToEnd(el app.Value) {
 func (l *messageList) Render() app.UI {
 	now := time.Now()
 	return app.Ol().ID("messages").Class("messages").
-		Attr("role", "log").
 		Aria("live", "polite").
 		Aria("label", "Messages").
 		Body(
@@ -102,8 +101,8 @@ func renderItem(it client.Item, me string, now time.Time) app.UI {
 			}),
 			renderTime(ev.Time, now),
 		),
-		app.P().Class("text").Body(renderText(ev.Text)...),
-		app.If(own && it.Status != "", func() app.UI {
+		messageText(ev.Text),
+		app.If(own && (it.Status == client.Pending || it.Status == client.Failed), func() app.UI {
 			return renderStatus(it)
 		}),
 	)

@@ -78,7 +78,8 @@ func TestMessageListRender(t *testing.T) {
 			">https://x.org/a</a>",
 			`href="https://x.org/a"`, `target="_blank"`, `rel="noopener noreferrer"`,
 		}, []string{"<script>", "direct"}},
-		{[]string{"msg", "own", "direct", "sent"}, []string{">You<", `<span class="dm">to Bob</span>`, `<span class="status">sent</span>`}, nil},
+		// Sent is the normal case: no label says so.
+		{[]string{"msg", "own", "direct", "sent"}, []string{">You<", `<span class="dm">to Bob</span>`}, []string{`class="status"`}},
 		{[]string{"msg", "other", "direct"}, []string{`<span class="dm">from Bob</span>`, "hi you"}, []string{`class="from"`}},
 		{[]string{"msg", "own", "pending"}, []string{"sending…", "on its way"}, []string{"<time"}},
 		{[]string{"msg", "own", "direct", "failed"}, []string{`not sent: no one named &#34;Zoe&#34; is online`, "to Zoe"}, nil},
