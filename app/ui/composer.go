@@ -19,9 +19,14 @@ type composer struct {
 	// To is the recipient, "" for everyone; Chat owns it, since the roster
 	// sets it too.
 	To string
-	// People are the names online (nil above the presence threshold).
+	// People are the names online (nil above the presence threshold,
+	// when Counts is set: then @-completion asks the server).
 	People []string
+	Counts bool
 	Me     string
+
+	// mention is the @-completion open under the text, if any.
+	mention mentionState
 
 	err string
 	// count is the length counter's text ("" far from the limit) and over
@@ -76,10 +81,15 @@ func (c *composer) Render() app.UI {
 				Rows(2).
 				Placeholder(placeholder).
 				Aria("describedby", "send-error count").
+				Aria("controls", "mention-list").
+				Aria("activedescendant", c.mention.active()).
 				Aria("invalid", c.err != "" || c.over).
 				Attr("enterkeyhint", "send").
-				OnInput(c.typed).
+				OnInput(c.input).
 				OnKeyDown(func(ctx app.Context, e app.Event) {
+					if c.mentionKey(ctx, e) {
+						return
+					}
 					if !isSendKey(e) {
 						ctx.PreventUpdate()
 						return
@@ -99,6 +109,7 @@ func (c *composer) Render() app.UI {
 					ctx.PreventUpdate()
 					c.enterSent = false
 				}),
+			c.renderMentions(),
 			app.Button().ID("send").Class("btn", "primary").Type("submit").Text("Send"),
 			app.P().ID("send-error").Class("error").Attr("role", "alert").Text(c.err),
 			c.renderCount(),
@@ -156,6 +167,7 @@ func (c *composer) send() {
 	}
 	c.Client.Send(c.To, text)
 	box.Set("value", "")
+	c.mention = mentionState{}
 	c.err, c.count, c.over = "", "", false
 }
 

@@ -1,0 +1,185 @@
+package ui
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"hark/app/convo"
+	"hark/app/protocol"
+)
+
+// mentionLimit is how many names @-completion offers.
+const mentionLimit = 8
+
+// mentionState is the @-completion under the composer: the names offered
+// for the "@…" before the caret, and which one is picked.
+type mentionState struct {
+	names []string
+	sel   int
+	// at and end are the byte offsets of the "@" and of the caret in the
+	// text, what a choice replaces; query is what was typed after the "@",
+	// so an answer from the server to an older query is dropped.
+	at, end int
+	query   string
+}
+
+func (m mentionState) open() bool { return len(m.names) > 0 }
+
+// active is the id of the picked option, for aria-activedescendant.
+func (m mentionState) active() string {
+	if !m.open() {
+		return ""
+	}
+	return "mention-" + strconv.Itoa(m.sel)
+}
+
+// input runs on every keystroke: the length counter, the @-completion and
+// the typing notice.
+func (c *composer) input(ctx app.Context, e app.Event) {
+	c.typed(ctx, e)
+	if c.mentionInput(ctx) {
+		ctx.Update()
+	}
+	c.sayTyping()
+}
+
+// sayTyping tells the others, at most every couple of seconds (the client
+// throttles). Above the presence threshold only a direct conversation's
+// typing is told: thousands of people would each get every keystroke of
+// everyone's conversation otherwise.
+func (c *composer) sayTyping() {
+	if c.Client == nil || c.Counts && c.To == "" {
+		return
+	}
+	cl, to := c.Client, c.To
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		cl.Typing(ctx, to) // a courtesy: a refusal changes nothing here
+	}()
+}
+
+// mentionInput finds the "@…" before the caret and offers the names that
+// start with it: from the roster, or from the server above the presence
+// threshold. It reports whether what is offered changed.
+func (c *composer) mentionInput(ctx app.Context) bool {
+	box := ctx.JSSrc()
+	// The caret is in UTF-16 units; the text before it, in Go, gives the
+	// byte offset.
+	head := box.Get("value").Call("slice", 0, box.Get("selectionStart")).String()
+	text := box.Get("value").String()
+	at, prefix, ok := convo.MentionQuery(head, len(head))
+	if !ok {
+		was := c.mention.open()
+		c.mention = mentionState{}
+		return was
+	}
+	me := protocol.NameKey(c.Me)
+	c.mention.at, c.mention.end, c.mention.query = at, len(head), prefix
+	if len(head) > len(text) {
+		c.mention.end = len(text)
+	}
+	if !c.Counts {
+		names := convo.MatchNames(c.People, prefix, me, mentionLimit)
+		changed := !slices.Equal(names, c.mention.names)
+		c.mention.names = names
+		if changed {
+			c.mention.sel = 0
+		}
+		return changed
+	}
+	cl := c.Client
+	var found []string
+	search := func(sctx context.Context) error {
+		u, err := cl.Users(sctx, prefix, mentionLimit+1)
+		found = u.Users
+		return err
+	}
+	call(ctx, 10*time.Second, search, func(_ app.Context, err error) {
+		if err != nil || c.mention.query != prefix {
+			return // an answer to an older query, or none
+		}
+		c.mention.names = convo.MatchNames(found, prefix, me, mentionLimit)
+		c.mention.sel = 0
+	})
+	return false
+}
+
+// mentionKey handles the keys of an open @-completion: arrows move,
+// Enter or Tab takes the name, Escape closes. It reports whether it took
+// the key (then the composer does nothing else with it).
+func (c *composer) mentionKey(ctx app.Context, e app.Event) bool {
+	if !c.mention.open() {
+		return false
+	}
+	n := len(c.mention.names)
+	switch e.Get("key").String() {
+	case "ArrowDown":
+		c.mention.sel = (c.mention.sel + 1) % n
+	case "ArrowUp":
+		c.mention.sel = (c.mention.sel + n - 1) % n
+	case "Enter", "Tab":
+		if e.Get("isComposing").Bool() {
+			return false
+		}
+		c.pickMention(c.mention.names[c.mention.sel])
+	case "Escape":
+		c.mention = mentionState{}
+		// The composer takes Escape: a drawer or menu around it stays.
+		e.Call("stopPropagation")
+	default:
+		return false
+	}
+	e.PreventDefault()
+	return true
+}
+
+// pickMention puts "@Name " in place of the "@…" typed, and the caret after
+// it.
+func (c *composer) pickMention(name string) {
+	box := textBox()
+	text := box.Get("value").String()
+	m := c.mention
+	c.mention = mentionState{}
+	if m.at > len(text) || m.end > len(text) || m.at > m.end {
+		return
+	}
+	insert := "@" + name + " "
+	next := text[:m.at] + insert + text[m.end:]
+	box.Set("value", next)
+	// The caret in UTF-16 units: the length of what precedes it, in JS.
+	caret := app.ValueOf(text[:m.at] + insert).Get("length")
+	box.Call("setSelectionRange", caret, caret)
+	box.Call("focus")
+}
+
+// renderMentions is the list of names offered, under the text.
+func (c *composer) renderMentions() app.UI {
+	if !c.mention.open() {
+		return nil
+	}
+	names := c.mention.names
+	return app.Ul().ID("mention-list").Class("mention-list").
+		Attr("role", "listbox").
+		Aria("label", "People to mention").
+		Body(app.Range(names).Slice(func(i int) app.UI {
+			name := names[i]
+			li := app.Li().ID("mention-"+strconv.Itoa(i)).Class("mention-option").
+				Attr("role", "option").
+				Aria("selected", i == c.mention.sel).
+				// mousedown, not click: the text keeps the focus.
+				On("mousedown", func(ctx app.Context, e app.Event) {
+					e.PreventDefault()
+					c.pickMention(name)
+				}, app.EventScope(name)).
+				Text("@" + name)
+			if i == c.mention.sel {
+				li = li.Class("selected")
+			}
+			return li
+		}))
+}
