@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"time"
+	"unicode/utf16"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -68,10 +69,8 @@ func (c *composer) sayTyping() {
 // threshold. It reports whether what is offered changed.
 func (c *composer) mentionInput(ctx app.Context) bool {
 	box := ctx.JSSrc()
-	// The caret is in UTF-16 units; the text before it, in Go, gives the
-	// byte offset.
-	head := box.Get("value").Call("slice", 0, box.Get("selectionStart")).String()
 	text := box.Get("value").String()
+	head := text[:byteOffset(text, box.Get("selectionStart").Int())]
 	at, prefix, ok := convo.MentionQuery(head, len(head))
 	if !ok {
 		was := c.mention.open()
@@ -80,9 +79,6 @@ func (c *composer) mentionInput(ctx app.Context) bool {
 	}
 	me := protocol.NameKey(c.Me)
 	c.mention.at, c.mention.end, c.mention.query = at, len(head), prefix
-	if len(head) > len(text) {
-		c.mention.end = len(text)
-	}
 	if !c.Counts {
 		names := convo.MatchNames(c.People, prefix, me, mentionLimit)
 		changed := !slices.Equal(names, c.mention.names)
@@ -151,8 +147,7 @@ func (c *composer) pickMention(name string) {
 	insert := "@" + name + " "
 	next := text[:m.at] + insert + text[m.end:]
 	box.Set("value", next)
-	// The caret in UTF-16 units: the length of what precedes it, in JS.
-	caret := app.ValueOf(text[:m.at] + insert).Get("length")
+	caret := utf16Len(text[:m.at] + insert)
 	box.Call("setSelectionRange", caret, caret)
 	box.Call("focus")
 }
@@ -182,4 +177,25 @@ func (c *composer) renderMentions() app.UI {
 			}
 			return li
 		}))
+}
+
+// byteOffset converts a caret position in UTF-16 units (what the browser
+// counts in) to a byte offset in s (what Go counts in).
+func byteOffset(s string, units int) int {
+	for i, r := range s {
+		if units <= 0 {
+			return i
+		}
+		units -= utf16.RuneLen(r)
+	}
+	return len(s)
+}
+
+// utf16Len is the length of s as the browser counts it.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
 }

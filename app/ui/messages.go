@@ -64,7 +64,7 @@ func (l *messageList) OnMount(ctx app.Context) {
 	l.atBottom = true
 	l.rendered()
 	ctx.Defer(func(ctx app.Context) {
-		scrollToEnd(ctx.JSSrc())
+		scrollToEnd(messagesBox())
 		l.fill(ctx)
 	})
 }
@@ -75,23 +75,23 @@ func (l *messageList) OnUpdate(ctx app.Context) {
 	if !app.IsClient {
 		return
 	}
-	el := ctx.JSSrc()
+	el := messagesBox()
 	switch {
 	case l.Conv != l.conv:
 		// Another conversation: start at its newest message.
 		l.atBottom, l.newFrom, l.unseen = true, 0, 0
-		ctx.Defer(func(ctx app.Context) { scrollToEnd(ctx.JSSrc()) })
+		ctx.Defer(func(app.Context) { scrollToEnd(messagesBox()) })
 	case l.Conv.Oldest() < l.oldest || l.oldest == 0 && l.Conv.Oldest() != 0 && !l.atBottom:
 		// Older messages go above: keep the reader's place.
 		l.fromBottom = el.Get("scrollHeight").Int() - el.Get("scrollTop").Int()
-		ctx.Defer(func(ctx app.Context) {
-			el := ctx.JSSrc()
+		ctx.Defer(func(app.Context) {
+			el := messagesBox()
 			el.Set("scrollTop", el.Get("scrollHeight").Int()-l.fromBottom)
 		})
 	default:
 		l.atBottom = el.Get("scrollHeight").Int()-el.Get("scrollTop").Int()-el.Get("clientHeight").Int() < stickToBottom
 		if l.atBottom {
-			ctx.Defer(func(ctx app.Context) { scrollToEnd(ctx.JSSrc()) })
+			ctx.Defer(func(app.Context) { scrollToEnd(messagesBox()) })
 		} else if added := l.Conv.Len() - l.count; added > 0 && l.newestNow() > l.newest {
 			if l.unseen == 0 {
 				l.newFrom = l.firstAfter(l.newest)
@@ -139,7 +139,7 @@ func (l *messageList) firstAfter(seq uint64) uint64 {
 // short conversation can still be scrolled back: there is no scrolling to
 // the top of a list that does not scroll.
 func (l *messageList) fill(ctx app.Context) {
-	el := ctx.JSSrc()
+	el := messagesBox()
 	if !app.IsClient || !el.Truthy() || l.Loading || l.Stalled || !l.Conv.More {
 		return
 	}
@@ -172,10 +172,12 @@ func (l *messageList) scrolled(ctx app.Context, e app.Event) {
 // jump scrolls to the newest message.
 func (l *messageList) jump(ctx app.Context, e app.Event) {
 	l.atBottom, l.unseen = true, 0
-	if el := app.Window().GetElementByID("messages"); el.Truthy() {
-		scrollToEnd(el)
-	}
+	scrollToEnd(messagesBox())
 }
+
+// messagesBox is the scrolling list (the component's root is the view
+// around it, which holds the jump button too).
+func messagesBox() app.Value { return app.Window().GetElementByID("messages") }
 
 func scrollToEnd(el app.Value) {
 	if app.IsClient && el.Truthy() {
