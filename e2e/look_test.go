@@ -165,7 +165,7 @@ func TestPhoneLayout(t *testing.T) {
 	if spread > 8 {
 		t.Errorf("the header's controls are %.0f px apart vertically, want one row", spread)
 	}
-	first := alice.box("#messages > li")
+	first := alice.box("#messages .msg")
 	if first.Top < header.Bottom || first.Bottom > phoneHeight/3 {
 		t.Errorf("the first message is at %.0f–%.0f px, want it within the top third (below the header at %.0f, above %d)", first.Top, first.Bottom, header.Bottom, phoneHeight/3)
 	}

@@ -77,12 +77,11 @@ func (c *composer) Render() app.UI {
 					})),
 			),
 			app.Label().For("text").Class("visually-hidden").Text("Message"),
-			app.Textarea().ID("text").
+			c.withMentionAria(app.Textarea().ID("text").
 				Rows(2).
 				Placeholder(placeholder).
 				Aria("describedby", "send-error count").
-				Aria("controls", "mention-list").
-				Aria("activedescendant", c.mention.active()).
+
 				Aria("invalid", c.err != "" || c.over).
 				Attr("enterkeyhint", "send").
 				OnInput(c.input).
@@ -108,7 +107,7 @@ func (c *composer) Render() app.UI {
 				OnKeyUp(func(ctx app.Context, e app.Event) {
 					ctx.PreventUpdate()
 					c.enterSent = false
-				}),
+				})),
 			c.renderMentions(),
 			app.Button().ID("send").Class("btn", "primary").Type("submit").Text("Send"),
 			app.P().ID("send-error").Class("error").Attr("role", "alert").Text(c.err),

@@ -152,6 +152,16 @@ func (c *composer) pickMention(name string) {
 	box.Call("focus")
 }
 
+// withMentionAria ties the text to the open @-completion: the list it
+// controls and the option picked, for screen readers. Closed, there is no
+// list to point at, and the attributes go.
+func (c *composer) withMentionAria(t app.HTMLTextarea) app.HTMLTextarea {
+	if !c.mention.open() {
+		return t
+	}
+	return t.Aria("controls", "mention-list").Aria("activedescendant", c.mention.active())
+}
+
 // renderMentions is the list of names offered, under the text.
 func (c *composer) renderMentions() app.UI {
 	if !c.mention.open() {
