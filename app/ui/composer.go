@@ -81,7 +81,6 @@ func (c *composer) Render() app.UI {
 				Rows(2).
 				Placeholder(placeholder).
 				Aria("describedby", "send-error count").
-
 				Aria("invalid", c.err != "" || c.over).
 				Attr("enterkeyhint", "send").
 				OnInput(c.input).
