@@ -150,6 +150,23 @@ func visible(selector string) string {
 	return fmt.Sprintf(`(() => { const e = document.querySelector(%s); return !!e && e.getClientRects().length > 0 })()`, js(selector))
 }
 
+// oneRowHeader fails the test unless the header's controls sit in one row
+// (their vertical centres agree: a second row would put one a whole row
+// lower) and the page does not scroll sideways.
+func (p *person) oneRowHeader() {
+	p.t.Helper()
+	spread := eval[float64](p, `(() => {
+		const c = [...document.querySelectorAll(".topbar > *")].filter(e => e.getClientRects().length).map(e => { const r = e.getBoundingClientRect(); return (r.top + r.bottom) / 2 });
+		return Math.max(...c) - Math.min(...c);
+	})()`)
+	if spread > 8 {
+		p.t.Errorf("the header's controls are %.0f px apart vertically, want one row", spread)
+	}
+	if w, vw := eval[float64](p, `document.documentElement.scrollWidth`), eval[float64](p, `window.innerWidth`); w > vw {
+		p.t.Errorf("the page is %.0f px wide on a %.0f px screen: it scrolls sideways", w, vw)
+	}
+}
+
 // scene fills a chat with a short conversation worth a picture: a few
 // people, a link, a direct message each way.
 func scene(t *testing.T, url string, b *browser) (alice, bob, carol *person) {

@@ -29,7 +29,7 @@ func (c *Chat) Render() app.UI {
 				c.renderConversation(st),
 				&composer{Client: c.client, To: c.to, People: st.Users, Counts: st.Counts, Me: st.Name},
 			),
-			app.Div().ID("drawer").Class(c.drawerClasses()...).On("keydown", c.drawerKey).Body(
+			app.Div().ID("drawer").Class(c.drawerClasses()...).On("keydown", c.drawerKey).On("focusout", c.drawerFocusOut).Body(
 				c.renderDrawerClose(),
 				&conversationList{Entries: entries(c.model), NotifyOn: c.notifyOn, NotifyNote: c.notifyNote},
 				&roster{Client: c.client, Users: st.Users, Online: st.Online, Counts: st.Counts, Me: st.Name},

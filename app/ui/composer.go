@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -159,8 +158,8 @@ func (c *composer) send() {
 	if strings.TrimSpace(text) == "" {
 		return
 	}
-	if n := len(text); n > protocol.MaxTextBytes {
-		c.err = "Too long: " + strconv.Itoa(n) + " bytes, at most " + strconv.Itoa(protocol.MaxTextBytes) + "."
+	if count, over := Counter(text); over {
+		c.err, c.count, c.over = "Too long to send: "+count+".", count, over
 		return
 	}
 	c.Client.Send(c.To, text)

@@ -109,7 +109,7 @@ func TestComposerRefusesTooLong(t *testing.T) {
 	if n := len(cl.State().Messages); n != 0 {
 		t.Fatalf("a 4097-byte text was sent")
 	}
-	if c.err == "" || textBox().Get("value").String() != string(long) {
+	if c.err != "Too long to send: 1 character too many." || textBox().Get("value").String() != string(long) {
 		t.Errorf("error %q; the text must stay for editing", c.err)
 	}
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -108,9 +109,7 @@ func (m *connMenu) Render() app.UI {
 					app.Span().Class("dot").Aria("hidden", "true"),
 					app.Span().Class("visually-hidden").Text("Connection: "),
 					app.Span().ID("conn").Class("conn").Text(ConnLabel(st)),
-					app.If(retry != "", func() app.UI {
-						return app.Span().ID("retry").Class("retry").Text(retry)
-					}),
+					app.If(retry != "", func() app.UI { return renderRetry(retry) }),
 					app.Span().Class("caret").Aria("hidden", "true").Text("▾"),
 				),
 			m.renderMenu(),
@@ -181,4 +180,15 @@ func (m *connMenu) onFocusOut(ctx app.Context, e app.Event) {
 		return
 	}
 	m.open = false
+}
+
+// renderRetry shows RetryLabel's text; on a phone its words are left to
+// screen readers ("Offline 7s" fits the header's one row, "Offline retry
+// in 7s" may not).
+func renderRetry(label string) app.UI {
+	span := app.Span().ID("retry").Class("retry")
+	if secs, ok := strings.CutPrefix(label, retryIn); ok {
+		return span.Body(app.Span().Class("retry-words").Text(retryIn), app.Text(secs))
+	}
+	return span.Text(label)
 }

@@ -46,6 +46,18 @@ func (c *Chat) drawerKey(ctx app.Context, e app.Event) {
 	c.closeDrawer(ctx, true)
 }
 
+// drawerFocusOut closes an open drawer when the focus leaves it for the
+// page behind (Tab past its end, Shift+Tab before its start): what has the
+// focus is then on screen, not under the drawer. Its own button toggles it.
+func (c *Chat) drawerFocusOut(ctx app.Context, e app.Event) {
+	next := e.Get("relatedTarget")
+	if !c.drawerOpen || !next.Truthy() || ctx.JSSrc().Call("contains", next).Bool() || next.Get("id").String() == "drawer-toggle" {
+		ctx.PreventUpdate()
+		return
+	}
+	c.drawerOpen = false
+}
+
 // renderDrawerClose is the drawer's own Close button, shown on a phone
 // only: the drawer covers the header's button.
 func (c *Chat) renderDrawerClose() app.UI {

@@ -77,6 +77,9 @@ func Countdown(from, at, now time.Time) (secs int, holds time.Duration) {
 	return secs, min(time.Duration(ticks+1)*time.Second-elapsed, left)
 }
 
+// retryIn starts RetryLabel's countdown.
+const retryIn = "retry in "
+
 // RetryLabel is the countdown beside ConnLabel while waiting: "retry in
 // 5s", or "retrying…" once the attempt is due or when the wait is too
 // short to count. It is "" when the client is not waiting.
@@ -88,7 +91,7 @@ func RetryLabel(st client.State, from, now time.Time) string {
 	if secs == 0 {
 		return "retrying…"
 	}
-	return "retry in " + strconv.Itoa(secs) + "s"
+	return retryIn + strconv.Itoa(secs) + "s"
 }
 
 // TransportLabel names a transport for people.
@@ -119,7 +122,8 @@ const countFrom = protocol.MaxTextBytes * 3 / 4
 // The server's rule is bytes (protocol.MaxTextBytes of UTF-8); people count
 // characters. Where the two agree (plain ASCII) it counts characters left;
 // where they differ it shows both, since a character may take up to four
-// bytes. over says the text is too long to send.
+// bytes. over says the text is too long to send (the stylesheet marks it,
+// and the labels read on after "Too long to send: ").
 func Counter(text string) (label string, over bool) {
 	n := len(text)
 	if n < countFrom {
@@ -129,15 +133,19 @@ func Counter(text string) (label string, over bool) {
 	chars := utf8.RuneCountInString(text)
 	if chars == n {
 		if over {
-			return thousands(n-protocol.MaxTextBytes) + " characters too many", true
+			return characters(n-protocol.MaxTextBytes) + " too many", true
 		}
-		return thousands(protocol.MaxTextBytes-n) + " characters left", false
+		return characters(protocol.MaxTextBytes-n) + " left", false
 	}
-	label = thousands(chars) + " characters, " + thousands(n) + " of " + thousands(protocol.MaxTextBytes) + " bytes"
-	if over {
-		label = "Too long: " + label
+	return characters(chars) + ", " + thousands(n) + " of " + thousands(protocol.MaxTextBytes) + " bytes", over
+}
+
+// characters counts characters in words: "1 character", "1,024 characters".
+func characters(n int) string {
+	if n == 1 {
+		return "1 character"
 	}
-	return label, over
+	return thousands(n) + " characters"
 }
 
 // thousands writes n with commas between groups of three digits.

@@ -158,11 +158,13 @@ func TestCounter(t *testing.T) {
 		{strings.Repeat("x", max*3/4), "1,024 characters left", false},
 		{strings.Repeat("x", max), "0 characters left", false},
 		{strings.Repeat("x", max+4), "4 characters too many", true},
+		{strings.Repeat("x", max+1), "1 character too many", true},
+		{strings.Repeat("x", max-1), "1 character left", false},
 		// "é" is two bytes: characters and bytes differ, so both are shown.
 		{strings.Repeat("é", 1600), "1,600 characters, 3,200 of 4,096 bytes", false},
-		{strings.Repeat("é", 2049), "Too long: 2,049 characters, 4,098 of 4,096 bytes", true},
+		{strings.Repeat("é", 2049), "2,049 characters, 4,098 of 4,096 bytes", true},
 		// An emoji is four bytes: 1,025 of them are over, at 1,025 characters.
-		{strings.Repeat("😀", 1025), "Too long: 1,025 characters, 4,100 of 4,096 bytes", true},
+		{strings.Repeat("😀", 1025), "1,025 characters, 4,100 of 4,096 bytes", true},
 	}
 	for _, tt := range tests {
 		got, over := Counter(tt.text)

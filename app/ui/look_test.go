@@ -56,7 +56,7 @@ func TestConnMenuRender(t *testing.T) {
 	if !label("Offline").MatchString(html) {
 		t.Errorf("offline, the indicator does not say so:\n%s", html)
 	}
-	for _, s := range []string{`id="retry"`, "retry in 3600s", "cannot be reached"} {
+	for _, s := range []string{`id="retry"`, ">retry in </span>", "3600s", "cannot be reached"} {
 		if !strings.Contains(html, s) {
 			t.Errorf("offline, the indicator lacks %q:\n%s", s, html)
 		}

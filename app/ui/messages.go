@@ -196,6 +196,7 @@ func (l *messageList) Render() app.UI {
 		app.Ol().ID("messages").Class("messages").
 			Aria("live", "polite").
 			Aria("label", label).
+			TabIndex(0). // it scrolls: the keyboard must be able to reach it
 			OnScroll(l.scrolled).
 			Body(
 				// Always the first child, so its changes never shift the
