@@ -66,7 +66,8 @@ func (c *Chat) Page(s *Session, q HistoryQuery) (Page, error) {
 		if err != nil {
 			return Page{}, protocol.Errorf(protocol.CodeBadRequest, "with must be a name: %s", err.Error())
 		}
-		keep = func(e *Entry) bool { return e.Direct() && e.VisibleTo(s.reg) && e.peerIs(s.reg, n) }
+		peers := make(map[string]bool) // display name → is n, so each is folded once
+		keep = func(e *Entry) bool { return e.Direct() && e.VisibleTo(s.reg) && e.peerIs(s.reg, n, peers) }
 	}
 	var p Page
 	// One more than the limit is looked for: finding it is what says
@@ -89,8 +90,9 @@ func (c *Chat) Page(s *Session, q HistoryQuery) (Page, error) {
 // peerIs reports whether the other party of a direct message that
 // registration r is party to holds the name n: the recipient of what r
 // sent (r itself for a note to self), the sender of what r got. It decodes
-// the entry's names, which only direct messages of r's pay for.
-func (e *Entry) peerIs(r RegID, n protocol.Name) bool {
+// the entry's names, which only direct messages of r's pay for, and
+// remembers in peers what each display name it folded came to.
+func (e *Entry) peerIs(r RegID, n protocol.Name, peers map[string]bool) bool {
 	var names struct{ From, To string }
 	if json.Unmarshal(e.JSON, &names) != nil {
 		return false
@@ -99,5 +101,10 @@ func (e *Entry) peerIs(r RegID, n protocol.Name) bool {
 	if e.from == r {
 		peer = names.To
 	}
-	return peer == n.Display || protocol.NameKey(peer) == n.Key
+	is, ok := peers[peer]
+	if !ok {
+		is = peer == n.Display || protocol.NameKey(peer) == n.Key
+		peers[peer] = is
+	}
+	return is
 }

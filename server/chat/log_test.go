@@ -315,3 +315,27 @@ func TestMemoryLogCopyMarksHoles(t *testing.T) {
 		t.Fatalf("Since(2) = %v, %v; want [3 4]", got, err)
 	}
 }
+
+// Messages below a seq start there and go on, newest first, across chunk
+// boundaries to the oldest kept; below 1 there is nothing.
+func TestMemoryLogMessagesBefore(t *testing.T) {
+	n := messagesChunk*2 + 7
+	l := NewMemoryLog(n, 1)
+	appendKind(t, l, protocol.TypeMessage, n+3) // 1..3 evicted
+	for _, before := range []uint64{uint64(n + 4), uint64(n), messagesChunk + 1, 5, 4, 1} {
+		want := min(before-1, uint64(n+3))
+		l.Messages(before, func(e *Entry) bool {
+			if e.Seq() != want {
+				t.Fatalf("Messages(%d) gave %d, want %d", before, e.Seq(), want)
+			}
+			want--
+			return true
+		})
+		if want != 3 && before > 4 {
+			t.Fatalf("Messages(%d) stopped above %d, want down to 4", before, want)
+		}
+		if before <= 4 && want != before-1 {
+			t.Fatalf("Messages(%d) gave something; nothing is kept below 4", before)
+		}
+	}
+}
