@@ -16,7 +16,7 @@ import (
 //
 //	GOOS=js GOARCH=wasm go test -exec wasmbrowsertest ./app/ui
 //
-// and the benchmark with -bench Append (make dombench).
+// and the benchmark with make dombench.
 
 // listHost holds a message list as Chat does: a new Version hands it on.
 type listHost struct {
