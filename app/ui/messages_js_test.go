@@ -46,13 +46,13 @@ func mountList(tb testing.TB, n int) *bigList {
 	m := convo.New("Alice")
 	items := make([]client.Item, n)
 	for i := range items {
-		items[i] = listItem(uint64(i + 1))
+		items[i] = listItem(listBase + uint64(i))
 	}
 	m.Sync(client.State{Epoch: "e", Messages: items})
 	doc := app.Window().Get("document")
 	body := doc.Get("body")
 	body.Call("insertBefore", doc.Call("createElement", "div"), body.Get("firstElementChild"))
-	b := &bigList{model: m, engine: app.NewTestEngine(), next: uint64(n + 1)}
+	b := &bigList{model: m, engine: app.NewTestEngine(), next: listBase + uint64(n)}
 	host := b.host()
 	if err := b.engine.Load(host); err != nil {
 		tb.Fatal(err)
@@ -61,6 +61,10 @@ func mountList(tb testing.TB, n int) *bigList {
 	tb.Cleanup(func() { body.Call("removeChild", host.JSValue()) })
 	return b
 }
+
+// listBase is the seq of a test list's first message: far from 0, so
+// older pages fit below it.
+const listBase = 1 << 40
 
 func listItem(seq uint64) client.Item {
 	return client.Item{Event: protocol.Event{
@@ -115,7 +119,7 @@ func TestAppendTouchesOnlyTheNewMessage(t *testing.T) {
 		}
 		got = append(got, fmt.Sprint(records, "/", added))
 		last := byID("messages").Call("querySelectorAll", ".msg .text")
-		if s := last.Index(last.Length() - 1).Get("textContent").String(); s != fmt.Sprint("message ", n+1) {
+		if s := last.Index(last.Length() - 1).Get("textContent").String(); s != fmt.Sprint("message ", listBase+n) {
 			t.Errorf("the last message reads %q", s)
 		}
 	}
@@ -133,6 +137,32 @@ func BenchmarkAppend(b *testing.B) {
 			b.ResetTimer()
 			for range b.N {
 				l.append(b)
+			}
+		})
+	}
+}
+
+// BenchmarkOlderPage times putting a scrollback page of 50 above a
+// conversation of 50 and of 5,000. go-app matches children by place, so
+// the chunks below shift and re-render: this one grows with the list, and
+// is paid once per page scrolled, not per message.
+func BenchmarkOlderPage(b *testing.B) {
+	for _, n := range []int{50, 5000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			l := mountList(b, n)
+			l.model.Get("").More = true
+			b.ResetTimer()
+			for i := range b.N {
+				var h protocol.History
+				for s := range 50 {
+					h.Events = append(h.Events, listItem(listBase-uint64(50*(i+1)-s)).Event)
+				}
+				h.More = true
+				l.model.Older("", h)
+				if err := l.engine.Load(l.host()); err != nil {
+					b.Fatal(err)
+				}
+				l.engine.ConsumeAll()
 			}
 		})
 	}
