@@ -56,12 +56,12 @@ func (c *composer) sayTyping() {
 	if c.Client == nil || c.Counts && c.To == "" {
 		return
 	}
-	cl, to := c.Client, c.To
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		cl.Typing(ctx, to) // a courtesy: a refusal changes nothing here
-	}()
+	// No deadline: over WebSocket it is one frame, at once, and a POST is
+	// bounded by the browser. A context.WithTimeout here (a timer made and
+	// stopped on a goroutine started by a keystroke) was seen to keep
+	// go-app's next frame from running until some later event, so the
+	// length counter missed its update.
+	go c.Client.Typing(context.Background(), c.To)
 }
 
 // mentionInput finds the "@…" before the caret and offers the names that
