@@ -13,7 +13,7 @@ FUZZTIME ?= 5s
 include mk/web.mk
 include mk/bench.mk
 
-.PHONY: serve build test vet lint unit fuzz wasmtest domtest e2e clean cluster cluster-down
+.PHONY: serve build test vet lint unit fuzz wasmtest domtest dombench e2e clean cluster cluster-down
 
 ## serve: build the web app and the server, and serve on $(ADDR)
 serve: wasm bin/hark
@@ -67,7 +67,15 @@ domtest:
 	printf '#!/bin/sh\nexec %s --no-sandbox --disable-gpu --disable-background-networking --disable-component-update --no-first-run "$$@"\n' "$$(command -v chromium)" > "$$wrap/chromium"; \
 	chmod +x "$$wrap/chromium"; \
 	set -o pipefail; \
-	PATH="$$wrap:$$gobin:$$PATH" GOOS=js GOARCH=wasm $(GO) test -count=1 -v -exec wasmbrowsertest ./app/ui 2>&1 | grep -v 'IPAddressSpace' 
+	PATH="$$wrap:$$gobin:$$PATH" GOOS=js GOARCH=wasm $(GO) test -count=1 $(DOMTEST_ARGS) -exec wasmbrowsertest ./app/ui 2>&1 | grep -v 'IPAddressSpace' 
+
+# DOMTEST_ARGS are go test's flags for the DOM tests; dombench sets its own.
+DOMTEST_ARGS ?= -v
+
+## dombench: the DOM benchmarks (appending a message to a conversation of
+## 50 and of 5,000) in headless Chromium
+dombench:
+	$(MAKE) domtest DOMTEST_ARGS='-run NONE -bench . -benchtime 640x'
 
 ## e2e: the browser tests in headless Chromium (skipped loudly without it,
 ## failed without it when CI=true). The banner is printed here because go

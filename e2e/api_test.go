@@ -34,20 +34,7 @@ func newAPIUser(t *testing.T, base, name string) *apiUser {
 }
 
 // send posts one broadcast.
-func (u *apiUser) send(id, text string) error {
-	body, _ := json.Marshal(protocol.Send{ID: id, Text: text})
-	req, _ := http.NewRequest(http.MethodPost, u.base+"/api/messages", bytes.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+u.token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("sending %q: %s", text, resp.Status)
-	}
-	return nil
-}
+func (u *apiUser) send(id, text string) error { return u.sendTo(id, "", text) }
 
 // sendNumbered sends "prefix 1" … "prefix n", perSecond of them a second.
 func (u *apiUser) sendNumbered(prefix string, n, perSecond int) error {

@@ -23,6 +23,9 @@ func TestTwoPeopleChat(t *testing.T) {
 	eval[any](bob, `[...document.querySelectorAll("#roster button.person")].find(b => b.textContent === "Alice").click()`)
 	bob.waitFor("the recipient to be Alice", `document.querySelector("#to").value === "Alice"`)
 	bob.say("Psst, only for you: https://example.com/page")
+	// Alice finds it in her conversation with Bob, not in Everyone's.
+	alice.waitFor("an unread badge on Bob", badge("Bob")+` === "1"`)
+	alice.openConv("Bob")
 	alice.sees("Psst, only for you: https://example.com/page")
 	bob.sees("Psst, only for you: https://example.com/page")
 	alice.waitFor("the direct message marked from Bob", `[...document.querySelectorAll("#messages .msg.direct")].some(m => m.textContent.includes("from Bob"))`)
@@ -47,6 +50,7 @@ func TestTwoPeopleChat(t *testing.T) {
 	evil := `<img src=x onerror="document.title='pwned'"><b>bold</b>`
 	alice.sayTo("", evil)
 	carol.sees(evil)
+	bob.openConv("")
 	bob.sees(evil)
 	if n := eval[int](carol, `document.querySelectorAll("#messages img, #messages b").length`); n != 0 {
 		t.Errorf("a message's HTML reached the DOM as %d elements", n)
@@ -81,6 +85,7 @@ func TestEachTransport(t *testing.T) {
 			z.say("from Z over " + tr.label)
 			a.sees("from Z over " + tr.label)
 			a.sayTo(z.name, "direct over "+tr.label)
+			z.openConv(a.name)
 			z.sees("direct over " + tr.label)
 		})
 	}

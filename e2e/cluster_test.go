@@ -57,6 +57,7 @@ func TestTwoNodesOneChat(t *testing.T) {
 	eval[any](bob, `[...document.querySelectorAll("#roster button.person")].find(b => b.textContent === "Alice").click()`)
 	bob.waitFor("the recipient to be Alice", `document.querySelector("#to").value === "Alice"`)
 	bob.say(secret)
+	alice.openConv("Bob")
 	alice.sees(secret)
 	bob.sees(secret)
 	alice.waitFor("the direct message marked from Bob", `[...document.querySelectorAll("#messages .msg.direct")].some(m => m.textContent.includes("from Bob"))`)
@@ -72,6 +73,7 @@ func TestTwoNodesOneChat(t *testing.T) {
 	// sent after them, she has had every event up to there.
 	bob.sayTo("", "after the secret")
 	carol.sees("after the secret")
+	alice.openConv("")
 	alice.sees("after the secret")
 	for _, dm := range []string{secret, answer} {
 		if n := carol.count(dm); n != 0 {

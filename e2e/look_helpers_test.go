@@ -183,6 +183,7 @@ func scene(t *testing.T, url string, b *browser) (alice, bob, carol *person) {
 	alice.say("Count me in")
 	bob.sees("Count me in")
 	bob.sayTo("Alice", "Could you take the notes today?")
+	alice.openConv("Bob")
 	alice.sees("Could you take the notes today?")
 	alice.sayTo("Bob", "Sure, happy to.")
 	bob.sees("Sure, happy to.")

@@ -162,7 +162,7 @@ func TestPhoneLayout(t *testing.T) {
 		t.Errorf("the header is %.0f px high on a phone, want one row (at most 64)", header.Height)
 	}
 	alice.oneRowHeader()
-	first := alice.box("#messages > li")
+	first := alice.box("#messages .msg")
 	if first.Top < header.Bottom || first.Bottom > phoneHeight/3 {
 		t.Errorf("the first message is at %.0f–%.0f px, want it within the top third (below the header at %.0f, above %d)", first.Top, first.Bottom, header.Bottom, phoneHeight/3)
 	}

@@ -1,6 +1,10 @@
 package client
 
-import "sync"
+import (
+	"sync"
+
+	"hark/app/protocol"
+)
 
 // Store persists what must survive a reload: the session (token, name,
 // epoch, seq) and the outbox. In the browser the UI passes NewBrowserStore;
@@ -23,7 +27,14 @@ const (
 	keyEpoch        = "hark.epoch"
 	keySeq          = "hark.seq"
 	keyOutboxPrefix = "hark.outbox."
+	keyCachePrefix  = "hark.cache."
 )
+
+// CacheKey is the Store key under which the UI keeps what it shows of the
+// conversations of the person named name, so a reload with the server
+// down still shows them. Like the outbox it is kept by name key, in
+// localStorage in the browser.
+func CacheKey(name string) string { return keyCachePrefix + protocol.NameKey(name) }
 
 // outboxKey is the Store key of the outbox of the person with name key k.
 func outboxKey(k string) string { return keyOutboxPrefix + k }

@@ -8,8 +8,8 @@ import (
 )
 
 // browserStore keeps session keys in sessionStorage (per tab, so two tabs
-// are two people and a reload keeps the name) and outboxes in localStorage
-// (so unsent messages outlive the tab).
+// are two people and a reload keeps the name) and outboxes and the UI's
+// conversation caches in localStorage (so they outlive the tab).
 type browserStore struct {
 	session, local js.Value
 }
@@ -28,7 +28,7 @@ func NewBrowserStore() Store {
 }
 
 func (b *browserStore) area(key string) js.Value {
-	if strings.HasPrefix(key, keyOutboxPrefix) {
+	if strings.HasPrefix(key, keyOutboxPrefix) || strings.HasPrefix(key, keyCachePrefix) {
 		return b.local
 	}
 	return b.session

@@ -26,8 +26,11 @@ type Chat struct {
 	client  *client.Client
 	state   client.State
 	joined  bool
-	// to is the recipient of the composer: "" for everyone.
+	// to is the recipient of the composer, the conversation in view: ""
+	// for everyone.
 	to string
+	// convState holds the conversations (see chat_conv.go).
+	convState
 	// notice is shown on the join form, e.g. why the session ended.
 	notice string
 	// drawerOpen: the drawer (people, conversations) is open on a phone.
@@ -63,13 +66,14 @@ func (c *Chat) OnMount(ctx app.Context) {
 	ctx.Handle(actionJoined, func(app.Context, app.Action) { c.start() })
 	ctx.Handle(actionTo, func(ctx app.Context, a app.Action) {
 		to, _ := a.Value.(string)
-		c.to = to
+		c.open(to)
 		// A name picked in the drawer starts writing to them: the
 		// drawer has done its job.
 		c.drawerOpen = false
 		ctx.Defer(func(app.Context) { focus("text") })
 	})
 
+	c.watchPage(ctx)
 	c.newClient()
 	if c.client.Restore() {
 		c.start()
@@ -85,6 +89,9 @@ func (c *Chat) OnDismount() {
 	if c.stop != nil {
 		c.stop()
 	}
+	if c.stopVis != nil {
+		c.stopVis()
+	}
 }
 
 // OnAppUpdate shows the "update available" banner.
@@ -94,17 +101,29 @@ func (c *Chat) OnAppUpdate(ctx app.Context) { c.updateAvailable = true }
 func (c *Chat) OnAppInstallChange(ctx app.Context) { c.installable = ctx.IsAppInstallable() }
 
 // newClient makes the client for the next session. Its OnChange hands a
-// fresh snapshot to the UI goroutine; a client that has since been replaced
-// (after Leave) is ignored.
+// fresh snapshot to the UI goroutine, which merges it into the
+// conversations, and its OnEvent hands over live events (for unread counts
+// and notifications); a client that has since been replaced (after Leave)
+// is ignored.
 func (c *Chat) newClient() {
 	ctx := c.ctx
 	var cl *client.Client
+	c.store = newStore()
 	cl = client.New(client.Options{
-		Store: newStore(),
+		Store:        c.store,
+		KeepMessages: clientWindow,
+		OnEvent: func(ev protocol.Event) {
+			ctx.Dispatch(func(app.Context) {
+				if c.client == cl {
+					c.arrived(ev)
+				}
+			})
+		},
 		OnChange: func() {
 			ctx.Dispatch(func(app.Context) {
 				if c.client == cl {
 					c.state = cl.State()
+					c.synced()
 				}
 			})
 		},
@@ -124,6 +143,7 @@ func (c *Chat) start() {
 	c.joined = true
 	c.notice = ""
 	c.state = cl.State()
+	c.startModel()
 	ctx.Async(func() {
 		err := cl.Run(run)
 		ctx.Dispatch(func(app.Context) {
@@ -165,6 +185,7 @@ func (c *Chat) endSession(notice string) {
 	}
 	c.joined = false
 	c.drawerOpen = false
+	c.dropCache()
 	c.newClient()
 	c.notice = notice
 	c.ctx.Defer(func(app.Context) { focus("name") })

@@ -26,11 +26,12 @@ func (c *Chat) Render() app.UI {
 		c.renderBanner(),
 		app.Div().Class("chat").Body(
 			app.Main().Class("conversation").Body(
-				&messageList{Items: st.Messages, Me: st.Name},
-				&composer{Client: c.client, To: c.to, People: st.Users, Me: st.Name},
+				c.renderConversation(st),
+				&composer{Client: c.client, To: c.to, People: st.Users, Counts: st.Counts, Me: st.Name},
 			),
 			app.Div().ID("drawer").Class(c.drawerClasses()...).On("keydown", c.drawerKey).On("focusout", c.drawerFocusOut).Body(
 				c.renderDrawerClose(),
+				&conversationList{Entries: entries(c.model), NotifyOn: c.notifyOn, NotifyNote: c.notifyNote},
 				&roster{Client: c.client, Users: st.Users, Online: st.Online, Counts: st.Counts, Me: st.Name},
 			),
 			c.renderBackdrop(),

@@ -18,9 +18,14 @@ type composer struct {
 	// To is the recipient, "" for everyone; Chat owns it, since the roster
 	// sets it too.
 	To string
-	// People are the names online (nil above the presence threshold).
+	// People are the names online (nil above the presence threshold,
+	// when Counts is set: then @-completion asks the server).
 	People []string
+	Counts bool
 	Me     string
+
+	// mention is the @-completion open under the text, if any.
+	mention mentionState
 
 	err string
 	// count is the length counter's text ("" far from the limit) and over
@@ -71,14 +76,17 @@ func (c *composer) Render() app.UI {
 					})),
 			),
 			app.Label().For("text").Class("visually-hidden").Text("Message"),
-			app.Textarea().ID("text").
+			c.withMentionAria(app.Textarea().ID("text").
 				Rows(2).
 				Placeholder(placeholder).
 				Aria("describedby", "send-error count").
 				Aria("invalid", c.err != "" || c.over).
 				Attr("enterkeyhint", "send").
-				OnInput(c.typed).
+				OnInput(c.input).
 				OnKeyDown(func(ctx app.Context, e app.Event) {
+					if c.mentionKey(ctx, e) {
+						return
+					}
 					if !isSendKey(e) {
 						ctx.PreventUpdate()
 						return
@@ -97,7 +105,8 @@ func (c *composer) Render() app.UI {
 				OnKeyUp(func(ctx app.Context, e app.Event) {
 					ctx.PreventUpdate()
 					c.enterSent = false
-				}),
+				})),
+			c.renderMentions(),
 			app.Button().ID("send").Class("btn", "primary").Type("submit").Text("Send"),
 			app.P().ID("send-error").Class("error").Attr("role", "alert").Text(c.err),
 			c.renderCount(),
@@ -155,6 +164,7 @@ func (c *composer) send() {
 	}
 	c.Client.Send(c.To, text)
 	box.Set("value", "")
+	c.mention = mentionState{}
 	c.err, c.count, c.over = "", "", false
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"hark/app/client"
+	"hark/app/convo"
 	"hark/app/protocol"
 )
 
@@ -27,7 +28,10 @@ func at(s string) *protocol.Time {
 func items(html string) []string {
 	var out []string
 	for _, part := range strings.Split(html, "<li")[1:] {
-		out = append(out, "<li"+part[:strings.Index(part, "</li>")])
+		if end := strings.Index(part, "</li>"); end >= 0 {
+			part = part[:end]
+		}
+		out = append(out, "<li"+part)
 	}
 	return out
 }
@@ -51,20 +55,45 @@ func hasClasses(html string, classes ...string) bool {
 	return true
 }
 
+// msgItems returns the messages of rendered HTML (the <li class="msg …">),
+// one string each, leaving out the list's chunks and edge.
+func msgItems(html string) []string {
+	var out []string
+	for _, li := range items(html) {
+		if hasClasses(li, "msg") {
+			out = append(out, li)
+		}
+	}
+	return out
+}
+
+// listOf is the message list of one conversation, as Chat renders it.
+func listOf(m *convo.Model, with string) *messageList {
+	c := m.Get(with)
+	return &messageList{Conv: c, Version: c.Version, Me: m.Me(), MeKey: m.MeKey()}
+}
+
 func TestMessageListRender(t *testing.T) {
-	list := &messageList{Me: "Alice", Items: []client.Item{
+	m := convo.New("Alice")
+	m.Sync(client.State{Epoch: "e", Messages: []client.Item{
 		{Event: protocol.Event{Seq: 1, Type: protocol.TypeJoin, From: "Bob", Time: at("2026-03-10T09:00:00Z")}},
 		{Event: protocol.Event{Seq: 2, Type: protocol.TypeMessage, From: "Bob", Text: `<script>alert(1)</script> see https://x.org/a.`, Time: at("2026-03-10T09:01:00Z")}},
 		{Event: protocol.Event{Seq: 3, Type: protocol.TypeMessage, From: "Alice", To: "Bob", Text: "psst", Time: at("2026-03-10T09:02:00Z")}, Own: true, Status: client.Sent},
 		{Event: protocol.Event{Seq: 4, Type: protocol.TypeMessage, From: "Bob", To: "Alice", Text: "hi you", Time: at("2026-03-10T09:03:00Z")}},
+		{Event: protocol.Event{Seq: 5, Type: protocol.TypeLeave, From: "Bob", Time: at("2026-03-10T09:04:00Z")}},
+		{Event: protocol.Event{Seq: 6, Type: protocol.TypeMessage, From: "Carol", Text: "ask @ALICE", Time: at("2026-03-10T09:05:00Z")}},
 		{Event: protocol.Event{Type: protocol.TypeMessage, ID: "c-1", From: "Alice", Text: "on its way"}, Own: true, Status: client.Pending},
 		{Event: protocol.Event{Type: protocol.TypeMessage, ID: "c-2", From: "Alice", To: "Zoe", Text: "lost"}, Own: true, Status: client.Failed, Error: `no one named "Zoe" is online`},
-		{Event: protocol.Event{Seq: 5, Type: protocol.TypeLeave, From: "Bob", Time: at("2026-03-10T09:04:00Z")}},
-	}}
-	html := app.HTMLString(list)
-	li := items(html)
-	if len(li) != 7 {
-		t.Fatalf("%d items, want 7:\n%s", len(li), html)
+	}})
+	// Each conversation shows its own: broadcasts, joins and leaves in
+	// Everyone's, direct messages in the one with the other person.
+	var li []string
+	for _, with := range []string{"", "Bob", "Zoe"} {
+		html := app.HTMLString(listOf(m, with))
+		li = append(li, msgItems(html)...)
+	}
+	if len(li) != 8 {
+		t.Fatalf("%d items, want 8:\n%s", len(li), strings.Join(li, "\n"))
 	}
 	checks := []struct {
 		classes  []string
@@ -77,13 +106,15 @@ func TestMessageListRender(t *testing.T) {
 			"&lt;script&gt;alert(1)&lt;/script&gt; see ",
 			">https://x.org/a</a>",
 			`href="https://x.org/a"`, `target="_blank"`, `rel="noopener noreferrer"`,
-		}, []string{"<script>", "direct"}},
+		}, []string{"<script>", "direct", "mention"}},
+		{[]string{"msg", "notice", "notice-leave"}, []string{"left"}, nil},
+		// A message that mentions the reader is marked.
+		{[]string{"msg", "other", "mention"}, []string{"ask @ALICE"}, nil},
+		{[]string{"msg", "own", "pending"}, []string{"sending…", "on its way"}, []string{"<time"}},
 		// Sent is the normal case: no label says so.
 		{[]string{"msg", "own", "direct", "sent"}, []string{">You<", `<span class="dm">to Bob</span>`}, []string{`class="status"`}},
 		{[]string{"msg", "other", "direct"}, []string{`<span class="dm">from Bob</span>`, "hi you"}, []string{`class="from"`}},
-		{[]string{"msg", "own", "pending"}, []string{"sending…", "on its way"}, []string{"<time"}},
 		{[]string{"msg", "own", "direct", "failed"}, []string{`not sent: no one named &#34;Zoe&#34; is online`, "to Zoe"}, nil},
-		{[]string{"msg", "notice", "notice-leave"}, []string{"left"}, nil},
 	}
 	for i, c := range checks {
 		if !hasClasses(li[i], c.classes...) {
@@ -102,10 +133,46 @@ func TestMessageListRender(t *testing.T) {
 	}
 }
 
+// An empty conversation says so once the server said there is nothing
+// older; before, the list waits for the first page.
 func TestMessageListEmpty(t *testing.T) {
-	html := app.HTMLString(&messageList{Me: "Alice"})
+	m := convo.New("Alice")
+	html := app.HTMLString(listOf(m, ""))
+	if strings.Contains(html, "No messages yet") {
+		t.Errorf("empty list before asking the server:\n%s", html)
+	}
+	m.Older("", protocol.History{})
+	html = app.HTMLString(listOf(m, ""))
 	if !strings.Contains(html, "No messages yet") || strings.Contains(html, `class="msg`) {
 		t.Errorf("empty list:\n%s", html)
+	}
+}
+
+// The conversation list: Everyone first, then the direct ones, the most
+// recent first, each with its unread count; the one in view marked.
+func TestConversationListRender(t *testing.T) {
+	m := convo.New("Alice")
+	m.Open("")
+	for _, ev := range []protocol.Event{
+		{Seq: 1, Type: protocol.TypeMessage, From: "Bob", To: "Alice", Text: "one", Time: at("2026-03-10T09:00:00Z")},
+		{Seq: 2, Type: protocol.TypeMessage, From: "Bob", To: "Alice", Text: "two", Time: at("2026-03-10T09:01:00Z")},
+		{Seq: 3, Type: protocol.TypeMessage, From: "Carol", To: "Alice", Text: "three", Time: at("2026-03-10T09:02:00Z")},
+	} {
+		m.Arrived(ev)
+		m.Sync(client.State{Epoch: "e", Messages: []client.Item{{Event: ev}}})
+	}
+	html := app.HTMLString(&conversationList{Entries: entries(m)})
+	order := regexp.MustCompile(`data-with="([^"]*)"`).FindAllStringSubmatch(html, -1)
+	if len(order) != 2 || order[0][1] != "Carol" || order[1][1] != "Bob" || strings.Index(html, `id="conv-everyone"`) > strings.Index(html, "Carol") {
+		t.Fatalf("conversations in order %v, want Everyone, Carol, Bob:\n%s", order, html)
+	}
+	for _, s := range []string{`aria-label="Bob, 2 unread messages"`, `aria-label="Carol, 1 unread message"`, `aria-current`, `id="notify-toggle"`, "Turn on notifications"} {
+		if !strings.Contains(html, s) {
+			t.Errorf("conversation list lacks %q:\n%s", s, html)
+		}
+	}
+	if convo.Title(m.Unread()) != "(3) Hark" {
+		t.Errorf("title %q", convo.Title(m.Unread()))
 	}
 }
 

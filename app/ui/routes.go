@@ -22,8 +22,15 @@ func Routes() {
 const (
 	// actionJoined: the join form registered a name; Chat opens the chat.
 	actionJoined = "hark.joined"
-	// actionTo: the recipient changed; the value is a name, "" for everyone.
+	// actionTo: open the conversation with a name ("" for everyone), as
+	// the conversation list, the roster and the To picker do; the
+	// composer then writes there.
 	actionTo = "hark.to"
+	// actionOlder: the message list wants the page of messages before its
+	// oldest; the value is the conversation's name ("" for everyone).
+	actionOlder = "hark.older"
+	// actionNotify: the notifications toggle was pressed.
+	actionNotify = "hark.notify"
 )
 
 // call runs fn off the UI goroutine with a deadline of timeout, as every
