@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"strconv"
+
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"hark/app/client"
@@ -44,14 +46,7 @@ func (c *Chat) Render() app.UI {
 // transport), Install and Leave.
 func (c *Chat) renderHeader(st client.State) app.UI {
 	return app.Header().Class("topbar").Body(
-		app.Button().ID("drawer-toggle").Class("btn", "icon", "drawer-toggle").Type("button").
-			Aria("expanded", c.drawerOpen).
-			Aria("controls", "drawer").
-			OnClick(c.toggleDrawer).
-			Body(
-				app.Span().Aria("hidden", "true").Text("☰"),
-				app.Span().Class("visually-hidden").Text("People and conversations"),
-			),
+		drawerToggle(c.drawerOpen, c.unread()).OnClick(c.toggleDrawer),
 		app.H1().Class("brand").Text("Hark"),
 		app.Span().ID("me").Class("me").Body(
 			app.Span().Class("me-prefix").Text("You are "),
@@ -67,6 +62,35 @@ func (c *Chat) renderHeader(st client.State) app.UI {
 			OnClick(func(app.Context, app.Event) { c.leave() }).
 			Text("Leave"),
 	)
+}
+
+// unread is the total of unread messages, 0 before the conversations are
+// made.
+func (c *Chat) unread() int {
+	if c.model == nil {
+		return 0
+	}
+	return c.model.Unread()
+}
+
+// drawerToggle is the phone's button for the drawer. It carries the total
+// of unread messages, since on a phone the conversations' own badges are
+// in the closed drawer.
+func drawerToggle(open bool, unread int) app.HTMLButton {
+	label := "People and conversations"
+	if unread > 0 {
+		label += ", " + unreadLabel(unread)
+	}
+	return app.Button().ID("drawer-toggle").Class("btn", "icon", "drawer-toggle").Type("button").
+		Aria("expanded", open).
+		Aria("controls", "drawer").
+		Body(
+			app.Span().Aria("hidden", "true").Text("☰"),
+			app.If(unread > 0, func() app.UI {
+				return app.Span().Class("badge").Aria("hidden", "true").Text(strconv.Itoa(unread))
+			}),
+			app.Span().Class("visually-hidden").Text(label),
+		)
 }
 
 // renderBanner offers to reload when a new release has been downloaded.

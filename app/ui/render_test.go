@@ -176,6 +176,20 @@ func TestConversationListRender(t *testing.T) {
 	}
 }
 
+// On a phone the conversations' badges are in the closed drawer, so its
+// button carries the total, for eyes and for screen readers.
+func TestDrawerToggleCountsUnread(t *testing.T) {
+	html := app.HTMLString(drawerToggle(false, 3))
+	for _, s := range []string{`class="badge"`, ">3<", "People and conversations, 3 unread messages"} {
+		if !strings.Contains(html, s) {
+			t.Errorf("drawer button with 3 unread lacks %q:\n%s", s, html)
+		}
+	}
+	if html := app.HTMLString(drawerToggle(false, 0)); strings.Contains(html, "badge") || strings.Contains(html, "unread") {
+		t.Errorf("drawer button with nothing unread shows a count:\n%s", html)
+	}
+}
+
 // The server prerenders the page before the WebAssembly starts: it must be
 // the join form, with the ids tests target and nothing disabled.
 func TestChatPrerendersJoinForm(t *testing.T) {
