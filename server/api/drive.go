@@ -31,7 +31,8 @@ type driver struct {
 	// written; nil: every wake-up writes at once.
 	co *coalescer
 
-	running atomic.Bool  // a writer goroutine is at work, or is due from co
+	running atomic.Bool  // a writer goroutine is at work, or is held by co
+	held    atomic.Bool  // held by co: whoever clears it starts the writer
 	due     atomic.Bool  // a keep-alive is due
 	over    atomic.Bool  // the connection is done: no more writers
 	wrote   atomic.Int64 // when the last write ended, on co's clock
@@ -65,9 +66,11 @@ func (d *driver) tick() {
 }
 
 // urgentFill is how full a stream's queue may get before its writes are
-// no longer held back: past it, a burst could overflow the queue (and cut
-// the connection) while waiting for the coalescer's tick.
-const urgentFill = 0.25
+// no longer held back (16 of 256 events, or 64 KiB of 1 MiB): a stream
+// flooded faster than that is written as fast as it can be, as it would
+// be without the delay, so holding back never risks an overflow; the
+// delay is for the steady rates of a busy room, where it halves the writes.
+const urgentFill = 1.0 / 16
 
 // wake starts a writer unless one is at work (that one will see what
 // caused the wake-up, because it checks the stream again after it
@@ -78,8 +81,8 @@ func (d *driver) wake(fill float64) {
 		return
 	}
 	if !d.running.CompareAndSwap(false, true) {
-		if fill >= urgentFill && d.co != nil {
-			d.co.hurry() // it may be held: write everything held now
+		if fill >= urgentFill && d.held.CompareAndSwap(true, false) {
+			go d.write() // held by co, whose tick will now pass it by
 		}
 		return
 	}
@@ -135,9 +138,9 @@ func (d *driver) write() {
 		if !d.running.CompareAndSwap(false, true) {
 			return // a newer writer has it
 		}
-		if wrote && d.co != nil {
+		if wrote && d.co != nil && d.st.Fill() < urgentFill {
 			// More came while writing: it goes after the delay, with
-			// whatever else comes meanwhile.
+			// whatever else comes meanwhile, unless the queue is filling.
 			d.co.hold(d)
 			return
 		}
@@ -166,14 +169,13 @@ type coalescer struct {
 	mu      sync.Mutex
 	held    []*driver
 	ticking bool
-	hurried chan struct{} // cuts the tick short
 }
 
 func newCoalescer(delay time.Duration) *coalescer {
 	if delay <= 0 {
 		return nil
 	}
-	return &coalescer{delay: delay, start: time.Now(), hurried: make(chan struct{}, 1)}
+	return &coalescer{delay: delay, start: time.Now()}
 }
 
 // now is the time on the coalescer's clock.
@@ -184,6 +186,7 @@ func (c *coalescer) since(t int64) time.Duration { return time.Duration(c.now() 
 
 // hold queues d, whose running flag its caller holds, for the next tick.
 func (c *coalescer) hold(d *driver) {
+	d.held.Store(true)
 	c.mu.Lock()
 	c.held = append(c.held, d)
 	start := !c.ticking
@@ -194,25 +197,10 @@ func (c *coalescer) hold(d *driver) {
 	}
 }
 
-// hurry ends the current tick at once: a held stream's queue is filling.
-func (c *coalescer) hurry() {
-	select {
-	case c.hurried <- struct{}{}:
-	default:
-	}
-}
-
 func (c *coalescer) tick() {
 	var ready []*driver
-	t := time.NewTimer(c.delay)
-	defer t.Stop()
 	for {
-		select {
-		case <-t.C:
-		case <-c.hurried:
-			t.Stop()
-		}
-		t.Reset(c.delay)
+		time.Sleep(c.delay)
 		c.mu.Lock()
 		ready, c.held = c.held, ready[:0]
 		if len(ready) == 0 {
@@ -222,7 +210,9 @@ func (c *coalescer) tick() {
 		}
 		c.mu.Unlock()
 		for i, d := range ready {
-			go d.write()
+			if d.held.CompareAndSwap(true, false) {
+				go d.write()
+			}
 			ready[i] = nil
 		}
 	}

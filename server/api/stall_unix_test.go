@@ -144,6 +144,12 @@ func TestStalledReaders(t *testing.T) {
 	const n = 1000
 	ts := newServerOn(t, func(c *api.Config) {
 		c.Chat.QueueLen = 256
+		// Every event written at once: with the write delay, a reader
+		// blasted with 1,000 messages of 2 KB through 8 KB socket buffers
+		// while other packages' tests load the machine sometimes fell 256
+		// behind and was cut too (it would resume; these readers do not).
+		// The delay's own rules are TestBusyStreamWritesAreHeldBack's.
+		c.WriteDelay = -1
 		// Far longer than the test may take: were delivery held up by a
 		// blocked write, the others would wait this long.
 		c.WriteTimeout = 30 * time.Second

@@ -92,10 +92,27 @@ func (s *Stream) Idle() bool {
 	return s.reason == Open && len(s.queue) == 0 && len(s.pending) == 0
 }
 
-// signal wakes the transport; queued is the queue's length.
-func (s *Stream) signal(queued int) {
+// Fill is how full the queue is, as Notify reports it.
+func (s *Stream) Fill() float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fill(len(s.queue))
+}
+
+// fill is how full a queue of n entries is, by count or by bytes,
+// whichever is nearer its bound. s.mu must be held.
+func (s *Stream) fill(n int) float64 {
+	f := float64(n) / float64(s.limit)
+	if s.bytes > 0 {
+		f = max(f, float64(s.queued)/float64(s.bytes))
+	}
+	return f
+}
+
+// signal wakes the transport; fill is how full the queue is.
+func (s *Stream) signal(fill float64) {
 	if f := s.notify.Load(); f != nil {
-		(*f)(float64(queued) / float64(s.limit))
+		(*f)(fill)
 		return
 	}
 	select {
@@ -130,9 +147,9 @@ func (s *Stream) offer(run []*Entry) (n int, overflowed bool) {
 		s.reason = Overflow
 		overflowed = true
 	}
-	queued := len(s.queue)
+	fill := s.fill(len(s.queue))
 	s.mu.Unlock()
-	s.signal(queued)
+	s.signal(fill)
 	return n, overflowed
 }
 
@@ -188,7 +205,7 @@ func (s *Stream) Take(buf []*Entry, max int) (out []*Entry, done bool) {
 	}
 	done = s.reason == Overflow && len(s.queue) == 0 && len(s.pending) == 0
 	if !done && (len(s.queue) > 0 || len(s.pending) > 0) {
-		s.signal(len(s.queue)) // more than max was ready: come back at once
+		s.signal(s.fill(len(s.queue))) // more than max was ready: come back at once
 	}
 	return out, done
 }
