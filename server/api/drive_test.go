@@ -10,16 +10,16 @@ import (
 
 // A stream that has just written holds its next write back for the write
 // delay, so events arriving meanwhile leave together; once its queue is a
-// quarter full it writes at once instead of risking an overflow. With a
+// sixteenth full it writes at once instead of risking an overflow. With a
 // delay of an hour, an event that arrives is held (it does not come within
-// a generous wait), and the one that fills the queue to a quarter brings
+// a generous wait), and the one that fills the queue to a sixteenth brings
 // them all, in order.
 func TestBusyStreamWritesAreHeldBack(t *testing.T) {
 	for _, tr := range []string{"ws", "sse"} {
 		t.Run(tr, func(t *testing.T) {
 			ts := newServer(t, func(c *api.Config) {
 				c.WriteDelay = time.Hour
-				c.Chat.QueueLen = 16 // a quarter: 4 events
+				c.Chat.QueueLen = 64 // a sixteenth: 4 events
 			})
 			alice, bob := ts.register(t, "Alice"), ts.register(t, "Bob")
 			c := ts.open(t, tr, bob.Token, at(bob.Seq), bob.Epoch)
