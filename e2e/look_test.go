@@ -228,8 +228,12 @@ func TestLookAndAudit(t *testing.T) {
 	if c := eval[string](alice, `getComputedStyle(document.querySelector("#roster button.person")).cursor`); c != "pointer" {
 		t.Errorf("a name in the roster has the %q cursor, want a pointer (it is a button)", c)
 	}
-	// Each theme: a figure of the chat, and an audit of the chat, the
-	// open connection menu and the join page.
+	// Each theme: a figure of the chat (everyone's conversation, with a
+	// direct message from Bob waiting unread), and an audit of the chat,
+	// the open connection menu and the join page.
+	alice.openConv("")
+	bob.sayTo("Alice", "Thanks!")
+	alice.waitFor("Bob's unread badge", convButton("Bob")+`.querySelector(".badge")?.textContent === "1"`)
 	for _, th := range []struct{ scheme, figure, bg string }{
 		{"light", "chat", "rgb(245, 246, 250)"},
 		{"dark", "dark", "rgb(17, 20, 27)"},
@@ -246,6 +250,7 @@ func TestLookAndAudit(t *testing.T) {
 		alice.press(kb.Escape)
 		dana.audit("join page, " + th.scheme)
 	}
+	alice.openConv("Bob")
 
 	// The counter appears near the limit, in characters.
 	typeText := func(p *person, text string) {
