@@ -89,6 +89,22 @@ func connectAll(t *testing.T, servers []*server.Server) *nats.Conn {
 	return nc
 }
 
+// nodePerServer starts a Hark node on each server of the cluster, each
+// connected to its own server alone.
+func nodePerServer(t *testing.T, servers []*server.Server) []*node {
+	t.Helper()
+	var nodes []*node
+	for _, s := range servers {
+		nc, err := nats.Connect(s.ClientURL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(nc.Close)
+		nodes = append(nodes, newNode(t, nc, 3, time.Minute))
+	}
+	return nodes
+}
+
 func waitUntil(t *testing.T, what string, d time.Duration, ok func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)
@@ -333,15 +349,7 @@ func TestLeaveOnAnotherNodeAtOnce(t *testing.T) {
 // its delete, on every node, one wins, round after round.
 func TestRaceForAFreedName(t *testing.T) {
 	servers := cluster(t, 3)
-	var nodes []*node
-	for _, s := range servers {
-		nc, err := nats.Connect(s.ClientURL())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(nc.Close)
-		nodes = append(nodes, newNode(t, nc, 3, time.Minute))
-	}
+	nodes := nodePerServer(t, servers)
 	_, tok := register(t, nodes[0].chat, "Eve")
 	for round := range 5 {
 		leaveOn := nodes[(round+1)%3].chat

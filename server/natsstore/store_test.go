@@ -180,15 +180,7 @@ func TestRestartKeepsEverything(t *testing.T) {
 // no one else), and a leave on one node ends the session's streams on all.
 func TestClusterIsOneChat(t *testing.T) {
 	servers := cluster(t, 3)
-	var nodes []*node
-	for _, s := range servers {
-		nc, err := nats.Connect(s.ClientURL())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(nc.Close)
-		nodes = append(nodes, newNode(t, nc, 3, time.Minute))
-	}
+	nodes := nodePerServer(t, servers)
 	if a, b := nodes[0].chat.Epoch(), nodes[2].chat.Epoch(); a != b {
 		t.Fatalf("nodes report epochs %q and %q", a, b)
 	}
