@@ -4,7 +4,6 @@ package client
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -110,8 +109,8 @@ func (s *sseStream) next(ctx context.Context) (protocol.Event, error) {
 			s.queue[0] = ""
 			s.queue = s.queue[1:]
 			s.mu.Unlock()
-			var ev protocol.Event
-			if err := json.Unmarshal([]byte(data), &ev); err != nil {
+			ev, err := protocol.DecodeEvent([]byte(data))
+			if err != nil {
 				return protocol.Event{}, fmt.Errorf("client: bad event from server: %w", err)
 			}
 			return ev, nil

@@ -4,7 +4,6 @@ package client
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -95,8 +94,8 @@ func (s *sseStream) next(ctx context.Context) (protocol.Event, error) {
 		if se.Type != "message" || se.Data == "" {
 			continue
 		}
-		var ev protocol.Event
-		if err := json.Unmarshal([]byte(se.Data), &ev); err != nil {
+		ev, err := protocol.DecodeEvent([]byte(se.Data))
+		if err != nil {
 			return protocol.Event{}, fmt.Errorf("client: bad event from server: %w", err)
 		}
 		return ev, nil

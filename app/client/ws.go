@@ -21,6 +21,9 @@ type wsStream struct {
 	conn *websocket.Conn
 	// batched holds the events of a batched frame not yet handed out.
 	batched []protocol.Event
+	// frame is the last frame read, its buffer kept for the next one:
+	// events copy what they keep out of it.
+	frame bytes.Buffer
 
 	mu      sync.Mutex
 	waiters map[string]chan protocol.Event
@@ -63,7 +66,11 @@ func (s *wsStream) next(ctx context.Context) (protocol.Event, error) {
 			s.batched = s.batched[1:]
 			return ev, nil
 		}
-		typ, data, err := s.conn.Read(ctx)
+		typ, r, err := s.conn.Reader(ctx)
+		if err == nil {
+			s.frame.Reset()
+			_, err = s.frame.ReadFrom(r)
+		}
 		if err != nil {
 			s.fail(err)
 			return protocol.Event{}, err
@@ -71,9 +78,9 @@ func (s *wsStream) next(ctx context.Context) (protocol.Event, error) {
 		if typ != websocket.MessageText {
 			continue
 		}
-		for line := range bytes.SplitSeq(data, []byte("\n")) {
-			var ev protocol.Event
-			if err := json.Unmarshal(line, &ev); err != nil {
+		for line := range bytes.SplitSeq(s.frame.Bytes(), []byte("\n")) {
+			ev, err := protocol.DecodeEvent(line)
+			if err != nil {
 				err = fmt.Errorf("client: bad frame from server: %w", err)
 				s.fail(err)
 				s.conn.CloseNow()
