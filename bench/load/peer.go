@@ -10,12 +10,15 @@ import (
 	"time"
 
 	"hark/app/client"
+	"hark/app/protocol"
 )
 
 // The peer table (-peer) measures the figures other real-time servers are
 // compared on, for each transport alone, with the same definitions:
 //
-//   - idle: server RSS per connection at peerIdleN idle connections;
+//   - idle: server RSS per connection at peerIdleN idle connections,
+//     held past a keep-alive (peerIdleWait), so what pings and their
+//     answers leave behind is counted;
 //   - load: deliveries per server CPU-second, and p99, at peerLoadN
 //     clients × peerLoadRate broadcasts a second;
 //   - sustained: the highest rate at peerLoadN clients whose p99 stays
@@ -30,8 +33,12 @@ const (
 	peerP99       = 100 // ms
 )
 
+// peerIdleWait is the least an idle fleet sits before memory is read: a
+// keep-alive and its answer go through every connection first.
+const peerIdleWait = protocol.PingInterval + 5*time.Second
+
 // peerSweep is the broadcast rates tried, in order, for the sustained row.
-var peerSweep = []float64{100, 150, 200, 300, 400, 500, 600, 800}
+var peerSweep = []float64{100, 150, 200, 300, 400, 500, 600, 800, 1000, 1200, 1600}
 
 // peerRow is one transport's figures.
 type peerRow struct {
@@ -63,7 +70,10 @@ func (r *runner) peerTable(ctx context.Context, rep *report) ([]peerRow, error) 
 		row := peerRow{Transport: string(tr)}
 		keep := func(res []result) { rep.Results = append(rep.Results, res...) }
 
+		wait := r.cfg.IdleWait
+		r.cfg.IdleWait = max(wait, peerIdleWait)
 		idle, args, err := r.idleOne(ctx, peerIdleN, tr)
+		r.cfg.IdleWait = wait
 		rep.ServerArgs = args
 		if idle != nil {
 			keep([]result{*idle})
