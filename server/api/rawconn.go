@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -26,6 +27,10 @@ type rawConn struct {
 	held     int
 	buf      *[]byte
 	deadline writeDeadline
+
+	// reads, set for a WebSocket by wsHijack, lets its reads park
+	// between messages (wsidle.go); nil: reads block as usual.
+	reads *parkedReads
 }
 
 func newRawConn(c net.Conn, timeout time.Duration) *rawConn {
@@ -43,6 +48,22 @@ func hijack(w http.ResponseWriter, timeout time.Duration) (*rawConn, error) {
 		return nil, err
 	}
 	return newRawConn(c, timeout), nil
+}
+
+// Read reads from the socket. For a WebSocket whose reads may park, a
+// read between messages with nothing to read returns errParked instead
+// of blocking (wsidle.go).
+func (c *rawConn) Read(p []byte) (int, error) {
+	r := c.reads
+	if r == nil {
+		return c.Conn.Read(p)
+	}
+	if r.park() {
+		return 0, errParked
+	}
+	n, err := c.Conn.Read(p)
+	r.frames.feed(p[:n])
+	return n, err
 }
 
 // Write sends p, or gathers it while the connection is held.
@@ -126,8 +147,14 @@ func (h *wsHijack) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	r := bufio.NewReaderSize(h.conn, wsReadBuffer)
 	if brw.Reader.Buffered() > 0 {
 		// The client sent frames right behind its upgrade request: they are
-		// in net/http's reader, which the library reads them from.
+		// in net/http's reader, which the library reads them from. Its
+		// reads do not park: the tracker would not see those bytes.
 		r = brw.Reader
+	} else if sc, ok := c.(syscall.Conn); ok && peekable {
+		if socket, err := sc.SyscallConn(); err == nil {
+			h.conn.reads = &parkedReads{socket: socket}
+			h.conn.reads.parking.Store(true)
+		}
 	}
 	return h.conn, bufio.NewReadWriter(r, bufio.NewWriterSize(h.conn, wsWriteBuffer)), nil
 }

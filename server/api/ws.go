@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -132,6 +133,9 @@ func (o *wsSink) idle(tick bool) error {
 }
 
 func (o *wsSink) ended(reason chat.CloseReason) {
+	if r := o.raw.reads; r != nil {
+		r.parking.Store(false) // the close handshake waits for the client's answer
+	}
 	o.conn.Close(closeStatus(reason))
 }
 
@@ -172,7 +176,28 @@ func (s *Server) ping(conn *websocket.Conn) {
 // only if it is refused (with an error frame without an id). Replies are
 // written here, beside the stream's frames (the library serialises
 // writes): a send is answered even while the stream has nothing to say.
+//
+// Where reads can park (wsidle.go), it waits for the client here, a few
+// calls deep, and reads in a goroutine that lasts until the client has
+// nothing more to say for now.
 func (s *Server) readSends(conn *websocket.Conn, sess *chat.Session, out *wsSink) {
+	reads := out.raw.reads
+	if reads == nil {
+		s.readFrames(conn, sess, out)
+		return
+	}
+	for awaitReadable(reads.socket) == nil {
+		parked := make(chan bool, 1)
+		go func() { parked <- s.readFrames(conn, sess, out) }()
+		if !<-parked {
+			return
+		}
+	}
+}
+
+// readFrames reads and answers frames until the connection ends, or a
+// read parks (then it reports true).
+func (s *Server) readFrames(conn *websocket.Conn, sess *chat.Session, out *wsSink) (parked bool) {
 	// Not the request's context: net/http cancels that when the handler
 	// returns, which it does as soon as the socket is accepted. One that
 	// never ends: closing the socket ends a read, and a context that can
@@ -181,7 +206,7 @@ func (s *Server) readSends(conn *websocket.Conn, sess *chat.Session, out *wsSink
 	for {
 		typ, data, err := conn.Read(ctx)
 		if err != nil {
-			return
+			return errors.Is(err, errParked)
 		}
 		var reply any
 		send, err := decodeFrame(typ, data)
@@ -203,7 +228,7 @@ func (s *Server) readSends(conn *websocket.Conn, sess *chat.Session, out *wsSink
 		}
 		b, _ := json.Marshal(reply)
 		if out.reply(b) != nil {
-			return
+			return false
 		}
 	}
 }

@@ -1,0 +1,14 @@
+//go:build !unix
+
+package api
+
+import "syscall"
+
+// peekable says there is no way to peek at a socket here: reads never
+// park (see wsidle.go), wsHijack leaves the socket unset, and these are
+// never called.
+const peekable = false
+
+func awaitReadable(syscall.RawConn) error { return nil }
+
+func readableNow(syscall.RawConn) bool { return true }

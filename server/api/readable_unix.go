@@ -1,0 +1,35 @@
+//go:build unix
+
+package api
+
+import (
+	"errors"
+	"syscall"
+)
+
+// awaitReadable blocks until the socket has bytes to read, has ended or
+// has failed, reading nothing: the read that follows finds out which.
+func awaitReadable(socket syscall.RawConn) error {
+	return socket.Read(func(fd uintptr) bool { return peek(fd) })
+}
+
+// readableNow reports, without blocking, whether a read of the socket
+// would return at once (bytes, its end, or an error).
+func readableNow(socket syscall.RawConn) bool {
+	ready := true
+	socket.Read(func(fd uintptr) bool {
+		ready = peek(fd)
+		return true
+	})
+	return ready
+}
+
+// peek reports whether a read of fd would return at once.
+func peek(fd uintptr) bool {
+	var b [1]byte
+	_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+	return !errors.Is(err, syscall.EAGAIN)
+}
+
+// peekable says awaitReadable and readableNow work here.
+const peekable = true
