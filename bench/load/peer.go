@@ -69,6 +69,17 @@ func (r *runner) peerTable(ctx context.Context, rep *report) ([]peerRow, error) 
 		r.cfg.Mix = mixString(r.cfg.mix())
 		row := peerRow{Transport: string(tr)}
 		keep := func(res []result) { rep.Results = append(rep.Results, res...) }
+		// broadcast measures one broadcast stretch of n clients at rate,
+		// kept in rep; nil if it did not run.
+		broadcast := func(n int, rate float64) (*result, error) {
+			r.cfg.Rates = []float64{rate}
+			res, _, err := r.scenario(ctx, "broadcast", n)
+			keep(res)
+			if len(res) != 1 {
+				return nil, err
+			}
+			return &res[0], err
+		}
 
 		wait := r.cfg.IdleWait
 		r.cfg.IdleWait = max(wait, peerIdleWait)
@@ -83,14 +94,12 @@ func (r *runner) peerTable(ctx context.Context, rep *report) ([]peerRow, error) 
 			return rows, err
 		}
 
-		r.cfg.Rates = []float64{peerLoadRate}
-		load, _, err := r.scenario(ctx, "broadcast", peerLoadN)
-		keep(load)
+		load, err := broadcast(peerLoadN, peerLoadRate)
 		if err != nil {
 			return rows, err
 		}
-		if len(load) == 1 {
-			row.LoadPerCPU, row.LoadP99ms = load[0].DeliveriesPerCPU, load[0].P99ms
+		if load != nil {
+			row.LoadPerCPU, row.LoadP99ms = load.DeliveriesPerCPU, load.P99ms
 		}
 
 		sweep, err := r.sweep(ctx, &row)
@@ -99,14 +108,12 @@ func (r *runner) peerTable(ctx context.Context, rep *report) ([]peerRow, error) 
 			return rows, err
 		}
 
-		r.cfg.Rates = []float64{peerLargeRate}
-		large, _, err := r.scenario(ctx, "broadcast", peerIdleN)
-		keep(large)
+		large, err := broadcast(peerIdleN, peerLargeRate)
 		if err != nil {
 			return rows, err
 		}
-		if len(large) == 1 {
-			row.LargeP99ms, row.LargeDeliv = large[0].P99ms, large[0].DeliveriesPerSec
+		if large != nil {
+			row.LargeP99ms, row.LargeDeliv = large.P99ms, large.DeliveriesPerSec
 		}
 		rows = append(rows, row)
 		fmt.Fprintf(os.Stderr, "load: peer row: %+v\n", row)
