@@ -32,11 +32,7 @@ type holder struct {
 func nameKey(key string) string { return base64.RawURLEncoding.EncodeToString([]byte(key)) }
 
 func openNames(ctx, run context.Context, js jetstream.JetStream, cfg Config) (*Names, error) {
-	kv, err := bucket(ctx, js, NamesBucket, cfg)
-	if err != nil {
-		return nil, err
-	}
-	leader, err := newLeaderReads(js, kv)
+	kv, leader, err := bucket(ctx, js, NamesBucket, cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -55,11 +55,7 @@ func decodeSession(b []byte) (chat.SessionRecord, bool) {
 func sessionKey(d chat.Digest) string { return hex.EncodeToString(d[:]) }
 
 func openSessions(ctx, run context.Context, js jetstream.JetStream, cfg Config) (*Sessions, error) {
-	kv, err := bucket(ctx, js, SessionsBucket, cfg)
-	if err != nil {
-		return nil, err
-	}
-	leader, err := newLeaderReads(js, kv)
+	kv, leader, err := bucket(ctx, js, SessionsBucket, cfg)
 	if err != nil {
 		return nil, err
 	}

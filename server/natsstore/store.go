@@ -123,8 +123,18 @@ func (s *Store) Close() {
 	}
 }
 
-// bucket binds to a key-value bucket, creating it if need be.
-func bucket(ctx context.Context, js jetstream.JetStream, name string, cfg Config) (jetstream.KeyValue, error) {
+// bucket binds to a key-value bucket, creating it if need be, and to
+// reads from its leader (every bucket's decisions need them).
+func bucket(ctx context.Context, js jetstream.JetStream, name string, cfg Config) (jetstream.KeyValue, leaderReads, error) {
+	kv, err := bindBucket(ctx, js, name, cfg)
+	if err != nil {
+		return nil, leaderReads{}, err
+	}
+	leader, err := newLeaderReads(js, kv)
+	return kv, leader, err
+}
+
+func bindBucket(ctx context.Context, js jetstream.JetStream, name string, cfg Config) (jetstream.KeyValue, error) {
 	kv, err := js.KeyValue(ctx, name)
 	if errors.Is(err, jetstream.ErrBucketNotFound) {
 		kv, err = js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
