@@ -3,7 +3,8 @@
 #   make bench            the default profile (about 80 s): every scenario at
 #                         1,000 clients over the ws/sse/poll mix, then the
 #                         table; BENCH_JSON=file also writes it as JSON
-#   make bench-go         the hot-path benchmarks (go test -bench), 5 runs each,
+#   make bench-go         the hot-path benchmarks (go test -bench: fan-out, writes,
+#                         the client's event decoding), 5 runs each,
 #                         ready for benchstat
 #   make bench-10k        the scenarios at 10,000 clients (a few minutes)
 #   make bench-store      the default profile twice, same run: -store memory,
@@ -14,7 +15,7 @@
 #                         figures other servers are compared on (idle KiB
 #                         per connection at 10,000; deliveries per CPU-s and
 #                         p99 at 1,000 x 100/s; highest rate with p99 <= 100
-#                         ms; p99 at 10,000 x 10/s), about 8 minutes
+#                         ms; p99 at 10,000 x 10/s), about 5 minutes
 #   make bench-cluster    the default profile on two Hark nodes sharing a
 #                         three-server NATS cluster (-nodes 2), CPU and RSS
 #                         summed over all five processes
@@ -61,4 +62,4 @@ bench-10k: $(BENCH_BIN)
 
 ## bench-go: the hot-path benchmarks, benchstat-friendly
 bench-go:
-	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) ./server/chat ./server/api
+	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) ./server/chat ./server/api ./app/protocol
