@@ -47,6 +47,7 @@ unit:
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParseName$$' -fuzztime=$(FUZZTIME) ./app/protocol
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeSend$$' -fuzztime=$(FUZZTIME) ./app/protocol
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodeEvent$$' -fuzztime=$(FUZZTIME) ./app/protocol
 
 ## wasmtest: the shared packages' tests compiled to WASM, run under Node
 wasmtest:
