@@ -10,9 +10,10 @@ import (
 // servers write (known keys in lower case, strings with nothing escaped,
 // plain integers) in one pass without reflection: a client decodes every
 // event it receives, so this is its cost per delivery. Anything else
-// (escapes, other keys, an error object, null, spacing it does not expect
-// to see) goes to encoding/json, which also says what is wrong with bad
-// input. FuzzDecodeEvent holds the two to the same answers.
+// (escapes, other keys or keys in another case, an error object, null,
+// numbers that are not plain integers) goes to encoding/json, which also
+// says what is wrong with bad input; JSON whitespace anywhere is read
+// here. FuzzDecodeEvent holds the two to the same answers.
 func DecodeEvent(b []byte) (Event, error) {
 	var ev Event
 	if decodeSimpleEvent(b, &ev) {
