@@ -124,8 +124,9 @@ func (c *rawConn) drain() {
 // keeps for a connection's life. Reads are a client's sends and its
 // answers to pings, a few a minute: a frame's header and first bytes come
 // through the buffer and the rest of a larger one is read straight into
-// the message, so 64 bytes cost a send one more read(2) than 512 did and
-// save every idle connection 448 bytes (about 1 KiB of RSS with the
+// the message, so 64 bytes cost a send at most one more read(2) than 512
+// did (on top of the peeks an idle reader's wait makes, see wsidle.go)
+// and save every idle connection 448 bytes (about 1 KiB of RSS with the
 // collector's headroom). Writes gather in rawConn while held, so the
 // writer only needs room for a control frame.
 const (

@@ -1,4 +1,4 @@
-//go:build unix
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
 
 package api
 
@@ -24,7 +24,10 @@ func readableNow(socket syscall.RawConn) bool {
 	return ready
 }
 
-// peek reports whether a read of fd would return at once.
+// peek reports whether a read of fd would return at once. A pending
+// socket error makes recv return it, which clears it; the read that
+// follows then sees the end of the connection instead of that error,
+// and the connection ends either way.
 func peek(fd uintptr) bool {
 	var b [1]byte
 	_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
