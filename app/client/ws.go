@@ -21,8 +21,9 @@ type wsStream struct {
 	conn *websocket.Conn
 	// batched holds the events of a batched frame not yet handed out.
 	batched []protocol.Event
-	// frame is the last frame read, its buffer kept for the next one:
-	// events copy what they keep out of it.
+	// frame is the last frame read, its buffer kept for the next one
+	// unless it grew past maxKeptFrame: events copy what they keep out of
+	// it.
 	frame bytes.Buffer
 
 	mu      sync.Mutex
@@ -30,6 +31,10 @@ type wsStream struct {
 	done    chan struct{}
 	err     error
 }
+
+// maxKeptFrame is the largest frame buffer a stream keeps between frames:
+// room for a burst of a few dozen ordinary events.
+const maxKeptFrame = 64 << 10
 
 // dialWS opens GET /api/ws. The token is in the query because the
 // browser's WebSocket cannot send headers; the host does the same, so both
@@ -91,6 +96,9 @@ func (s *wsStream) next(ctx context.Context) (protocol.Event, error) {
 				continue
 			}
 			s.batched = append(s.batched, ev)
+		}
+		if s.frame.Cap() > maxKeptFrame {
+			s.frame = bytes.Buffer{} // one large frame should not pin its buffer for the stream's life
 		}
 	}
 }
