@@ -15,6 +15,9 @@ import (
 // it, and exits once nothing more is; one timer asks the writer for a
 // keep-alive every interval. An idle connection thus costs its reader
 // goroutine and nothing else, and a burst costs one wake-up and one write.
+// A writer that has just written lingers until the coalescer's next tick
+// (see linger), so a busy stream keeps one writer, and its grown stack,
+// instead of starting one per burst.
 //
 // It follows the same steps as pump (take, write, flush; tell the client
 // when the server ended the stream) through the same sink, so framing and
@@ -31,12 +34,16 @@ type driver struct {
 	// written; nil: every wake-up writes at once.
 	co *coalescer
 
-	running atomic.Bool  // a writer goroutine is at work, or is held by co
-	held    atomic.Bool  // held by co: whoever clears it starts the writer
-	due     atomic.Bool  // a keep-alive is due
-	over    atomic.Bool  // the connection is done: no more writers
-	wrote   atomic.Int64 // when the last write ended, on co's clock
-	timer   *time.Timer
+	running atomic.Bool // a writer goroutine is at work, or is held by co
+	held    atomic.Bool // held by co: whoever clears it calls release
+	// parked is the channel a lingering writer waits on while held; nil
+	// when no writer is: release then starts one. Set before held and
+	// read by whoever clears held, so the flag orders both.
+	parked chan struct{}
+	due    atomic.Bool  // a keep-alive is due
+	over   atomic.Bool  // the connection is done: no more writers
+	wrote  atomic.Int64 // when the last write ended, on co's clock
+	timer  *time.Timer
 }
 
 // drive starts delivering st to out. The caller's reader goroutine calls
@@ -54,6 +61,9 @@ func drive(st *chat.Stream, out sink, interval time.Duration, co *coalescer, han
 func (d *driver) stop() {
 	d.over.Store(true)
 	d.timer.Stop()
+	if d.held.CompareAndSwap(true, false) {
+		d.release() // a lingering writer sees over and exits now, not at the tick
+	}
 }
 
 func (d *driver) tick() {
@@ -82,7 +92,7 @@ func (d *driver) wake(fill float64) {
 	}
 	if !d.running.CompareAndSwap(false, true) {
 		if fill >= urgentFill && d.held.CompareAndSwap(true, false) {
-			go d.write() // held by co, whose tick will now pass it by
+			d.release() // held by co, whose tick will now pass it by
 		}
 		return
 	}
@@ -128,6 +138,13 @@ func (d *driver) write() {
 		}
 		if wrote && d.co != nil {
 			d.wrote.Store(d.co.now())
+			if d.st.Fill() < urgentFill {
+				// What comes within the delay goes at the next tick,
+				// with everything else that comes meanwhile (unless the
+				// queue fills first): this writer waits for it.
+				d.linger()
+			}
+			continue
 		}
 		// Stop, then look once more, since a wake-up between the Take
 		// and the Store found this writer still running.
@@ -138,13 +155,38 @@ func (d *driver) write() {
 		if !d.running.CompareAndSwap(false, true) {
 			return // a newer writer has it
 		}
-		if wrote && d.co != nil && d.st.Fill() < urgentFill {
-			// More came while writing: it goes after the delay, with
-			// whatever else comes meanwhile, unless the queue is filling.
-			d.co.hold(d)
-			return
-		}
 	}
+}
+
+// lingerPool holds the channels lingering writers wait on: a connection
+// holds none while idle.
+var lingerPool = sync.Pool{New: func() any { return make(chan struct{}, 1) }}
+
+// linger holds the writer, whose running flag it keeps, in co until the
+// next tick, or until a wake-up finds the queue filling or stop is
+// called. The writer that wrote is the one that writes next: it has the
+// stack the write path grew, where a new goroutine per burst would start
+// small and grow it again (runtime.newstack was 7.5 % of a busy
+// WebSocket server's CPU). A stream that stays quiet through the tick
+// costs one wasted look; the writer then exits.
+func (d *driver) linger() {
+	ch := lingerPool.Get().(chan struct{})
+	d.parked = ch
+	d.co.hold(d)
+	<-ch
+	d.parked = nil
+	lingerPool.Put(ch)
+}
+
+// release ends a hold: it wakes the lingering writer, or starts one if the
+// hold was a wake-up's. Only the caller that cleared held calls it, so the
+// send never blocks.
+func (d *driver) release() {
+	if ch := d.parked; ch != nil {
+		ch <- struct{}{}
+		return
+	}
+	go d.write()
 }
 
 // fail gives the connection up; running stays set, so no writer starts
@@ -211,7 +253,7 @@ func (c *coalescer) tick() {
 		c.mu.Unlock()
 		for i, d := range ready {
 			if d.held.CompareAndSwap(true, false) {
-				go d.write()
+				d.release()
 			}
 			ready[i] = nil
 		}
