@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,32 +15,50 @@ import (
 )
 
 // An idle WebSocket's reader waits outside the WebSocket library, even
-// after keep-alives it must read the answers to (wsidle.go), and the
-// frames that do come are all read and answered: a send, and a send
-// fragmented across a pause in the middle of its message.
-func TestIdleWebSocketReaderWaitsOutsideTheLibrary(t *testing.T) {
+// after keep-alives it must read the answers to (wsidle.go); where the
+// poller exists (idlewait.go), an idle WebSocket or SSE stream holds no
+// goroutine at all. The frames that do come are all read and answered: a
+// send, and a send fragmented across a pause in the middle of its
+// message. A client that goes, and a stream the server ends, are noticed
+// and cleaned up as before.
+func TestIdleReadersWaitOutsideTheLibrary(t *testing.T) {
 	ts := newServer(t, func(c *api.Config) { c.PingInterval = 20 * time.Millisecond })
-	alice := ts.register(t, "Alice")
+	alice, bob := ts.register(t, "Alice"), ts.register(t, "Bob")
+	carol, dave := ts.register(t, "Carol"), ts.register(t, "Dave")
 	c := ts.openWS(t, streamQuery(alice.Token, at(alice.Seq), alice.Epoch))
 	c.hello(t)
+	sse := ts.openSSE(t, streamQuery(bob.Token, at(bob.Seq), bob.Epoch), nil)
+	sse.hello(t)
+	endedWS := ts.openWS(t, streamQuery(carol.Token, at(carol.Seq), carol.Epoch))
+	endedWS.hello(t)
+	endedSSE := ts.openSSE(t, streamQuery(dave.Token, at(dave.Seq), dave.Epoch), nil)
+	endedSSE.hello(t)
 	time.Sleep(200 * time.Millisecond) // several pings, each answered
 
 	// Parked, no goroutine is reading inside the library; a read that
 	// does not park blocks there for good. A goroutine caught reading
 	// a pong is let go: it lasts microseconds.
-	deadline := time.Now().Add(wait)
-	for {
-		stacks := goroutines()
-		waiting := strings.Count(stacks, "api.(*Server).readSends(")
-		reading := strings.Count(stacks, "api.(*Server).readFrames(")
-		if waiting >= 1 && reading == 0 {
-			break
+	waitIdle := func(when string, streams int) {
+		t.Helper()
+		want := streams // one waiting goroutine per stream
+		if api.PollsIdle() {
+			want = 0
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after pings: %d readers waiting in readSends, %d reading in readFrames; want at least 1 and 0", waiting, reading)
+		deadline := time.Now().Add(wait)
+		for {
+			stacks := goroutines()
+			waiting := strings.Count(stacks, "api.(*rawConn).serveReads(") + strings.Count(stacks, "api.(*idleWait).resume(")
+			reading := strings.Count(stacks, "api.(*Server).readFrames(")
+			if waiting == want && reading == 0 {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: %d goroutines waiting for %d streams' clients, %d reading in readFrames; want %d and 0", when, waiting, streams, reading, want)
+			}
+			time.Sleep(5 * time.Millisecond)
 		}
-		time.Sleep(5 * time.Millisecond)
 	}
+	waitIdle("after pings", 4)
 
 	c.writeWS(t, protocol.Send{Type: protocol.TypeSend, ID: "one", Text: "hi"})
 	c.expect(t, "ack of one", func(e protocol.Event) bool { return e.Type == protocol.TypeAck && e.ID == "one" })
@@ -64,6 +83,44 @@ func TestIdleWebSocketReaderWaitsOutsideTheLibrary(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.expect(t, "ack of two", func(e protocol.Event) bool { return e.Type == protocol.TypeAck && e.ID == "two" })
+	waitIdle("after sends", 4)
+
+	// The server ends Carol's and Dave's streams: the clients are told,
+	// and each connection's wait, parked or not, ends with it. The
+	// WebSocket's client answers the close; the SSE stream's connection is
+	// closed by the server alone, which must wake its wait.
+	ts.leave(t, carol.Token)
+	endedWS.waitEnd(t)
+	ts.leave(t, dave.Token)
+	endedSSE.waitEnd(t)
+	waitFor(t, "Carol's and Dave's streams to close on the server", func() bool { return ts.streamsOpen(t, "ws") == 1 && ts.streamsOpen(t, "sse") == 1 })
+	waitIdle("after the server ended two streams", 2)
+
+	// Clients that go are noticed while their connections wait.
+	sse.Close()
+	waitFor(t, "Bob's SSE stream to close on the server", func() bool { return ts.streamsOpen(t, "sse") == 0 })
+	c.Close()
+	waitFor(t, "Alice's WebSocket to close on the server", func() bool { return ts.streamsOpen(t, "ws") == 0 })
+	waitIdle("after the clients went", 0)
+}
+
+// streamsOpen is the server's count of tr's open streams, from /metrics:
+// a connection's end (idlewait.go) is what counts a stream closed.
+func (ts *testServer) streamsOpen(t *testing.T, tr string) int {
+	t.Helper()
+	r := ts.do(t, request{method: "GET", path: "/metrics"})
+	prefix := `hark_streams_open{transport="` + tr + `"} `
+	for line := range strings.Lines(string(r.body)) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), prefix); ok {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				t.Fatalf("/metrics: %q", line)
+			}
+			return n
+		}
+	}
+	t.Fatalf("/metrics has no %s", prefix)
+	return 0
 }
 
 func goroutines() string {

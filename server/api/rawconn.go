@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -31,12 +30,25 @@ type rawConn struct {
 	// reads, set for a WebSocket by wsHijack, lets its reads park
 	// between messages (wsidle.go); nil: reads block as usual.
 	reads *parkedReads
+	// wait is how the connection waits for its client between reads
+	// (idlewait.go); nil: reads block.
+	wait *idleWait
 }
 
 func newRawConn(c net.Conn, timeout time.Duration) *rawConn {
 	rc := &rawConn{Conn: c}
 	rc.deadline = writeDeadline{set: c.SetWriteDeadline, timeout: timeout}
 	return rc
+}
+
+// Close closes the socket and wakes a wait parked in the poller, whose
+// read then finds the connection closed and ends it.
+func (c *rawConn) Close() error {
+	err := c.Conn.Close()
+	if c.wait != nil {
+		c.wait.wake()
+	}
+	return err
 }
 
 // hijack takes w's connection from net/http. Bytes the client sent after
@@ -47,7 +59,9 @@ func hijack(w http.ResponseWriter, timeout time.Duration) (*rawConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newRawConn(c, timeout), nil
+	rc := newRawConn(c, timeout)
+	rc.wait = newIdleWait(c)
+	return rc, nil
 }
 
 // Read reads from the socket. For a WebSocket whose reads may park, a
@@ -108,16 +122,13 @@ func (c *rawConn) release() error {
 	return err
 }
 
-// drain reads and drops what the client sends until the connection ends,
-// which is how a server-to-client stream notices that its client has gone.
-func (c *rawConn) drain() {
+// discard reads and drops what the client sent, which is how a
+// server-to-client stream notices that its client has gone: it reports
+// false once the connection is over.
+func (c *rawConn) discard() bool {
 	var b [16]byte
-	for {
-		if _, err := c.Conn.Read(b[:]); err != nil {
-			c.Conn.Close()
-			return
-		}
-	}
+	_, err := c.Conn.Read(b[:])
+	return err == nil
 }
 
 // wsReadBuffer and wsWriteBuffer size the buffers the WebSocket library
@@ -155,11 +166,10 @@ func (h *wsHijack) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		// in net/http's reader, which the library reads them from. Its
 		// reads do not park: the tracker would not see those bytes.
 		r = brw.Reader
-	} else if sc, ok := c.(syscall.Conn); ok && peekable {
-		if socket, err := sc.SyscallConn(); err == nil {
-			h.conn.reads = &parkedReads{socket: socket}
-			h.conn.reads.parking.Store(true)
-		}
+	} else if w := newIdleWait(c); w != nil {
+		h.conn.wait = w
+		h.conn.reads = &parkedReads{socket: w.socket}
+		h.conn.reads.parking.Store(true)
 	}
 	return h.conn, bufio.NewReadWriter(r, bufio.NewWriterSize(h.conn, wsWriteBuffer)), nil
 }
@@ -220,4 +230,4 @@ func (o *chunkedResponse) send(bp *[]byte) error {
 func (o *chunkedResponse) idle() {}
 
 // close ends the connection; the reader sees it and cleans up.
-func (c *rawConn) close() { c.Conn.Close() }
+func (c *rawConn) close() { c.Close() }

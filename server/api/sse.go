@@ -38,11 +38,12 @@ func (s *Server) handleSSE(w http.ResponseWriter, r *http.Request) {
 		if conn, err := hijack(w, s.cfg.WriteTimeout); err == nil {
 			out.to = newChunkedResponse(conn, h)
 			d := drive(st, out, s.cfg.PingInterval, s.writes, func() { conn.close() })
-			go func() {
-				defer done()
-				defer d.stop()
-				conn.drain() // until the client goes or the driver hangs up
-			}()
+			// Until the client goes or the driver hangs up.
+			go conn.serveReads(conn.discard, func() {
+				conn.close()
+				d.stop()
+				done()
+			})
 			return
 		}
 	}

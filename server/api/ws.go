@@ -44,12 +44,11 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 	conn.SetReadLimit(wsReadLimit)
 	out := &wsSink{srv: s, conn: conn, raw: hj.conn, batch: r.URL.Query().Get("batch") == "1"}
 	d := drive(st, out, s.cfg.PingInterval, s.writes, func() { conn.CloseNow() })
-	go func() {
-		defer done()
-		defer d.stop()
-		defer conn.CloseNow()
-		s.readSends(conn, st.Session(), out)
-	}()
+	go s.readSends(conn, st.Session(), out, func() {
+		conn.CloseNow()
+		d.stop()
+		done()
+	})
 }
 
 // wsSink writes entries as WebSocket text frames: one event each, or, for
@@ -173,26 +172,16 @@ func (s *Server) ping(conn *websocket.Conn) {
 
 // readSends reads send and typing frames until the connection ends,
 // answering each send with an ack or an error frame and a typing frame
-// only if it is refused (with an error frame without an id). Replies are
-// written here, beside the stream's frames (the library serialises
-// writes): a send is answered even while the stream has nothing to say.
+// only if it is refused (with an error frame without an id); then end.
+// Replies are written here, beside the stream's frames (the library
+// serialises writes): a send is answered even while the stream has
+// nothing to say.
 //
-// Where reads can park (wsidle.go), it waits for the client here, a few
-// calls deep, and reads in a goroutine that lasts until the client has
-// nothing more to say for now.
-func (s *Server) readSends(conn *websocket.Conn, sess *chat.Session, out *wsSink) {
-	reads := out.raw.reads
-	if reads == nil {
-		s.readFrames(conn, sess, out)
-		return
-	}
-	for awaitReadable(reads.socket) == nil {
-		parked := make(chan bool, 1)
-		go func() { parked <- s.readFrames(conn, sess, out) }()
-		if !<-parked {
-			return
-		}
-	}
+// Where reads can park (wsidle.go), the connection waits for its client
+// without a goroutine reading (idlewait.go), and reads in one that lasts
+// until the client has nothing more to say for now.
+func (s *Server) readSends(conn *websocket.Conn, sess *chat.Session, out *wsSink, end func()) {
+	out.raw.serveReads(func() bool { return s.readFrames(conn, sess, out) }, end)
 }
 
 // readFrames reads and answers frames until the connection ends, or a

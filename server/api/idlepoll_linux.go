@@ -1,0 +1,142 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"syscall"
+)
+
+// poller waits for the sockets of parked connections, all on one
+// goroutine blocked in epoll_wait. Each socket is armed one-shot: its
+// first event disarms it, and it is armed again when its connection
+// parks again. A closed socket leaves the epoll set by itself, and its
+// connection's Close wakes the wait (idleWait.wake). Arming happens inside
+// RawConn.Control, which keeps the descriptor from being closed, and its
+// number reused, meanwhile.
+type poller struct {
+	epfd int
+	ids  atomic.Uint32
+
+	// mu guards waits; nothing else is done under it.
+	mu    sync.Mutex
+	waits map[int32]*idleWait // parked, by descriptor
+}
+
+var (
+	pollerOnce sync.Once
+	thePoller  *poller // nil if epoll is not available
+)
+
+// idlePoller returns the process's poller, started on first use; nil if
+// epoll is not available.
+func idlePoller() *poller {
+	pollerOnce.Do(func() {
+		epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+		if err != nil {
+			return
+		}
+		thePoller = &poller{epfd: epfd, waits: make(map[int32]*idleWait)}
+		go thePoller.run()
+	})
+	return thePoller
+}
+
+// park hands the wait to the poller and reports true, or reports false
+// if the poller could not take it (the caller then waits itself). Once
+// it reports true, resume runs in another goroutine, maybe before park
+// returns.
+func (w *idleWait) park() bool {
+	p := idlePoller()
+	if p == nil {
+		return false
+	}
+	if w.id == 0 {
+		w.id = p.ids.Add(1)
+	}
+	p.mu.Lock()
+	p.waits[w.fd] = w
+	p.mu.Unlock()
+	w.parked.Store(true) // before arming: the event may come at once
+	armErr := errors.New("api: socket closed")
+	w.socket.Control(func(fd uintptr) { armErr = w.arm(p.epfd) })
+	if armErr == nil {
+		return true
+	}
+	// Closed, or epoll refused: take the wait back unless the poller or
+	// Close already let it go.
+	if !w.parked.CompareAndSwap(true, false) {
+		return true
+	}
+	w.forget()
+	return false
+}
+
+// arm adds the socket to the epoll set, or re-enables it there.
+func (w *idleWait) arm(epfd int) error {
+	ev := syscall.EpollEvent{
+		Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLONESHOT,
+		Fd:     w.fd,
+		Pad:    int32(w.id),
+	}
+	op := syscall.EPOLL_CTL_ADD
+	if w.armed {
+		op = syscall.EPOLL_CTL_MOD
+	}
+	err := syscall.EpollCtl(epfd, op, int(w.fd), &ev)
+	if errors.Is(err, syscall.EEXIST) {
+		err = syscall.EpollCtl(epfd, syscall.EPOLL_CTL_MOD, int(w.fd), &ev)
+	}
+	w.armed = err == nil
+	return err
+}
+
+// forget removes the wait from the poller's map, unless a newer
+// connection on the same descriptor has taken its place.
+func (w *idleWait) forget() {
+	p := idlePoller()
+	p.mu.Lock()
+	if p.waits[w.fd] == w {
+		delete(p.waits, w.fd)
+	}
+	p.mu.Unlock()
+}
+
+// run lets go the waits whose sockets have something, starting a reader
+// for each.
+func (p *poller) run() {
+	events := make([]syscall.EpollEvent, 256)
+	var ready []*idleWait
+	for {
+		n, err := syscall.EpollWait(p.epfd, events, -1)
+		if errors.Is(err, syscall.EINTR) {
+			continue
+		}
+		if err != nil {
+			// Only a bad epoll descriptor or buffer gets here: nothing
+			// parked would ever wake, so stop loudly.
+			panic(fmt.Sprintf("api: epoll_wait: %v", err))
+		}
+		p.mu.Lock()
+		for _, ev := range events[:n] {
+			// A closed descriptor's number may be reused by a newer
+			// connection before its last event is read: the id tells.
+			if w := p.waits[ev.Fd]; w != nil && w.id == uint32(ev.Pad) {
+				delete(p.waits, ev.Fd)
+				ready = append(ready, w)
+			}
+		}
+		p.mu.Unlock()
+		for i, w := range ready {
+			if w.parked.CompareAndSwap(true, false) {
+				go w.resume()
+			}
+			ready[i] = nil
+		}
+		ready = ready[:0]
+	}
+}
+
+// pollsIdle reports whether waits park in the poller.
+func pollsIdle() bool { return idlePoller() != nil }
