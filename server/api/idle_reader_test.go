@@ -2,9 +2,12 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -126,4 +129,57 @@ func (ts *testServer) streamsOpen(t *testing.T, tr string) int {
 func goroutines() string {
 	buf := make([]byte, 1<<20)
 	return string(buf[:runtime.Stack(buf, true)])
+}
+
+// Connections whose waits are parked end from both sides at once, with
+// sends and keep-alives in flight: every stream's end runs (the server
+// counts none open) and the poller forgets every connection.
+func TestParkedWaitsEndUnderChurn(t *testing.T) {
+	ts := newServer(t, func(c *api.Config) { c.PingInterval = 10 * time.Millisecond })
+	const n = 40
+	type conn struct {
+		c     *client
+		token string
+	}
+	var conns []conn
+	for i := range n {
+		s := ts.register(t, "user"+strconv.Itoa(i))
+		q := streamQuery(s.Token, at(s.Seq), s.Epoch)
+		var c *client
+		if i%2 == 0 {
+			c = ts.openWS(t, q)
+		} else {
+			c = ts.openSSE(t, q, nil)
+		}
+		c.hello(t)
+		conns = append(conns, conn{c, s.Token})
+	}
+	// Every WebSocket client sends until its connection ends.
+	var wg sync.WaitGroup
+	for i, cn := range conns {
+		if cn.c.ws == nil {
+			continue
+		}
+		wg.Go(func() {
+			ctx := context.Background()
+			for k := 0; ; k++ {
+				b, _ := json.Marshal(protocol.Send{Type: protocol.TypeSend, ID: fmt.Sprintf("m-%d-%d", i, k), Text: "churn"})
+				if cn.c.ws.Write(ctx, websocket.MessageText, b) != nil {
+					return
+				}
+				time.Sleep(time.Millisecond)
+			}
+		})
+	}
+	time.Sleep(50 * time.Millisecond)
+	for i, cn := range conns {
+		if i%4 < 2 {
+			cn.c.Close() // the client goes
+		} else {
+			ts.leave(t, cn.token) // the server ends the stream
+		}
+	}
+	wg.Wait()
+	waitFor(t, "every stream to close on the server", func() bool { return ts.streamsOpen(t, "ws") == 0 && ts.streamsOpen(t, "sse") == 0 })
+	waitFor(t, "the poller to forget every connection", func() bool { return api.ParkedWaits() == 0 })
 }

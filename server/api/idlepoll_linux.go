@@ -140,3 +140,14 @@ func (p *poller) run() {
 
 // pollsIdle reports whether waits park in the poller.
 func pollsIdle() bool { return idlePoller() != nil }
+
+// parkedWaits is how many waits the poller holds.
+func parkedWaits() int {
+	p := idlePoller()
+	if p == nil {
+		return 0
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.waits)
+}

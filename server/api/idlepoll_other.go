@@ -9,3 +9,5 @@ func (w *idleWait) park() bool { return false }
 func (w *idleWait) forget() {}
 
 func pollsIdle() bool { return false }
+
+func parkedWaits() int { return 0 }
