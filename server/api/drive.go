@@ -1,6 +1,7 @@
 package api
 
 import (
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -50,10 +51,20 @@ type driver struct {
 // stop when the connection ends.
 func drive(st *chat.Stream, out sink, interval time.Duration, co *coalescer, hangUp func()) *driver {
 	d := &driver{st: st, out: out, interval: interval, co: co, hangUp: hangUp}
-	d.timer = time.AfterFunc(interval, d.tick)
+	d.timer = time.AfterFunc(firstKeepAlive(interval), d.tick)
 	st.Notify(d.wake)
 	d.wake(1) // the hello and replay were queued before Notify: at once
 	return d
+}
+
+// firstKeepAlive is when a stream's first keep-alive is due: somewhere in
+// the second half of the interval, the rest every interval after it.
+// Connections opened together (a fleet, a reconnect storm) would
+// otherwise ping together for good, and a WebSocket ping holds a
+// goroutine until its answer: a wave of goroutines every interval, and
+// the runtime keeps a record for every goroutine it ever had at once.
+func firstKeepAlive(interval time.Duration) time.Duration {
+	return interval/2 + rand.N(interval/2+1)
 }
 
 // stop ends deliveries: no writer starts after it returns (one at work

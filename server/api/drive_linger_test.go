@@ -125,3 +125,20 @@ func lingering() bool {
 	buf := make([]byte, 1<<20)
 	return strings.Contains(string(buf[:runtime.Stack(buf, true)]), "(*driver).linger")
 }
+
+// First keep-alives are spread over the second half of the interval, so
+// connections opened together do not ping together.
+func TestFirstKeepAlivesAreSpread(t *testing.T) {
+	const interval = 15 * time.Second
+	lo, hi := interval, time.Duration(0)
+	for range 1000 {
+		d := firstKeepAlive(interval)
+		if d < interval/2 || d > interval {
+			t.Fatalf("first keep-alive after %v, want within [%v, %v]", d, interval/2, interval)
+		}
+		lo, hi = min(lo, d), max(hi, d)
+	}
+	if lo > interval*6/10 || hi < interval*9/10 {
+		t.Errorf("1,000 first keep-alives all within [%v, %v]: not spread over the interval's second half", lo, hi)
+	}
+}
