@@ -184,6 +184,11 @@ func (d *driver) linger() {
 	ch := lingerPool.Get().(chan struct{})
 	d.parked = ch
 	d.co.hold(d)
+	// A wake-up that found the queue filling between this writer's look
+	// at it and the hold passed it by (not held yet): look again.
+	if d.st.Fill() >= urgentFill && d.held.CompareAndSwap(true, false) {
+		d.release()
+	}
 	<-ch
 	d.parked = nil
 	lingerPool.Put(ch)
@@ -262,11 +267,17 @@ func (c *coalescer) tick() {
 			return
 		}
 		c.mu.Unlock()
-		for i, d := range ready {
-			if d.held.CompareAndSwap(true, false) {
-				d.release()
-			}
-			ready[i] = nil
+		releaseAll(ready)
+	}
+}
+
+// releaseAll ends the holds of ready, taken from a coalescer's held, and
+// clears it.
+func releaseAll(ready []*driver) {
+	for i, d := range ready {
+		if d.held.CompareAndSwap(true, false) {
+			d.release()
 		}
+		ready[i] = nil
 	}
 }

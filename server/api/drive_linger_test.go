@@ -47,14 +47,13 @@ func (s *writerSink) entries() int {
 	return s.seen
 }
 
-// A busy stream keeps the writer that wrote its last burst for the next
-// one, rather than starting a goroutine per burst (each of which would
-// grow a stack for the write path again). With a write delay of an hour
-// the coalescer never ticks during the test: each burst is written
-// because it fills the queue to a sixteenth, which must wake the
-// lingering writer; and stop must let that writer go at once.
-func TestBusyStreamKeepsItsWriter(t *testing.T) {
-	c := chat.New(chat.Config{QueueLen: 64, PresenceThreshold: 1000}) // a sixteenth: 4 events
+// drivenStream is Bob's stream in a fresh chat, driven into a writerSink
+// with a keep-alive interval and a write delay of an hour (neither comes
+// during a test), and Alice to send to it. The queue holds 64 events, so a
+// sixteenth of it is 4.
+func drivenStream(t *testing.T) (*chat.Chat, *chat.Session, *writerSink, *driver) {
+	t.Helper()
+	c := chat.New(chat.Config{QueueLen: 64, PresenceThreshold: 1000, Burst: 100})
 	t.Cleanup(c.Close)
 	ctx := context.Background()
 	alice, _, _, err := c.Register(ctx, "Alice", "")
@@ -69,61 +68,123 @@ func TestBusyStreamKeepsItsWriter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	t.Cleanup(st.Close)
 	out := &writerSink{wrote: make(chan struct{}, 1)}
 	d := drive(st, out, time.Hour, newCoalescer(time.Hour), func() {})
+	t.Cleanup(d.stop)
+	return c, alice, out, d
+}
 
-	waitFor := func(what string, n int) {
-		t.Helper()
-		deadline := time.After(10 * time.Second)
-		for out.entries() < n {
-			select {
-			case <-out.wrote:
-			case <-deadline:
-				t.Fatalf("%s: %d entries written, want %d", what, out.entries(), n)
-			}
+// waitWritten waits until out has written n entries.
+func waitWritten(t *testing.T, out *writerSink, what string, n int) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for out.entries() < n {
+		select {
+		case <-out.wrote:
+		case <-deadline:
+			t.Fatalf("%s: %d entries written, want %d", what, out.entries(), n)
 		}
 	}
-	waitFor("the hello", 1)
-	want := out.entries()
-	const bursts = 5
-	for b := range bursts {
-		for i := range 4 {
-			id := "m-" + strconv.Itoa(b) + "-" + strconv.Itoa(i)
-			if _, err := c.Send(ctx, alice, protocol.Send{ID: id, Text: "hi"}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		want += 4
-		waitFor("burst "+strconv.Itoa(b), want)
-	}
+}
 
-	out.mu.Lock()
-	writers := append([]string(nil), out.writers...)
-	out.mu.Unlock()
-	if len(writers) < bursts+1 {
-		t.Fatalf("%d writes for the hello and %d bursts, want at least %d", len(writers), bursts, bursts+1)
-	}
-	for i, w := range writers {
-		if w != writers[0] {
-			t.Fatalf("write %d came from goroutine %s, write 0 from %s: want one writer for a busy stream (all: %v)", i, w, writers[0], writers)
-		}
-	}
-
-	d.stop()
+// waitUntil polls cond for up to 10 s.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
-	for lingering() {
+	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatal("a writer still lingers 10 s after stop")
+			t.Fatal(what)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 }
 
-// lingering reports whether some goroutine waits in driver.linger.
-func lingering() bool {
+// tickNow does what the coalescer's next tick would, without waiting for
+// it.
+func (c *coalescer) tickNow() {
+	c.mu.Lock()
+	ready := c.held
+	c.held = nil
+	c.mu.Unlock()
+	releaseAll(ready)
+}
+
+// A busy stream keeps the writer that wrote its last burst for the next
+// one, rather than starting a goroutine per burst (each of which would
+// grow a stack for the write path again). The coalescer's own tick never
+// comes during the test; the test ticks it by hand. Each burst starts with
+// one message, which comes within the delay of the write before and is
+// held; the three after it are written by the tick or by filling the
+// queue to a sixteenth, which must start a writer for the first burst and
+// wake the lingering one for the rest. stop must let that writer go at
+// once.
+func TestBusyStreamKeepsItsWriter(t *testing.T) {
+	c, alice, out, d := drivenStream(t)
+	waitWritten(t, out, "the hello", 1)
+	send := func(id string) {
+		t.Helper()
+		if _, err := c.Send(context.Background(), alice, protocol.Send{ID: id, Text: "hi"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := out.entries()
+	// written waits for the stream's entries to be written, ticking
+	// only while something waits: a tick that finds a writer with
+	// nothing to write lets it go, as it should.
+	written := func(what string) {
+		t.Helper()
+		waitUntil(t, what+" is not written", func() bool {
+			if out.entries() >= want {
+				return true
+			}
+			if !d.st.Idle() {
+				d.co.tickNow()
+			}
+			return false
+		})
+	}
+	// Bob's own join reaches his stream after the hello that already
+	// counts him, and is dropped when taken. A first message, written
+	// after it, leaves nothing of the kind queued for the bursts.
+	send("first")
+	want++
+	written("the first message")
+	out.mu.Lock()
+	before := len(out.writers)
+	out.mu.Unlock()
+
+	const bursts = 5
+	for b := range bursts {
+		send("m-" + strconv.Itoa(b) + "-0")
+		waitUntil(t, "burst "+strconv.Itoa(b)+": its first message is not held", d.held.Load)
+		for i := 1; i < 4; i++ {
+			send("m-" + strconv.Itoa(b) + "-" + strconv.Itoa(i))
+		}
+		want += 4
+		written("burst " + strconv.Itoa(b))
+	}
+
+	out.mu.Lock()
+	writers := append([]string(nil), out.writers[before:]...)
+	out.mu.Unlock()
+	if len(writers) < bursts {
+		t.Fatalf("%d writes for %d bursts, want at least %d", len(writers), bursts, bursts)
+	}
+	for i, w := range writers {
+		if w != writers[0] {
+			t.Fatalf("burst write %d came from goroutine %s, write 0 from %s: want one writer for a busy stream (all: %v)", i, w, writers[0], writers)
+		}
+	}
+
+	d.stop()
+	waitUntil(t, "a writer still lingers 10 s after stop", func() bool { return !inStack("(*driver).linger") })
+}
+
+// inStack reports whether some goroutine is in fn.
+func inStack(fn string) bool {
 	buf := make([]byte, 1<<20)
-	return strings.Contains(string(buf[:runtime.Stack(buf, true)]), "(*driver).linger")
+	return strings.Contains(string(buf[:runtime.Stack(buf, true)]), fn)
 }
 
 // First keep-alives are spread over the second half of the interval, so
