@@ -14,11 +14,11 @@ import (
 // goroutine of its own while the stream is idle. The stream's wake-up
 // starts a writer goroutine, which takes what is ready, writes and flushes
 // it, and exits once nothing more is; one timer asks the writer for a
-// keep-alive every interval. An idle connection thus costs its reader
-// goroutine and nothing else, and a burst costs one wake-up and one write.
-// A writer that has just written lingers until the coalescer's next tick
-// (see linger), so a busy stream keeps one writer, and its grown stack,
-// instead of starting one per burst.
+// keep-alive every interval. An idle connection thus holds no writer,
+// and a burst costs one wake-up and one write. On a busy stream (one whose
+// writes the coalescer holds back) the writer that wrote lingers until the
+// coalescer's next tick (see linger), so the stream keeps one writer, and
+// its grown stack, instead of starting one per burst.
 //
 // It follows the same steps as pump (take, write, flush; tell the client
 // when the server ended the stream) through the same sink, so framing and
@@ -111,14 +111,16 @@ func (d *driver) wake(fill float64) {
 		d.co.hold(d)
 		return
 	}
-	go d.write()
+	go d.write(false)
 }
 
 // batchPool holds the writers' batches: a connection holds none while
 // idle.
 var batchPool = sync.Pool{New: func() any { b := make([]*chat.Entry, 0, 16); return &b }}
 
-func (d *driver) write() {
+// write is a writer goroutine. busy says the coalescer started it: the
+// stream wrote within the delay before, and is likely to again.
+func (d *driver) write(busy bool) {
 	bp := batchPool.Get().(*[]*chat.Entry)
 	defer batchPool.Put(bp)
 	for !d.over.Load() {
@@ -149,13 +151,22 @@ func (d *driver) write() {
 		}
 		if wrote && d.co != nil {
 			d.wrote.Store(d.co.now())
-			if d.st.Fill() < urgentFill {
-				// What comes within the delay goes at the next tick,
-				// with everything else that comes meanwhile (unless the
-				// queue fills first): this writer waits for it.
-				d.linger()
+			if busy {
+				if d.st.Fill() < urgentFill {
+					// What comes within the delay goes at the next
+					// tick, with everything else that comes meanwhile
+					// (unless the queue fills first): this writer
+					// waits for it.
+					d.linger()
+				}
+				continue
 			}
-			continue
+			// A quiet stream's writer does not wait for a tick that
+			// will most likely find nothing: at ten events a second
+			// per client that would park a goroutine for up to a
+			// delay after every delivery. Should the next event come
+			// within the delay, the coalescer holds it and starts a
+			// busy writer.
 		}
 		// Stop, then look once more, since a wake-up between the Take
 		// and the Store found this writer still running.
@@ -166,6 +177,7 @@ func (d *driver) write() {
 		if !d.running.CompareAndSwap(false, true) {
 			return // a newer writer has it
 		}
+		busy = busy || wrote // more came while it wrote
 	}
 }
 
@@ -173,13 +185,14 @@ func (d *driver) write() {
 // holds none while idle.
 var lingerPool = sync.Pool{New: func() any { return make(chan struct{}, 1) }}
 
-// linger holds the writer, whose running flag it keeps, in co until the
-// next tick, or until a wake-up finds the queue filling or stop is
-// called. The writer that wrote is the one that writes next: it has the
+// linger holds a busy stream's writer, whose running flag it keeps, in co
+// until the next tick, or until a wake-up finds the queue filling or stop
+// is called. The writer that wrote is the one that writes next: it has the
 // stack the write path grew, where a new goroutine per burst would start
 // small and grow it again (runtime.newstack was 7.5 % of a busy
-// WebSocket server's CPU). A stream that stays quiet through the tick
-// costs one wasted look; the writer then exits.
+// WebSocket server's CPU). A stream that goes quiet costs one wasted look
+// at the tick; the writer then exits, and the next event finds the stream
+// quiet.
 func (d *driver) linger() {
 	ch := lingerPool.Get().(chan struct{})
 	d.parked = ch
@@ -202,7 +215,7 @@ func (d *driver) release() {
 		ch <- struct{}{}
 		return
 	}
-	go d.write()
+	go d.write(true)
 }
 
 // fail gives the connection up; running stays set, so no writer starts

@@ -181,6 +181,18 @@ func TestBusyStreamKeepsItsWriter(t *testing.T) {
 	waitUntil(t, "a writer still lingers 10 s after stop", func() bool { return !inStack("(*driver).linger") })
 }
 
+// A quiet stream's writer exits once it has written, rather than waiting
+// for a tick that would find nothing: the hello is written at once (the
+// stream has not written before), and its writer must not be left
+// waiting for the coalescer, whose next tick is an hour away.
+func TestQuietStreamsWriterDoesNotLinger(t *testing.T) {
+	_, _, out, _ := drivenStream(t)
+	waitWritten(t, out, "the hello", 1)
+	waitUntil(t, "the writer of a quiet stream's write still runs 10 s later", func() bool {
+		return !inStack("(*driver).write")
+	})
+}
+
 // inStack reports whether some goroutine is in fn.
 func inStack(fn string) bool {
 	buf := make([]byte, 1<<20)
