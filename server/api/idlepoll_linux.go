@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 )
 
 // poller waits for the sockets of parked connections, all on one
@@ -25,22 +26,42 @@ type poller struct {
 }
 
 var (
-	pollerOnce sync.Once
-	thePoller  *poller // nil if epoll is not available
+	thePoller atomic.Pointer[poller]
+	// pollerMu serialises starting the poller; pollerRetry is when a
+	// start that failed may be tried again, in Unix nanoseconds.
+	pollerMu    sync.Mutex
+	pollerRetry atomic.Int64
 )
 
+// pollerRetryAfter is how long after a failed start (epoll_create1 out of
+// descriptors, say) waits keep their own goroutines before the next try:
+// a failure is not for the process's life, and trying at every park would
+// cost a system call each.
+const pollerRetryAfter = time.Second
+
 // idlePoller returns the process's poller, started on first use; nil if
-// epoll is not available.
+// it could not be started (then waits keep a goroutine each).
 func idlePoller() *poller {
-	pollerOnce.Do(func() {
-		epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
-		if err != nil {
-			return
-		}
-		thePoller = &poller{epfd: epfd, waits: make(map[int32]*idleWait)}
-		go thePoller.run()
-	})
-	return thePoller
+	if p := thePoller.Load(); p != nil {
+		return p
+	}
+	if time.Now().UnixNano() < pollerRetry.Load() {
+		return nil
+	}
+	pollerMu.Lock()
+	defer pollerMu.Unlock()
+	if p := thePoller.Load(); p != nil {
+		return p
+	}
+	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	if err != nil {
+		pollerRetry.Store(time.Now().Add(pollerRetryAfter).UnixNano())
+		return nil
+	}
+	p := &poller{epfd: epfd, waits: make(map[int32]*idleWait)}
+	thePoller.Store(p)
+	go p.run()
+	return p
 }
 
 // park hands the wait to the poller and reports true, or reports false
@@ -55,12 +76,18 @@ func (w *idleWait) park() bool {
 	if w.id == 0 {
 		w.id = p.ids.Add(1)
 	}
-	p.mu.Lock()
-	p.waits[w.fd] = w
-	p.mu.Unlock()
 	w.parked.Store(true) // before arming: the event may come at once
 	armErr := errors.New("api: socket closed")
-	w.socket.Control(func(fd uintptr) { armErr = w.arm(p.epfd) })
+	w.socket.Control(func(fd uintptr) {
+		// Only inside Control is the descriptor this connection's: once
+		// it is closed its number may belong to a newer connection,
+		// whose entry a store made outside would replace (and a failed
+		// park's forget then delete, dropping that connection's events).
+		p.mu.Lock()
+		p.waits[w.fd] = w
+		p.mu.Unlock()
+		armErr = w.arm(p.epfd)
+	})
 	if armErr == nil {
 		return true
 	}
@@ -81,14 +108,16 @@ func (w *idleWait) arm(epfd int) error {
 		Pad:    int32(w.id),
 	}
 	op := syscall.EPOLL_CTL_ADD
-	if w.armed {
+	if w.armed.Load() {
 		op = syscall.EPOLL_CTL_MOD
 	}
 	err := syscall.EpollCtl(epfd, op, int(w.fd), &ev)
 	if errors.Is(err, syscall.EEXIST) {
 		err = syscall.EpollCtl(epfd, syscall.EPOLL_CTL_MOD, int(w.fd), &ev)
 	}
-	w.armed = err == nil
+	// Atomic: the event may come, and a reader start and arm again,
+	// before this store.
+	w.armed.Store(err == nil)
 	return err
 }
 
