@@ -84,6 +84,11 @@ func (d *driver) tick() {
 	d.due.Store(true)
 	d.wake(0)
 	d.timer.Reset(d.interval)
+	if d.over.Load() {
+		// stop ran between the look above and the Reset, whose timer
+		// would keep the connection reachable for one more interval.
+		d.timer.Stop()
+	}
 }
 
 // urgentFill is how full a stream's queue may get before its writes are
