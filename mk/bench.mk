@@ -15,7 +15,9 @@
 #                         figures other servers are compared on (idle KiB
 #                         per connection at 10,000; deliveries per CPU-s and
 #                         p99 at 1,000 x 100/s; highest rate with p99 <= 100
-#                         ms; p99 at 10,000 x 10/s), about 5 minutes
+#                         ms; p99 at 10,000 x 10/s), about 5 minutes;
+#                         BENCH_FLAGS=-repeat=3 measures it three times and
+#                         prints each figure's median and range
 #   make bench-cluster    the default profile on two Hark nodes sharing a
 #                         three-server NATS cluster (-nodes 2), CPU and RSS
 #                         summed over all five processes

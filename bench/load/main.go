@@ -54,6 +54,7 @@ type config struct {
 	SelfProf   string        `json:"-"`
 	JSON       string        `json:"-"`
 	Peer       bool          `json:"peer,omitempty"`
+	Repeat     int           `json:"repeat,omitempty"`
 
 	ws, sse, poll float64
 }
@@ -101,6 +102,7 @@ func parseFlags() (*config, error) {
 	flag.StringVar(&c.ProfileDir, "profile", "", "save a server CPU profile of each measured stretch, and heap and goroutine profiles of each idle fleet, in this directory (server needs -pprof)")
 	flag.StringVar(&c.SelfProf, "cpuprofile", "", "write the load generator's own CPU profile to this file")
 	flag.BoolVar(&c.Peer, "peer", false, "measure the peer table instead of -scenarios: for WebSocket and SSE alone, idle KiB per connection at 10,000, deliveries per server CPU-second and p99 at 1,000 × 100/s, the highest rate at 1,000 clients with p99 ≤ 100 ms and nothing lost, p99 at 10,000 × 10/s (several minutes)")
+	flag.IntVar(&c.Repeat, "repeat", 1, "with -peer: measure the table this many times, one after the other, and print each figure's median with its range (the peers were compared on the median of three)")
 	flag.StringVar(&c.JSON, "json", "", "also write the results, machine and parameters as JSON to this file")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "Usage: load [flags]\n\nDrives a Hark server on loopback and reports throughput, latency, loss and memory.\n\n")
@@ -144,6 +146,9 @@ func parseFlags() (*config, error) {
 	}
 	if c.Peer {
 		c.N = []int{peerIdleN}
+	}
+	if c.Repeat < 1 {
+		return nil, errors.New("-repeat: at least 1")
 	}
 	if c.ws < 0 || c.sse < 0 || c.poll < 0 || c.ws+c.sse+c.poll == 0 {
 		return nil, errors.New("-ws, -sse and -poll are fractions, not negative, and not all zero")
@@ -190,10 +195,12 @@ type report struct {
 	Machine machine   `json:"machine"`
 	Params  *config   `json:"params"`
 	// ServerArgs are the flags of the server measured (spawned ones).
-	ServerArgs []string  `json:"server_args,omitempty"`
-	FileLimit  uint64    `json:"file_limit"`
-	Results    []result  `json:"results"`
-	Peer       []peerRow `json:"peer,omitempty"`
+	ServerArgs []string `json:"server_args,omitempty"`
+	FileLimit  uint64   `json:"file_limit"`
+	Results    []result `json:"results"`
+	// Peer is the peer table: each figure the median of PeerRuns.
+	Peer     []peerRow   `json:"peer,omitempty"`
+	PeerRuns [][]peerRow `json:"peer_runs,omitempty"`
 }
 
 func run() error {
@@ -248,10 +255,17 @@ func run() error {
 	fmt.Fprintf(os.Stderr, "load: %d CPUs, %s, file limit %d, mix %s\n", rep.Machine.CPUs, rep.Machine.GoVersion, limit, cfg.Mix)
 
 	if cfg.Peer {
-		rep.Peer, err = r.peerTable(ctx, rep)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "load: peer: %v\n", err)
+		for i := range cfg.Repeat {
+			rows, err := r.peerTable(ctx, rep)
+			if len(rows) > 0 {
+				rep.PeerRuns = append(rep.PeerRuns, rows)
+			}
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "load: peer, run %d: %v\n", i+1, err)
+				break
+			}
 		}
+		rep.Peer = medianPeer(rep.PeerRuns)
 		cfg.N = nil
 	}
 	for _, n := range cfg.N {
@@ -274,7 +288,7 @@ func run() error {
 	}
 	printTable(os.Stdout, rep)
 	if cfg.Peer {
-		printPeer(os.Stdout, rep.Peer)
+		printPeer(os.Stdout, rep.PeerRuns)
 	}
 	if cfg.JSON != "" {
 		if err := writeJSON(cfg.JSON, rep); err != nil {

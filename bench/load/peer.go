@@ -1,10 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -167,10 +169,75 @@ func missed(res result) string {
 	return strings.Join(why, ", ")
 }
 
-// printPeer prints the peer rows as the comparison table: one column per
-// transport.
-func printPeer(w io.Writer, rows []peerRow) {
-	fmt.Fprintf(w, "\npeer table (each transport alone):\n\n")
+// medianPeer is the peer table over runs: for each transport, each
+// figure the median of its runs (the lower of the middle two for an even
+// count). The sustained figures, and why the next rate failed, come
+// together from the run whose sustained rate is the median.
+func medianPeer(runs [][]peerRow) []peerRow {
+	var out []peerRow
+	for _, tr := range measuredTransports(runs) {
+		rows := rowsOf(runs, tr)
+		row := peerRow{Transport: tr}
+		med := func(f func(peerRow) float64) float64 {
+			v := make([]float64, len(rows))
+			for i, r := range rows {
+				v[i] = f(r)
+			}
+			slices.Sort(v)
+			return v[(len(v)-1)/2]
+		}
+		row.IdleKiB = med(func(r peerRow) float64 { return r.IdleKiB })
+		row.LoadPerCPU = med(func(r peerRow) float64 { return r.LoadPerCPU })
+		row.LoadP99ms = med(func(r peerRow) float64 { return r.LoadP99ms })
+		row.LargeP99ms = med(func(r peerRow) float64 { return r.LargeP99ms })
+		row.LargeDeliv = med(func(r peerRow) float64 { return r.LargeDeliv })
+		bySustained := slices.Clone(rows)
+		slices.SortStableFunc(bySustained, func(a, b peerRow) int { return cmp.Compare(a.SustainedRate, b.SustainedRate) })
+		mid := bySustained[(len(bySustained)-1)/2]
+		row.SustainedRate, row.SustainedDeliv = mid.SustainedRate, mid.SustainedDeliv
+		row.FailedRate, row.FailedWhy = mid.FailedRate, mid.FailedWhy
+		out = append(out, row)
+	}
+	return out
+}
+
+// measuredTransports lists the transports of runs, in the order first
+// measured.
+func measuredTransports(runs [][]peerRow) []string {
+	var trs []string
+	for _, rows := range runs {
+		for _, r := range rows {
+			if !slices.Contains(trs, r.Transport) {
+				trs = append(trs, r.Transport)
+			}
+		}
+	}
+	return trs
+}
+
+// rowsOf is transport tr's row from each run that measured it.
+func rowsOf(runs [][]peerRow, tr string) []peerRow {
+	var rows []peerRow
+	for _, run := range runs {
+		for _, r := range run {
+			if r.Transport == tr {
+				rows = append(rows, r)
+			}
+		}
+	}
+	return rows
+}
+
+// printPeer prints the peer table as the comparison: one column per
+// transport, each figure the median of runs, with its range when there
+// was more than one.
+func printPeer(w io.Writer, runs [][]peerRow) {
+	rows := medianPeer(runs)
+	title := "each transport alone"
+	if len(runs) > 1 {
+		title += fmt.Sprintf("; median of %d runs, range in brackets", len(runs))
+	}
+	fmt.Fprintf(w, "\npeer table (%s):\n\n", title)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprint(tw, "figure\t")
 	for _, row := range rows {
@@ -184,9 +251,22 @@ func printPeer(w io.Writer, rows []peerRow) {
 		}
 		fmt.Fprintln(tw)
 	}
-	line(fmt.Sprintf("idle RSS per connection, %d connections", peerIdleN), func(p peerRow) string { return fmt.Sprintf("%.1f KiB", p.IdleKiB) })
-	line(fmt.Sprintf("%d clients × %d msgs/s: deliveries per server CPU-s", peerLoadN, peerLoadRate), func(p peerRow) string { return fmt.Sprintf("%.0fk", p.LoadPerCPU/1000) })
-	line(fmt.Sprintf("%d clients × %d msgs/s: p99", peerLoadN, peerLoadRate), func(p peerRow) string { return fmt.Sprintf("%s ms", f1(p.LoadP99ms)) })
+	// figure is a cell for one number: the median, then its range.
+	figure := func(of func(peerRow) float64, format func(float64) string) func(peerRow) string {
+		return func(med peerRow) string {
+			s := format(of(med))
+			if lo, hi, ok := spread(rowsOf(runs, med.Transport), of); ok {
+				s += fmt.Sprintf(" [%s–%s]", format(lo), format(hi))
+			}
+			return s
+		}
+	}
+	kib := func(v float64) string { return fmt.Sprintf("%.1f KiB", v) }
+	thousands := func(v float64) string { return fmt.Sprintf("%.0fk", v/1000) }
+	ms := func(v float64) string { return f1(v) + " ms" }
+	line(fmt.Sprintf("idle RSS per connection, %d connections", peerIdleN), figure(func(p peerRow) float64 { return p.IdleKiB }, kib))
+	line(fmt.Sprintf("%d clients × %d msgs/s: deliveries per server CPU-s", peerLoadN, peerLoadRate), figure(func(p peerRow) float64 { return p.LoadPerCPU }, thousands))
+	line(fmt.Sprintf("%d clients × %d msgs/s: p99", peerLoadN, peerLoadRate), figure(func(p peerRow) float64 { return p.LoadP99ms }, ms))
 	line(fmt.Sprintf("%d clients: highest rate with p99 ≤ %d ms, nothing lost", peerLoadN, peerP99), func(p peerRow) string {
 		s := fmt.Sprintf("%.0fk deliveries/s (%g/s)", p.SustainedDeliv/1000, p.SustainedRate)
 		if p.FailedRate > 0 {
@@ -194,8 +274,24 @@ func printPeer(w io.Writer, rows []peerRow) {
 		} else {
 			s += "; the sweep's top rate"
 		}
+		if lo, hi, ok := spread(rowsOf(runs, p.Transport), func(r peerRow) float64 { return r.SustainedRate }); ok {
+			s += fmt.Sprintf(" [%g–%g/s]", lo, hi)
+		}
 		return s
 	})
-	line(fmt.Sprintf("%d clients × %d msgs/s: p99", peerIdleN, peerLargeRate), func(p peerRow) string { return fmt.Sprintf("%s ms", f1(p.LargeP99ms)) })
+	line(fmt.Sprintf("%d clients × %d msgs/s: p99", peerIdleN, peerLargeRate), figure(func(p peerRow) float64 { return p.LargeP99ms }, ms))
 	tw.Flush()
+}
+
+// spread is the least and the most of a figure over rows; ok is false
+// unless there are at least two.
+func spread(rows []peerRow, of func(peerRow) float64) (lo, hi float64, ok bool) {
+	if len(rows) < 2 {
+		return 0, 0, false
+	}
+	lo, hi = of(rows[0]), of(rows[0])
+	for _, r := range rows[1:] {
+		lo, hi = min(lo, of(r)), max(hi, of(r))
+	}
+	return lo, hi, true
 }
