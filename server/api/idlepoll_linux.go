@@ -100,24 +100,20 @@ func (w *idleWait) park() bool {
 	return false
 }
 
-// arm adds the socket to the epoll set, or re-enables it there.
+// arm re-enables the socket in the epoll set, or adds it there the first
+// time: the kernel knows which (a closed socket leaves the set by itself,
+// so a reused descriptor is added afresh), and a flag of our own would be
+// one more thing for a reader the event already started to race on.
 func (w *idleWait) arm(epfd int) error {
 	ev := syscall.EpollEvent{
 		Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLONESHOT,
 		Fd:     w.fd,
 		Pad:    int32(w.id),
 	}
-	op := syscall.EPOLL_CTL_ADD
-	if w.armed.Load() {
-		op = syscall.EPOLL_CTL_MOD
+	err := syscall.EpollCtl(epfd, syscall.EPOLL_CTL_MOD, int(w.fd), &ev)
+	if errors.Is(err, syscall.ENOENT) {
+		err = syscall.EpollCtl(epfd, syscall.EPOLL_CTL_ADD, int(w.fd), &ev)
 	}
-	err := syscall.EpollCtl(epfd, op, int(w.fd), &ev)
-	if errors.Is(err, syscall.EEXIST) {
-		err = syscall.EpollCtl(epfd, syscall.EPOLL_CTL_MOD, int(w.fd), &ev)
-	}
-	// Atomic: the event may come, and a reader start and arm again,
-	// before this store.
-	w.armed.Store(err == nil)
 	return err
 }
 

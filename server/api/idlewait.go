@@ -21,9 +21,8 @@ import (
 // idleWait is a connection's wait for its client.
 type idleWait struct {
 	socket syscall.RawConn
-	fd     int32       // the socket's descriptor, for the poller's map
-	id     uint32      // tells this connection's events from a reused descriptor's
-	armed  atomic.Bool // the socket is in the poller's set
+	fd     int32  // the socket's descriptor, for the poller's map
+	id     uint32 // tells this connection's events from a reused descriptor's
 
 	// read reads what the client sent and reports whether to wait again;
 	// false: the connection is over, and end runs.
