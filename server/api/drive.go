@@ -157,13 +157,10 @@ func (d *driver) write(busy bool) {
 		if wrote && d.co != nil {
 			d.wrote.Store(d.co.now())
 			if busy {
-				if d.st.Fill() < urgentFill {
-					// What comes within the delay goes at the next
-					// tick, with everything else that comes meanwhile
-					// (unless the queue fills first): this writer
-					// waits for it.
-					d.linger()
-				}
+				// What comes within the delay goes at the next tick,
+				// with everything else that comes meanwhile (unless
+				// the queue fills first): this writer waits for it.
+				d.linger()
 				continue
 			}
 			// A quiet stream's writer does not wait for a tick that
@@ -191,8 +188,8 @@ func (d *driver) write(busy bool) {
 var lingerPool = sync.Pool{New: func() any { return make(chan struct{}, 1) }}
 
 // linger holds a busy stream's writer, whose running flag it keeps, in co
-// until the next tick, or until a wake-up finds the queue filling or stop
-// is called. The writer that wrote is the one that writes next: it has the
+// until the next tick, or until the queue is filling (now, or at a
+// wake-up) or stop is called. The writer that wrote is the one that writes next: it has the
 // stack the write path grew, where a new goroutine per burst would start
 // small and grow it again (runtime.newstack was 7.5 % of a busy
 // WebSocket server's CPU). A stream that goes quiet costs one wasted look
@@ -202,8 +199,9 @@ func (d *driver) linger() {
 	ch := lingerPool.Get().(chan struct{})
 	d.parked = ch
 	d.co.hold(d)
-	// A wake-up that found the queue filling between this writer's look
-	// at it and the hold passed it by (not held yet): look again.
+	// Look at the queue once held, not before: a wake-up that found it
+	// filling before the hold passed the writer by, since it was not
+	// held yet.
 	if d.st.Fill() >= urgentFill && d.held.CompareAndSwap(true, false) {
 		d.release()
 	}
