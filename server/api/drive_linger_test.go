@@ -88,18 +88,6 @@ func waitWritten(t *testing.T, out *writerSink, what string, n int) {
 	}
 }
 
-// waitUntil polls cond for up to 10 s.
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal(what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // tickNow does what the coalescer's next tick would, without waiting for
 // it.
 func (c *coalescer) tickNow() {
@@ -134,7 +122,7 @@ func TestBusyStreamKeepsItsWriter(t *testing.T) {
 	// nothing to write lets it go, as it should.
 	written := func(what string) {
 		t.Helper()
-		waitUntil(t, what+" is not written", func() bool {
+		WaitFor(t, what+" to be written", func() bool {
 			if out.entries() >= want {
 				return true
 			}
@@ -157,7 +145,7 @@ func TestBusyStreamKeepsItsWriter(t *testing.T) {
 	const bursts = 5
 	for b := range bursts {
 		send("m-" + strconv.Itoa(b) + "-0")
-		waitUntil(t, "burst "+strconv.Itoa(b)+": its first message is not held", d.held.Load)
+		WaitFor(t, "burst "+strconv.Itoa(b)+"'s first message to be held", d.held.Load)
 		for i := 1; i < 4; i++ {
 			send("m-" + strconv.Itoa(b) + "-" + strconv.Itoa(i))
 		}
@@ -178,7 +166,7 @@ func TestBusyStreamKeepsItsWriter(t *testing.T) {
 	}
 
 	d.stop()
-	waitUntil(t, "a writer still lingers 10 s after stop", func() bool { return !inStack("(*driver).linger") })
+	WaitFor(t, "the lingering writer to go after stop", func() bool { return !strings.Contains(Goroutines(), "(*driver).linger") })
 }
 
 // A quiet stream's writer exits once it has written, rather than waiting
@@ -188,15 +176,9 @@ func TestBusyStreamKeepsItsWriter(t *testing.T) {
 func TestQuietStreamsWriterDoesNotLinger(t *testing.T) {
 	_, _, out, _ := drivenStream(t)
 	waitWritten(t, out, "the hello", 1)
-	waitUntil(t, "the writer of a quiet stream's write still runs 10 s later", func() bool {
-		return !inStack("(*driver).write")
+	WaitFor(t, "a quiet stream's writer to exit after its write", func() bool {
+		return !strings.Contains(Goroutines(), "(*driver).write")
 	})
-}
-
-// inStack reports whether some goroutine is in fn.
-func inStack(fn string) bool {
-	buf := make([]byte, 1<<20)
-	return strings.Contains(string(buf[:runtime.Stack(buf, true)]), fn)
 }
 
 // First keep-alives are spread over the second half of the interval, so

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,7 +48,7 @@ func TestIdleReadersWaitOutsideTheLibrary(t *testing.T) {
 		}
 		deadline := time.Now().Add(wait)
 		for {
-			stacks := goroutines()
+			stacks := api.Goroutines()
 			waiting := strings.Count(stacks, "api.(*rawConn).serveReads(") + strings.Count(stacks, "api.(*idleWait).resume(")
 			reading := strings.Count(stacks, "api.(*Server).readFrames(")
 			if waiting == want && reading == 0 {
@@ -96,14 +95,14 @@ func TestIdleReadersWaitOutsideTheLibrary(t *testing.T) {
 	endedWS.waitEnd(t)
 	ts.leave(t, dave.Token)
 	endedSSE.waitEnd(t)
-	waitFor(t, "Carol's and Dave's streams to close on the server", func() bool { return ts.streamsOpen(t, "ws") == 1 && ts.streamsOpen(t, "sse") == 1 })
+	api.WaitFor(t, "Carol's and Dave's streams to close on the server", func() bool { return ts.streamsOpen(t, "ws") == 1 && ts.streamsOpen(t, "sse") == 1 })
 	waitIdle("after the server ended two streams", 2)
 
 	// Clients that go are noticed while their connections wait.
 	sse.Close()
-	waitFor(t, "Bob's SSE stream to close on the server", func() bool { return ts.streamsOpen(t, "sse") == 0 })
+	api.WaitFor(t, "Bob's SSE stream to close on the server", func() bool { return ts.streamsOpen(t, "sse") == 0 })
 	c.Close()
-	waitFor(t, "Alice's WebSocket to close on the server", func() bool { return ts.streamsOpen(t, "ws") == 0 })
+	api.WaitFor(t, "Alice's WebSocket to close on the server", func() bool { return ts.streamsOpen(t, "ws") == 0 })
 	waitIdle("after the clients went", 0)
 }
 
@@ -124,11 +123,6 @@ func (ts *testServer) streamsOpen(t *testing.T, tr string) int {
 	}
 	t.Fatalf("/metrics has no %s", prefix)
 	return 0
-}
-
-func goroutines() string {
-	buf := make([]byte, 1<<20)
-	return string(buf[:runtime.Stack(buf, true)])
 }
 
 // Connections whose waits are parked end from both sides at once, with
@@ -180,6 +174,6 @@ func TestParkedWaitsEndUnderChurn(t *testing.T) {
 		}
 	}
 	wg.Wait()
-	waitFor(t, "every stream to close on the server", func() bool { return ts.streamsOpen(t, "ws") == 0 && ts.streamsOpen(t, "sse") == 0 })
-	waitFor(t, "the poller to forget every connection", func() bool { return api.ParkedWaits() == 0 })
+	api.WaitFor(t, "every stream to close on the server", func() bool { return ts.streamsOpen(t, "ws") == 0 && ts.streamsOpen(t, "sse") == 0 })
+	api.WaitFor(t, "the poller to forget every connection", func() bool { return api.ParkedWaits() == 0 })
 }

@@ -42,7 +42,7 @@ func TestNextHolderReadsNoEarlierDirectMessages(t *testing.T) {
 			case "leave":
 				ts.leave(t, bob.Token)
 			case "grace":
-				waitFor(t, "bob's grace to run out", func() bool {
+				api.WaitFor(t, "bob's grace to run out", func() bool {
 					return ts.do(t, request{method: "GET", path: "/api/users", token: alice.Token}).status == 200 &&
 						!hasUser(t, ts, alice.Token, "Bob")
 				})
@@ -179,7 +179,7 @@ func TestRequestsKeepASessionAlive(t *testing.T) {
 		time.Sleep(grace / 3)
 	}
 	// Asked by someone else: the bot's own request would keep it.
-	waitFor(t, "the release after the bot went quiet", func() bool { return !hasUser(t, ts, watcher.Token, "Bot") })
+	api.WaitFor(t, "the release after the bot went quiet", func() bool { return !hasUser(t, ts, watcher.Token, "Bot") })
 	ts.do(t, request{method: "GET", path: "/api/users", token: bot.Token}).wantError(t, http.StatusUnauthorized, protocol.CodeUnauthorized, "register")
 }
 

@@ -31,7 +31,7 @@ func TestCloseEndsStreams(t *testing.T) {
 	go func() {
 		pollDone <- ts.do(t, request{method: "GET", path: "/api/poll?since=" + itoa(ts.api.Chat().Head()), token: alice.Token})
 	}()
-	waitFor(t, "the poll to be open", func() bool { return ts.api.Chat().Stats().Streams == 3 })
+	api.WaitFor(t, "the poll to be open", func() bool { return ts.api.Chat().Stats().Streams == 3 })
 
 	ts.api.Close()
 	if err := ws.waitEnd(t); closeCode(err) != websocket.StatusServiceRestart {
@@ -201,7 +201,7 @@ func TestWebSocketPings(t *testing.T) {
 	}
 	c := ts.readWS(t, conn)
 	c.hello(t)
-	waitFor(t, "three pings", func() bool { return pings.Load() >= 3 })
+	api.WaitFor(t, "three pings", func() bool { return pings.Load() >= 3 })
 	// Answered pings keep the stream open and working.
 	seq := ts.send(t, alice.Token, "m", "", "alive")
 	if evs := messages(c.until(t, seq)); len(evs) != 1 {
@@ -236,7 +236,7 @@ func TestPollWait(t *testing.T) {
 		go func() {
 			done <- ts.do(t, request{method: "GET", path: "/api/poll?since=" + itoa(ts.api.Chat().Head()), token: alice.Token})
 		}()
-		waitFor(t, "the poll to be open", func() bool { return ts.api.Chat().Stats().Streams == 1 })
+		api.WaitFor(t, "the poll to be open", func() bool { return ts.api.Chat().Stats().Streams == 1 })
 		seq := ts.send(t, alice.Token, "m", "", "wake up")
 		select {
 		case r := <-done:
@@ -249,18 +249,6 @@ func TestPollWait(t *testing.T) {
 			t.Fatalf("the poll was not answered %v after the send", time.Since(start))
 		}
 	})
-}
-
-// waitFor polls cond until it holds, failing the test after wait.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(wait)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }

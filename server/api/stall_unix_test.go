@@ -131,7 +131,7 @@ func TestTinyQueueOverflow(t *testing.T) {
 	for i := range n {
 		last = ts.send(t, alice.Token, "s-"+strconv.Itoa(i), "", text)
 	}
-	waitFor(t, "both stalled streams to be cut", func() bool { return ts.api.Chat().Stats().SlowDisconnects >= 2 })
+	api.WaitFor(t, "both stalled streams to be cut", func() bool { return ts.api.Chat().Stats().SlowDisconnects >= 2 })
 	readCutAndResume(t, ts, ts.readWS(t, ws), stalled, last, n)
 	readCutAndResume(t, ts, readSSE(t, sseResp, sseCancel), stalled, last, n)
 }

@@ -54,7 +54,7 @@ func (ts *testServer) held(t *testing.T, transport string, polls int) {
 	}
 	// Twice, a moment apart: a poll that has just answered counts until
 	// its handler returns, beside the poll that follows it.
-	waitFor(t, "the polls to be held", func() bool {
+	api.WaitFor(t, "the polls to be held", func() bool {
 		if !count() {
 			return false
 		}
