@@ -178,12 +178,8 @@ func medianPeer(runs [][]peerRow) []peerRow {
 	for _, tr := range measuredTransports(runs) {
 		rows := rowsOf(runs, tr)
 		row := peerRow{Transport: tr}
-		med := func(f func(peerRow) float64) float64 {
-			v := make([]float64, len(rows))
-			for i, r := range rows {
-				v[i] = f(r)
-			}
-			slices.Sort(v)
+		med := func(of func(peerRow) float64) float64 {
+			v := sorted(rows, of)
 			return v[(len(v)-1)/2]
 		}
 		row.IdleKiB = med(func(r peerRow) float64 { return r.IdleKiB })
@@ -286,12 +282,19 @@ func printPeer(w io.Writer, runs [][]peerRow) {
 // spread is the least and the most of a figure over rows; ok is false
 // unless there are at least two.
 func spread(rows []peerRow, of func(peerRow) float64) (lo, hi float64, ok bool) {
-	if len(rows) < 2 {
+	v := sorted(rows, of)
+	if len(v) < 2 {
 		return 0, 0, false
 	}
-	lo, hi = of(rows[0]), of(rows[0])
-	for _, r := range rows[1:] {
-		lo, hi = min(lo, of(r)), max(hi, of(r))
+	return v[0], v[len(v)-1], true
+}
+
+// sorted is a figure over rows, least first.
+func sorted(rows []peerRow, of func(peerRow) float64) []float64 {
+	v := make([]float64, len(rows))
+	for i, r := range rows {
+		v[i] = of(r)
 	}
-	return lo, hi, true
+	slices.Sort(v)
+	return v
 }
