@@ -382,3 +382,65 @@ func TestRaceForAFreedName(t *testing.T) {
 		}
 	}
 }
+
+// When the NATS server that feeds a node's copy of the names dies, the
+// copy follows again from another server within seconds: a name taken on
+// another node shows in this node's roster soon after.
+func TestMirrorOutlivesItsServer(t *testing.T) {
+	servers := cluster(t, 3)
+	b := newNode(t, connectAll(t, servers), 3, time.Minute)
+	victim := namesConsumerServer(t, servers)
+	var others []*server.Server
+	for _, s := range servers {
+		if s.Name() != victim {
+			others = append(others, s)
+		}
+	}
+	a := newNode(t, connectAll(t, others), 3, time.Minute)
+	// Losing the JetStream meta leader too can cost one more attempt at
+	// making the consumer again: nats.go gives each attempt 10 s.
+	bound := 5 * time.Second // kv.Watch took 9.6-9.9 s here; this follower about 1.7 s
+	for _, s := range servers {
+		if s.Name() == victim {
+			if s.JetStreamIsLeader() {
+				bound = 15 * time.Second
+			}
+			s.Shutdown()
+		}
+	}
+	var claimed time.Time
+	waitUntil(t, "a registration after the loss", 30*time.Second, func() bool {
+		_, _, _, err := a.chat.Register(context.Background(), "Survivor", "")
+		claimed = time.Now()
+		return err == nil
+	})
+	waitUntil(t, "node b to see the name taken on node a", bound, func() bool { return hasName(b.chat, "Survivor") })
+	t.Logf("seen on node b %v after the claim", time.Since(claimed))
+}
+
+// namesConsumerServer returns the name of the server that hosts the only
+// consumer on the names bucket.
+func namesConsumerServer(t *testing.T, servers []*server.Server) string {
+	t.Helper()
+	nc := connectAll(t, servers)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := js.Stream(context.Background(), "KV_"+natsstore.NamesBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var host string
+	waitUntil(t, "the names bucket's one consumer", 10*time.Second, func() bool {
+		n := 0
+		for c := range s.ListConsumers(context.Background()).Info() {
+			n++
+			if c.Cluster != nil {
+				host = c.Cluster.Leader
+			}
+		}
+		return n == 1 && host != ""
+	})
+	return host
+}

@@ -29,7 +29,6 @@ const (
 type Log struct {
 	js    jetstream.JetStream
 	cache *chat.MemoryLog
-	cc    jetstream.ConsumeContext
 
 	mu      sync.Mutex
 	reached chan struct{} // closed, and replaced, at every entry added
@@ -79,14 +78,8 @@ func openLog(ctx, run context.Context, js jetstream.JetStream, cfg Config) (*Log
 	}
 	l := &Log{js: js, cache: chat.NewMemoryLogAt(epoch, cfg.Keep, cfg.KeepPresence), reached: make(chan struct{})}
 	l.cache.SetMaxAge(cfg.MaxAge, time.Now) // the copy drops what the stream drops
-	cons, err := js.OrderedConsumer(ctx, StreamName, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy})
+	err = follow(ctx, run, js, StreamName, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy}, l.receive)
 	if err != nil {
-		return nil, err
-	}
-	// Short pulls with a heartbeat every second: when the server that
-	// feeds the consumer dies, the consumer notices within seconds and
-	// starts again after the last seq it had, on another server.
-	if l.cc, err = cons.Consume(l.receive, jetstream.PullExpiry(5*time.Second), jetstream.PullHeartbeat(time.Second)); err != nil {
 		return nil, err
 	}
 	// Serve only once the kept history is here. Loading a long history
@@ -95,7 +88,6 @@ func openLog(ctx, run context.Context, js jetstream.JetStream, cfg Config) (*Log
 	wait, cancel := context.WithTimeout(run, 2*time.Minute)
 	defer cancel()
 	if err := l.WaitFor(wait, info.State.LastSeq); err != nil {
-		l.stop()
 		return nil, err
 	}
 	return l, nil
@@ -117,12 +109,6 @@ func (l *Log) receive(m jetstream.Msg) {
 	close(l.reached)
 	l.reached = make(chan struct{})
 	l.mu.Unlock()
-}
-
-func (l *Log) stop() {
-	if l.cc != nil {
-		l.cc.Stop()
-	}
 }
 
 // Epoch implements chat.Log.

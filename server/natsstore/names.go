@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -37,17 +36,17 @@ func openNames(ctx, run context.Context, js jetstream.JetStream, cfg Config) (*N
 		return nil, err
 	}
 	n := &Names{kv: kv, leader: leader, mirror: chat.NewMemoryRegistry()}
-	err = mirror(ctx, run, kv, func(e jetstream.KeyValueEntry) {
-		raw, err := base64.RawURLEncoding.DecodeString(e.Key())
+	err = mirror(ctx, run, js, kv, func(c change) {
+		raw, err := base64.RawURLEncoding.DecodeString(c.key)
 		if err != nil {
 			return
 		}
 		key := string(raw)
-		if e.Operation() != jetstream.KeyValuePut {
+		if c.deleted {
 			n.mirror.Remove(key)
 			return
 		}
-		if h, ok := decodeHolder(e.Value()); ok {
+		if h, ok := decodeHolder(c.value); ok {
 			n.mirror.Set(key, h)
 		}
 	})
@@ -64,7 +63,7 @@ func (n *Names) Claim(ctx context.Context, key string, h chat.Holder) error {
 	for try := 0; ; try++ {
 		err := settle(ctx, func() error { _, err := n.kv.Update(ctx, nameKey(key), v, rev); return err })
 		if err == nil {
-			n.mirror.Set(key, h) // at once here; the watcher confirms
+			n.mirror.Set(key, h) // at once here; the follower confirms
 			return nil
 		}
 		if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
@@ -150,37 +149,3 @@ func (n *Names) List(prefix string, limit int) []string { return n.mirror.List(p
 
 // Holders implements chat.Registry, from the mirror.
 func (n *Names) Holders(visit func(key string, h chat.Holder)) { n.mirror.Holders(visit) }
-
-// mirror watches every key of kv, handing each change to apply, and
-// returns once the bucket's current contents have been applied.
-func mirror(ctx, run context.Context, kv jetstream.KeyValue, apply func(jetstream.KeyValueEntry)) error {
-	w, err := kv.WatchAll(run)
-	if err != nil {
-		return err
-	}
-	loaded := make(chan struct{})
-	go func() {
-		defer w.Stop()
-		once := false
-		for e := range w.Updates() {
-			if e == nil {
-				if !once {
-					close(loaded)
-					once = true
-				}
-				continue
-			}
-			apply(e)
-		}
-	}()
-	// A large bucket may take longer to load than one attempt at the API
-	// calls may: the load has a bound of its own.
-	wait, cancel := context.WithTimeout(run, 2*time.Minute)
-	defer cancel()
-	select {
-	case <-loaded:
-		return nil
-	case <-wait.Done():
-		return fmt.Errorf("loading bucket %s: %w", kv.Bucket(), wait.Err())
-	}
-}

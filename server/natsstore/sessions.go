@@ -60,14 +60,14 @@ func openSessions(ctx, run context.Context, js jetstream.JetStream, cfg Config) 
 		return nil, err
 	}
 	s := &Sessions{kv: kv, leader: leader, byKey: make(map[chat.Digest]stored), regs: make(map[chat.RegID]int)}
-	err = mirror(ctx, run, kv, func(e jetstream.KeyValueEntry) {
+	err = mirror(ctx, run, js, kv, func(c change) {
 		var d chat.Digest
-		if b, err := hex.DecodeString(e.Key()); err != nil || len(b) != len(d) {
+		if b, err := hex.DecodeString(c.key); err != nil || len(b) != len(d) {
 			return
 		} else {
 			copy(d[:], b)
 		}
-		if e.Operation() != jetstream.KeyValuePut {
+		if c.deleted {
 			s.mu.Lock()
 			had := s.dropLocked(d)
 			gone := s.onGone
@@ -77,8 +77,8 @@ func openSessions(ctx, run context.Context, js jetstream.JetStream, cfg Config) 
 			}
 			return
 		}
-		if rec, ok := decodeSession(e.Value()); ok {
-			s.remember(d, rec, e.Revision())
+		if rec, ok := decodeSession(c.value); ok {
+			s.remember(d, rec, c.rev)
 		}
 	})
 	return s, err
@@ -145,7 +145,7 @@ func (s *Sessions) Get(ctx context.Context, d chat.Digest) (chat.SessionRecord, 
 	if err != nil {
 		return chat.SessionRecord{}, false, err
 	}
-	// Not remembered: only the watcher (and this node's own writes) fill
+	// Not remembered: only the follower (and this node's own writes) fill
 	// the mirror, so a read racing a delete cannot bring the session back.
 	rec, ok := decodeSession(v)
 	return rec, ok, nil

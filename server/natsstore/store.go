@@ -8,8 +8,9 @@
 // Each node follows the stream with one ordered consumer into a local copy
 // (the last messages and joins/leaves kept, like chat.MemoryLog) and fans
 // out from it to its own connections; it never makes a consumer per
-// browser connection. Names and sessions are mirrored by a watcher per
-// bucket, so reads never leave the process; writes go to NATS, which
+// browser connection. Names and sessions are mirrored the same way, by an
+// ordered consumer per bucket (follow.go), so reads never leave the
+// process; writes go to NATS, which
 // decides races (Create refuses a second taker, deletes and updates carry
 // the revision they expect).
 package natsstore
@@ -114,10 +115,7 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Store, error) {
 
 // Close stops following the stream and buckets.
 func (s *Store) Close() {
-	s.cancel()
-	if s.Log != nil {
-		s.Log.stop()
-	}
+	s.cancel() // stops following the stream and buckets
 	if s.Signals != nil {
 		s.Signals.stop()
 	}

@@ -266,7 +266,7 @@ func TestClusterIsOneChat(t *testing.T) {
 		}
 	}
 	for i, n := range nodes {
-		// Each node hears of the leave through its watcher, a moment later.
+		// Each node hears of the leave through its follower, a moment later.
 		deadline := time.Now().Add(10 * time.Second)
 		for {
 			if _, err := n.chat.Authenticate(bobTok); err != nil {
