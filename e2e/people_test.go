@@ -1,9 +1,12 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -119,4 +122,32 @@ func (p *person) setTransport(label string) {
 	p.t.Helper()
 	p.pick("transport", label)
 	p.waitFor("transport "+label, fmt.Sprintf(`(document.querySelector("#active")||{}).textContent === %s && document.querySelector("#conn").textContent === "Connected"`, js("via "+label)))
+}
+
+// A name typed and sent before the app has loaded is not lost: the
+// prerendered form submits the plain way (a GET of /?name=...), and the
+// app, once mounted, fills the name back in and clears the address bar.
+func TestNameTypedBeforeTheAppLoads(t *testing.T) {
+	srv := startServer(t)
+	b := newBrowser(t)
+	p := b.person(t, "Early")
+	scripts := func(off bool) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tab *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tab, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: off})
+			return err
+		})
+	}
+	// With scripts off the page stays go-app's prerendered HTML, as it is
+	// for the second or more the WebAssembly takes to load.
+	p.do(scripts(true), chromedp.Navigate(srv.URL))
+	p.tryJoin("Early")
+	p.waitFor("the plain form's GET", `location.search === "?name=Early"`)
+	p.do(scripts(false), reload())
+	p.waitFor("the app to start", appReady)
+	p.waitFor("the typed name back in the field", `document.querySelector("#name").value === "Early"`)
+	if got := eval[string](p, `location.search`); got != "" {
+		t.Errorf("the address bar keeps %q", got)
+	}
+	p.do(chromedp.SendKeys(chromedp.ID("name"), kb.Enter))
+	p.waitFor("the chat after joining", `!!document.querySelector("#messages")`)
 }

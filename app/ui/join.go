@@ -56,6 +56,27 @@ func (f *joinForm) Render() app.UI {
 	)
 }
 
+// OnMount fills in a name typed before the app had loaded. Until the
+// WebAssembly mounts, the page is go-app's prerendered HTML, whose form
+// submits the plain way, a GET of /?name=..., which reloads the page and
+// would lose the name. It comes back here for the person to press Join
+// once more; it is not sent for them, so a link cannot make anyone join
+// under a name it chose. The query goes from the address bar either way.
+func (f *joinForm) OnMount(ctx app.Context) {
+	u := ctx.Page().URL()
+	q := u.Query()
+	if !q.Has("name") {
+		return
+	}
+	typed := q.Get("name")
+	q.Del("name")
+	u.RawQuery = q.Encode()
+	ctx.Page().ReplaceURL(u)
+	if f.name == "" && len(typed) <= protocol.MaxNameInputBytes {
+		f.name = typed
+	}
+}
+
 // renderButton sets disabled only while busy: go-app's prerender writes
 // disabled="false" for Disabled(false), which HTML reads as disabled.
 func (f *joinForm) renderButton() app.UI {
