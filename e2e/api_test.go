@@ -48,3 +48,20 @@ func (u *apiUser) sendNumbered(prefix string, n, perSecond int) error {
 	}
 	return nil
 }
+
+// users lists the names online.
+func (u *apiUser) users(t *testing.T) []string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, u.base+"/api/users", nil)
+	req.Header.Set("Authorization", "Bearer "+u.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var l protocol.Users
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&l) != nil {
+		t.Fatalf("listing users: %s", resp.Status)
+	}
+	return l.Users
+}

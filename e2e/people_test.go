@@ -3,7 +3,9 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
@@ -129,6 +131,7 @@ func (p *person) setTransport(label string) {
 // app, once mounted, fills the name back in and clears the address bar.
 func TestNameTypedBeforeTheAppLoads(t *testing.T) {
 	srv := startServer(t)
+	watcher := newAPIUser(t, srv.URL, "Watcher")
 	b := newBrowser(t)
 	p := b.person(t, "Early")
 	scripts := func(off bool) chromedp.Action[chromedp.Void] {
@@ -147,6 +150,11 @@ func TestNameTypedBeforeTheAppLoads(t *testing.T) {
 	p.waitFor("the typed name back in the field", `document.querySelector("#name").value === "Early"`)
 	if got := eval[string](p, `location.search`); got != "" {
 		t.Errorf("the address bar keeps %q", got)
+	}
+	// Filled in, not sent: the person presses Join.
+	time.Sleep(500 * time.Millisecond)
+	if eval[bool](p, `!!document.querySelector("#messages")`) || slices.Contains(watcher.users(t), "Early") {
+		t.Fatal("the name from the address was sent without the person pressing Join")
 	}
 	p.do(chromedp.SendKeys(chromedp.ID("name"), kb.Enter))
 	p.waitFor("the chat after joining", `!!document.querySelector("#messages")`)
