@@ -9,8 +9,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// follow consumes a stream with one ordered consumer until run ends,
-// handing each message to receive, one at a time. It is how a node follows
+// follow consumes a stream with one ordered consumer until run ends (and
+// then deletes it), handing each message to receive, one at a time. It is how a node follows
 // everything it keeps a copy of: the event log and both buckets.
 //
 // Short pulls with a heartbeat every second: when the server that feeds
@@ -29,7 +29,17 @@ func follow(ctx, run context.Context, js jetstream.JetStream, stream string, cfg
 	if err != nil {
 		return err
 	}
-	context.AfterFunc(run, cc.Stop)
+	context.AfterFunc(run, func() {
+		cc.Stop()
+		// Stopping leaves the consumer on the server until it has been
+		// idle for its inactive threshold (5 minutes): a node that stops,
+		// or an Open that failed halfway, takes its consumers with it.
+		if info := cons.CachedInfo(); info != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			js.DeleteConsumer(ctx, stream, info.Name)
+		}
+	})
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"hark/app/protocol"
 	"hark/server/chat"
@@ -232,6 +233,37 @@ func TestClusterIsOneChat(t *testing.T) {
 	bobOn2 := open(nodes[2], bobTok)     // Bob's token, issued by node 1, on node 2
 	carolOn0 := open(nodes[0], carolTok) // Carol's, issued by node 2, on node 0
 	aliceOn1 := open(nodes[1], aliceTok)
+	for range 5 {
+		open(nodes[0], aliceTok) // more streams on one node
+	}
+	// The stream and both buckets keep 3 copies, and each node follows
+	// the stream with one consumer, however many streams it serves.
+	js, err := jetstream.New(connectAll(t, servers))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{natsstore.StreamName, "KV_" + natsstore.NamesBucket, "KV_" + natsstore.SessionsBucket} {
+		st, err := js.Stream(context.Background(), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := st.CachedInfo().Config.Replicas; r != 3 {
+			t.Errorf("%s has %d replicas, want 3", name, r)
+		}
+		if name != natsstore.StreamName {
+			continue
+		}
+		// Waited for: a node's Open may have been tried twice, and the
+		// consumer of the failed try goes a moment after it.
+		consumers := 0
+		waitUntil(t, "one consumer of the event stream per node", 10*time.Second, func() bool {
+			consumers = 0
+			for range st.ListConsumers(context.Background()).Info() {
+				consumers++
+			}
+			return consumers == len(nodes)
+		})
+	}
 
 	send(t, nodes[0].chat, alice, "a1", "", "to everyone")
 	for name, st := range map[string]*chat.Stream{"bob": bobOn2, "carol": carolOn0, "alice": aliceOn1} {
