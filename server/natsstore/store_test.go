@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -172,6 +175,57 @@ func TestRestartKeepsEverything(t *testing.T) {
 	}
 	if len(msgs) != 3 {
 		t.Fatalf("bob's replay after the restart: %q", msgs)
+	}
+}
+
+// A start on an emptied data directory is a new epoch: a client resuming
+// from a position in the old one is told to reset, and its token and name
+// are gone with the rest.
+func TestWipedDirectoryIsANewEpoch(t *testing.T) {
+	dir := t.TempDir()
+	srv, nc := embedded(t, dir)
+	n := newNode(t, nc, 1, time.Minute)
+	alice, tok := register(t, n.chat, "Alice")
+	last := send(t, n.chat, alice, "a1", "", "before the wipe")
+	epoch := n.chat.Epoch()
+	n.close()
+	nc.Close()
+	srv.Shutdown()
+	srv.WaitForShutdown()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	srv, nc = embedded(t, dir)
+	defer srv.Shutdown()
+	defer nc.Close()
+	n = newNode(t, nc, 1, time.Minute)
+	if n.chat.Epoch() == epoch {
+		t.Fatalf("the epoch %q survived the wipe", epoch)
+	}
+	if _, err := n.chat.Authenticate(tok); err == nil {
+		t.Fatal("a token from before the wipe still works")
+	}
+	bob, _ := register(t, n.chat, "Bob")
+	register(t, n.chat, "alice") // free again
+	st, err := n.chat.Open(bob, chat.Position{Since: last, Resume: true, Epoch: epoch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	got, _ := st.Take(nil, 100)
+	var seen []string
+	for _, e := range got {
+		seen = append(seen, string(e.Type()))
+	}
+	if !slices.Contains(seen, string(protocol.TypeReset)) {
+		t.Fatalf("a resume from the old epoch got %v, no reset", seen)
 	}
 }
 
