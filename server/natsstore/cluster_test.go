@@ -385,7 +385,8 @@ func TestRaceForAFreedName(t *testing.T) {
 
 // When the NATS server that feeds a node's copy of the names dies, the
 // copy follows again from another server within seconds: a name taken on
-// another node shows in this node's roster soon after.
+// another node shows in this node's roster soon after, and its leave
+// there ends its token here.
 func TestMirrorOutlivesItsServer(t *testing.T) {
 	servers := cluster(t, 3)
 	b := newNode(t, connectAll(t, servers), 3, time.Minute)
@@ -409,13 +410,23 @@ func TestMirrorOutlivesItsServer(t *testing.T) {
 		}
 	}
 	var claimed time.Time
+	var sess *chat.Session
+	var tok string
 	waitUntil(t, "a registration after the loss", 30*time.Second, func() bool {
-		_, _, _, err := a.chat.Register(context.Background(), "Survivor", "")
+		var err error
+		sess, tok, _, err = a.chat.Register(context.Background(), "Survivor", "")
 		claimed = time.Now()
 		return err == nil
 	})
 	waitUntil(t, "node b to see the name taken on node a", bound, func() bool { return hasName(b.chat, "Survivor") })
 	t.Logf("seen on node b %v after the claim", time.Since(claimed))
+	// The sessions copy follows the same way: a leave on node a ends the
+	// token on node b, whose copy had it.
+	waitUntil(t, "node b to know the session", bound, func() bool { return live(b.chat, tok) })
+	if err := a.chat.Leave(context.Background(), sess); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "node b to refuse the token after the leave on node a", bound, func() bool { return !live(b.chat, tok) })
 }
 
 // namesConsumerServer returns the name of the server that hosts the only

@@ -220,12 +220,8 @@ func TestWipedDirectoryIsANewEpoch(t *testing.T) {
 	}
 	defer st.Close()
 	got, _ := st.Take(nil, 100)
-	var seen []string
-	for _, e := range got {
-		seen = append(seen, string(e.Type()))
-	}
-	if !slices.Contains(seen, string(protocol.TypeReset)) {
-		t.Fatalf("a resume from the old epoch got %v, no reset", seen)
+	if !slices.ContainsFunc(got, func(e *chat.Entry) bool { return e.Type() == protocol.TypeReset }) {
+		t.Fatalf("a resume from the old epoch did not reset (%d events)", len(got))
 	}
 }
 
@@ -391,7 +387,8 @@ func TestClusterIsOneChat(t *testing.T) {
 }
 
 // With -max-age the stream drops old events, and so does each node's copy:
-// history and a restarted node agree.
+// history, a resume from before the drop (reset) and a node started
+// afterwards agree.
 func TestMaxAge(t *testing.T) {
 	dir := t.TempDir()
 	srv, nc := embedded(t, dir)
@@ -405,8 +402,8 @@ func TestMaxAge(t *testing.T) {
 	defer st.Close()
 	c := chat.New(chat.Config{Log: st.Log, Registry: st.Names, Sessions: st.Sessions, Signals: st.Signals, PresenceInterval: time.Hour, AddrRegisterRate: -1, AddrSessions: -1, AddrSendRate: -1})
 	defer c.Close()
-	alice, _ := register(t, c, "Alice")
-	send(t, c, alice, "old", "", "soon gone")
+	alice, aliceTok := register(t, c, "Alice")
+	old := send(t, c, alice, "old", "", "soon gone")
 	time.Sleep(1500 * time.Millisecond)
 	send(t, c, alice, "new", "", "still here")
 	deadline := time.Now().Add(5 * time.Second)
@@ -419,5 +416,20 @@ func TestMaxAge(t *testing.T) {
 			t.Fatalf("history %q, want only what is younger than a second", got)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+	// A resume from before the dropped message cannot be served whole.
+	st2, err := c.Open(alice, chat.Position{Since: old - 1, Resume: true, Epoch: c.Epoch()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st2.Close()
+	got, _ := st2.Take(nil, 100)
+	if !slices.ContainsFunc(got, func(e *chat.Entry) bool { return e.Type() == protocol.TypeReset }) {
+		t.Fatalf("a resume from before the dropped message did not reset (%d events)", len(got))
+	}
+	// A node started now loads the same: the stream dropped it too.
+	again := newNode(t, nc, 1, time.Minute)
+	if got := texts(again.chat.History(mustAuth(t, again.chat, aliceTok), 10)); fmt.Sprint(got) != "[still here]" {
+		t.Fatalf("a node started after the drop has history %q", got)
 	}
 }
