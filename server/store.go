@@ -43,6 +43,24 @@ func (s *store) Close() {
 }
 
 // openStore opens the store the flags ask for.
+// embeddedConfig is the embedded server's set-up for a data directory and
+// an -fsync value: "" (the server's default), "always", or a duration.
+func embeddedConfig(dir, fsync string) (natsstore.EmbeddedConfig, error) {
+	ecfg := natsstore.EmbeddedConfig{Dir: dir}
+	switch fsync {
+	case "":
+	case "always":
+		ecfg.SyncAlways = true
+	default:
+		d, err := time.ParseDuration(fsync)
+		if err != nil || d <= 0 {
+			return ecfg, fmt.Errorf("-fsync: %q is neither always nor a duration", fsync)
+		}
+		ecfg.SyncInterval = d
+	}
+	return ecfg, nil
+}
+
 func openStore(cfg storeConfig, logger *slog.Logger) (*store, error) {
 	st := &store{}
 	switch cfg.Kind {
@@ -66,20 +84,11 @@ func openStore(cfg storeConfig, logger *slog.Logger) (*store, error) {
 		}
 		logger.Info("store: NATS cluster", "servers", cfg.NATS, "replicas", replicas)
 	} else {
-		ecfg := natsstore.EmbeddedConfig{Dir: cfg.Dir}
-		switch cfg.Fsync {
-		case "":
-		case "always":
-			ecfg.SyncAlways = true
-		default:
-			d, err := time.ParseDuration(cfg.Fsync)
-			if err != nil || d <= 0 {
-				return nil, fmt.Errorf("-fsync: %q is neither always nor a duration", cfg.Fsync)
-			}
-			ecfg.SyncInterval = d
+		ecfg, err := embeddedConfig(cfg.Dir, cfg.Fsync)
+		if err != nil {
+			return nil, err
 		}
 		var srv *server.Server
-		var err error
 		srv, nc, err = natsstore.Embedded(ecfg)
 		if err != nil {
 			return nil, err

@@ -70,6 +70,23 @@ func embedded(t *testing.T, dir string) (*server.Server, *nats.Conn) {
 	return s, nc
 }
 
+// The embedded server fsyncs as told: every write, or at an interval.
+func TestEmbeddedFsync(t *testing.T) {
+	for _, cfg := range []natsstore.EmbeddedConfig{{SyncAlways: true}, {SyncInterval: time.Second}} {
+		cfg.Dir = t.TempDir()
+		s, nc, err := natsstore.Embedded(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		js := s.JetStreamConfig()
+		nc.Close()
+		s.Shutdown()
+		if js == nil || js.SyncAlways != cfg.SyncAlways || (cfg.SyncInterval != 0 && js.SyncInterval != cfg.SyncInterval) {
+			t.Errorf("asked for %+v, the server runs with %+v", cfg, js)
+		}
+	}
+}
+
 func register(t *testing.T, c *chat.Chat, name string) (*chat.Session, string) {
 	t.Helper()
 	s, tok, _, err := c.Register(context.Background(), name, "")
