@@ -159,3 +159,48 @@ func TestNameTypedBeforeTheAppLoads(t *testing.T) {
 	p.do(chromedp.SendKeys(chromedp.ID("name"), kb.Enter))
 	p.waitFor("the chat after joining", `!!document.querySelector("#messages")`)
 }
+
+// Two tabs of one browser are two people (the session lives in each tab's
+// sessionStorage) and stay so through a reload; Leave forgets the tab's
+// session and its conversation cache, and leaves the other tab's alone.
+func TestTabsAreDifferentPeople(t *testing.T) {
+	srv := startServer(t)
+	b := newBrowser(t)
+	alice := b.person(t, "Alice")
+	tab, cancel := chromedp.NewContext(alice.ctx) // a second tab, same browser context
+	t.Cleanup(cancel)
+	if err := chromedp.Do(tab); err != nil { // opened here: the tab lives as long as the context that opens it
+		t.Fatal(err)
+	}
+	bob := &person{t: t, name: "Bob", ctx: tab}
+	alice.open(srv.URL)
+	alice.join()
+	bob.open(srv.URL)
+	if !eval[bool](bob, `!!document.querySelector("#name")`) {
+		t.Fatal("a second tab opened as the first tab's person")
+	}
+	bob.join()
+	bob.sayTo("Alice", "between tabs")
+	alice.openConv("Bob")
+	alice.sees("between tabs")
+	cached := `Object.keys(localStorage).filter(k => k.startsWith("hark.cache.")).sort().join()`
+	for _, p := range []*person{alice, bob} {
+		p.waitFor("both caches written, in the storage the tabs share", cached+` === "hark.cache.alice,hark.cache.bob"`)
+		p.do(reload())
+		p.waitFor("the app to start", appReady)
+		p.waitFor(p.name+" still in this tab", fmt.Sprintf(`(document.querySelector("#me")||{}).textContent === "You are %s"`, p.name))
+	}
+
+	alice.do(chromedp.Click(chromedp.ID("leave")))
+	alice.waitFor("the join page", `!!document.querySelector("#name")`)
+	alice.waitFor("Alice's cache gone, Bob's kept", cached+` === "hark.cache.bob"`)
+	if eval[string](alice, `sessionStorage.getItem("hark.token") || ""`) != "" {
+		t.Error("the token is still in the tab after Leave")
+	}
+	alice.do(reload())
+	alice.waitFor("the app to start", appReady)
+	if !eval[bool](alice, `!!document.querySelector("#name")`) {
+		t.Error("a reload after Leave came back as someone")
+	}
+	bob.waitConnected()
+}
