@@ -4,14 +4,23 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// follow consumes a stream with one ordered consumer until run ends (and
-// then deletes it), handing each message to receive, one at a time. It is how a node follows
-// everything it keeps a copy of: the event log and both buckets.
+// follower is one ordered consumer through which a node follows a stream:
+// the event log, or a bucket it keeps a copy of.
+type follower struct {
+	js     jetstream.JetStream
+	stream string
+	cons   jetstream.Consumer
+	cc     jetstream.ConsumeContext
+}
+
+// follow starts consuming stream, handing each message to receive, and
+// returns how many messages the consumer had to deliver when it was made.
 //
 // Short pulls with a heartbeat every second: when the server that feeds
 // the consumer dies, the consumer notices within seconds and starts again
@@ -20,27 +29,43 @@ import (
 // every five seconds, checked every ten; a node's copy of the names
 // stayed about ten seconds behind after such a loss, and a watcher whose
 // consumer could not be made again stopped for good.)
-func follow(ctx, run context.Context, js jetstream.JetStream, stream string, cfg jetstream.OrderedConsumerConfig, receive jetstream.MessageHandler) error {
+func follow(ctx context.Context, js jetstream.JetStream, stream string, cfg jetstream.OrderedConsumerConfig, receive jetstream.MessageHandler) (*follower, uint64, error) {
 	cons, err := js.OrderedConsumer(ctx, stream, cfg)
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
-	cc, err := cons.Consume(receive, jetstream.PullExpiry(5*time.Second), jetstream.PullHeartbeat(time.Second))
-	if err != nil {
-		return err
+	f := &follower{js: js, stream: stream, cons: cons}
+	// Counted by the server as it made the consumer: a count read from the
+	// stream before then could be stale (a purge in between).
+	var pending uint64
+	if info := cons.CachedInfo(); info != nil {
+		pending = info.NumPending
 	}
-	context.AfterFunc(run, func() {
-		cc.Stop()
-		// Stopping leaves the consumer on the server until it has been
-		// idle for its inactive threshold (5 minutes): a node that stops,
-		// or an Open that failed halfway, takes its consumers with it.
-		if info := cons.CachedInfo(); info != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			defer cancel()
-			js.DeleteConsumer(ctx, stream, info.Name)
-		}
-	})
-	return nil
+	if f.cc, err = cons.Consume(receive, jetstream.PullExpiry(5*time.Second), jetstream.PullHeartbeat(time.Second)); err != nil {
+		f.stop()
+		return nil, 0, err
+	}
+	return f, pending, nil
+}
+
+// stop ends the consumption and deletes the consumer: stopped, it would
+// stay on the server until idle for its inactive threshold (5 minutes).
+// It waits for the delete (2 s at most), so a node that closes its NATS
+// connection right after leaves nothing behind. A nil follower is a no-op.
+func (f *follower) stop() {
+	if f == nil {
+		return
+	}
+	if f.cc != nil {
+		f.cc.Stop()
+	}
+	// Without a connection the delete could only wait out its timeout;
+	// the server drops the consumer by itself.
+	if info := f.cons.CachedInfo(); info != nil && f.js.Conn().IsConnected() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		f.js.DeleteConsumer(ctx, f.stream, info.Name)
+	}
 }
 
 // change is one write to a bucket's key, as a node's copy applies it.
@@ -51,20 +76,15 @@ type change struct {
 	deleted bool   // a delete or purge: the key holds nothing now
 }
 
-// mirror follows every key of kv, handing each change to apply (one at a
-// time, in the bucket's order), and returns once the bucket's current
-// contents have been applied.
-func mirror(ctx, run context.Context, js jetstream.JetStream, kv jetstream.KeyValue, apply func(change)) error {
+// mirror follows every key of kv, handing each change to apply (in the
+// bucket's order), and returns once the bucket's contents as they were
+// when it started have been applied, or run ends.
+func mirror(ctx, run context.Context, js jetstream.JetStream, kv jetstream.KeyValue, apply func(change)) (*follower, error) {
 	stream := "KV_" + kv.Bucket()
 	prefix := "$KV." + kv.Bucket() + "."
-	info, err := js.Stream(ctx, stream)
-	if err != nil {
-		return err
-	}
 	loaded := make(chan struct{})
-	if info.CachedInfo().State.Msgs == 0 {
-		close(loaded)
-	}
+	var once sync.Once
+	done := func() { once.Do(func() { close(loaded) }) }
 	receive := func(m jetstream.Msg) {
 		meta, err := m.Metadata()
 		if err != nil || !strings.HasPrefix(m.Subject(), prefix) {
@@ -80,19 +100,18 @@ func mirror(ctx, run context.Context, js jetstream.JetStream, kv jetstream.KeyVa
 			deleted: h.Get("KV-Operation") != "" || h.Get(jetstream.MarkerReasonHeader) != "",
 		})
 		if meta.NumPending == 0 {
-			select {
-			case <-loaded:
-			default:
-				close(loaded)
-			}
+			done()
 		}
 	}
-	err = follow(ctx, run, js, stream, jetstream.OrderedConsumerConfig{
+	f, pending, err := follow(ctx, js, stream, jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{prefix + ">"},
 		DeliverPolicy:  jetstream.DeliverLastPerSubjectPolicy,
 	}, receive)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	if pending == 0 {
+		done()
 	}
 	// A large bucket may take longer to load than one attempt at the API
 	// calls may: the load has a bound of its own.
@@ -100,8 +119,9 @@ func mirror(ctx, run context.Context, js jetstream.JetStream, kv jetstream.KeyVa
 	defer cancel()
 	select {
 	case <-loaded:
-		return nil
+		return f, nil
 	case <-wait.Done():
-		return fmt.Errorf("loading bucket %s: %w", kv.Bucket(), wait.Err())
+		f.stop()
+		return nil, fmt.Errorf("loading bucket %s: %w", kv.Bucket(), wait.Err())
 	}
 }

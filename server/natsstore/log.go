@@ -27,8 +27,9 @@ const (
 // stream's ack (the seq); the node's copy, which Since, Messages and Head
 // read, is filled by one ordered consumer, which also feeds the fan-out.
 type Log struct {
-	js    jetstream.JetStream
-	cache *chat.MemoryLog
+	js       jetstream.JetStream
+	cache    *chat.MemoryLog
+	follower *follower
 
 	mu      sync.Mutex
 	reached chan struct{} // closed, and replaced, at every entry added
@@ -78,7 +79,7 @@ func openLog(ctx, run context.Context, js jetstream.JetStream, cfg Config) (*Log
 	}
 	l := &Log{js: js, cache: chat.NewMemoryLogAt(epoch, cfg.Keep, cfg.KeepPresence), reached: make(chan struct{})}
 	l.cache.SetMaxAge(cfg.MaxAge, time.Now) // the copy drops what the stream drops
-	err = follow(ctx, run, js, StreamName, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy}, l.receive)
+	l.follower, _, err = follow(ctx, js, StreamName, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy}, l.receive)
 	if err != nil {
 		return nil, err
 	}
@@ -88,6 +89,7 @@ func openLog(ctx, run context.Context, js jetstream.JetStream, cfg Config) (*Log
 	wait, cancel := context.WithTimeout(run, 2*time.Minute)
 	defer cancel()
 	if err := l.WaitFor(wait, info.State.LastSeq); err != nil {
+		l.follower.stop()
 		return nil, err
 	}
 	return l, nil

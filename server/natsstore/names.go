@@ -18,9 +18,10 @@ import (
 // revision, which NATS refuses to a second taker on any node; reads come
 // from the node's mirror, or the bucket's leader where one decides.
 type Names struct {
-	kv     jetstream.KeyValue
-	leader leaderReads
-	mirror *chat.MemoryRegistry
+	kv       jetstream.KeyValue
+	leader   leaderReads
+	mirror   *chat.MemoryRegistry
+	follower *follower
 }
 
 type holder struct {
@@ -36,7 +37,7 @@ func openNames(ctx, run context.Context, js jetstream.JetStream, cfg Config) (*N
 		return nil, err
 	}
 	n := &Names{kv: kv, leader: leader, mirror: chat.NewMemoryRegistry()}
-	err = mirror(ctx, run, js, kv, func(c change) {
+	n.follower, err = mirror(ctx, run, js, kv, func(c change) {
 		raw, err := base64.RawURLEncoding.DecodeString(c.key)
 		if err != nil {
 			return

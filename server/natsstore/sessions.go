@@ -18,8 +18,9 @@ import (
 // Get is local, Idle is a scan of memory, and deletes by any node reach
 // every node's OnGone.
 type Sessions struct {
-	kv     jetstream.KeyValue
-	leader leaderReads
+	kv       jetstream.KeyValue
+	leader   leaderReads
+	follower *follower
 
 	mu     sync.Mutex
 	byKey  map[chat.Digest]stored
@@ -60,7 +61,7 @@ func openSessions(ctx, run context.Context, js jetstream.JetStream, cfg Config) 
 		return nil, err
 	}
 	s := &Sessions{kv: kv, leader: leader, byKey: make(map[chat.Digest]stored), regs: make(map[chat.RegID]int)}
-	err = mirror(ctx, run, js, kv, func(c change) {
+	s.follower, err = mirror(ctx, run, js, kv, func(c change) {
 		var d chat.Digest
 		if b, err := hex.DecodeString(c.key); err != nil || len(b) != len(d) {
 			return

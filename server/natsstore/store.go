@@ -113,9 +113,19 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Store, error) {
 	return st, nil
 }
 
-// Close stops following the stream and buckets.
+// Close stops following the stream and buckets, and deletes the
+// consumers it followed them with.
 func (s *Store) Close() {
-	s.cancel() // stops following the stream and buckets
+	s.cancel()
+	if s.Log != nil {
+		s.Log.follower.stop()
+	}
+	if s.Names != nil {
+		s.Names.follower.stop()
+	}
+	if s.Sessions != nil {
+		s.Sessions.follower.stop()
+	}
 	if s.Signals != nil {
 		s.Signals.stop()
 	}

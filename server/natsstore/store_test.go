@@ -195,6 +195,41 @@ func TestRestartKeepsEverything(t *testing.T) {
 	}
 }
 
+// A store that closes deletes the consumers it followed the stream and
+// buckets with, before Close returns: stopped consumers would otherwise
+// stay on the server for their inactive threshold (5 minutes), one set
+// per node start, and the node's connection is closed right after.
+func TestCloseLeavesNoConsumers(t *testing.T) {
+	srv, nc := embedded(t, t.TempDir())
+	defer srv.Shutdown()
+	defer nc.Close()
+	n := newNode(t, nc, 1, time.Minute)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func() int {
+		total := 0
+		for _, name := range []string{natsstore.StreamName, "KV_" + natsstore.NamesBucket, "KV_" + natsstore.SessionsBucket} {
+			st, err := js.Stream(context.Background(), name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for range st.ListConsumers(context.Background()).Info() {
+				total++
+			}
+		}
+		return total
+	}
+	if c := count(); c != 3 {
+		t.Fatalf("%d consumers while open, want 3 (the stream and two buckets)", c)
+	}
+	n.close()
+	if c := count(); c != 0 {
+		t.Fatalf("%d consumers left once Close returned", c)
+	}
+}
+
 // A start on an emptied data directory is a new epoch: a client resuming
 // from a position in the old one is told to reset, and its token and name
 // are gone with the rest.
