@@ -256,3 +256,26 @@ func TestRosterRender(t *testing.T) {
 		}
 	}
 }
+
+// The header offers Install only when the browser says the app can be
+// installed (go-app's OnAppInstallChange), and the banner offers a reload
+// only once a new version has been downloaded (OnAppUpdate).
+func TestInstallAndUpdateOffers(t *testing.T) {
+	c := &Chat{}
+	st := client.State{Name: "Alice"}
+	if html := app.HTMLString(c.renderHeader(st)); strings.Contains(html, `id="install"`) {
+		t.Error("Install offered while the browser cannot install")
+	}
+	if c.renderBanner() != nil {
+		t.Error("a reload offered with no new version")
+	}
+	c.installable = true
+	if html := app.HTMLString(c.renderHeader(st)); !strings.Contains(html, `id="install"`) {
+		t.Errorf("no Install button while installable: %s", html)
+	}
+	c.OnAppUpdate(app.Context{})
+	html := app.HTMLString(c.renderBanner())
+	if !strings.Contains(html, "A new version of Hark is available.") || !strings.Contains(html, `id="reload"`) || !strings.Contains(html, `role="alert"`) {
+		t.Errorf("the update banner: %s", html)
+	}
+}
