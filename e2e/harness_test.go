@@ -353,11 +353,11 @@ func (p *person) do(steps ...chromedp.Action[chromedp.Void]) {
 }
 
 // eval runs a JavaScript expression and returns its value.
-func eval[T any](p *person, expr string) T {
+func eval[T any](p *person, expr string, opts ...chromedp.EvaluateOption) T {
 	p.t.Helper()
 	ctx, cancel := context.WithTimeout(p.ctx, wait)
 	defer cancel()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, opts...))
 	if err != nil {
 		p.t.Fatalf("%s: evaluating %s: %v", p.name, expr, err)
 	}

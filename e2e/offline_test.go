@@ -1,7 +1,10 @@
 package e2e
 
 import (
+	"context"
 	"testing"
+
+	"github.com/chromedp/chromedp"
 )
 
 // TestServerRestartResumes: the server restarts on its data directory
@@ -63,5 +66,38 @@ func TestOfflineShellAndOutbox(t *testing.T) {
 	alice.sees("sync")
 	if n := bob.count("typed while offline"); n != 1 {
 		t.Errorf("Bob sees the offline message %d times, want once", n)
+	}
+}
+
+// TestServiceWorkerLeavesTheAPIAlone: the service worker serves the app
+// shell offline but never answers /api/ itself. A request it has seen
+// answered, in a page it controls, fails once the server is down rather
+// than coming back from a cache, and the address itself is not given
+// the shell.
+func TestServiceWorkerLeavesTheAPIAlone(t *testing.T) {
+	srv := startServer(t)
+	b := newBrowser(t)
+	alice := b.joined(t, srv.URL, "Alice")[0]
+	alice.say("something to read")
+	alice.waitFor("the service worker", `navigator.serviceWorker.controller !== null || (navigator.serviceWorker.ready.then(() => window.__swReady = true), window.__swReady === true)`)
+	alice.do(reload())
+	alice.waitFor("the page under the service worker", appReady+` && navigator.serviceWorker.controller !== null`)
+	get := func() string {
+		return eval[string](alice, `fetch("/api/history?limit=5", {headers: {Authorization: "Bearer " + sessionStorage.getItem("hark.token")}})
+			.then(r => "answered " + r.status, () => "failed")`, chromedp.EvalAwaitPromise)
+	}
+	if got := get(); got != "answered 200" {
+		t.Fatalf("with the server up: %s", got)
+	}
+	srv.Stop()
+	if got := get(); got != "failed" {
+		t.Fatalf("with the server down the history request was %s: something answered for it", got)
+	}
+	// Offline, the worker answers a page it does not have with the app
+	// shell, but not an address under /api/: that one fails.
+	ctx, cancel := context.WithTimeout(alice.ctx, wait)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Navigate(srv.URL+"/api/history")); err == nil && eval[bool](alice, `!!document.querySelector(".page")`) {
+		t.Fatal("opening /api/history offline showed the app shell")
 	}
 }
