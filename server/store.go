@@ -42,7 +42,6 @@ func (s *store) Close() {
 	}
 }
 
-// openStore opens the store the flags ask for.
 // embeddedConfig is the embedded server's set-up for a data directory and
 // an -fsync value: "" (the server's default), "always", or a duration.
 func embeddedConfig(dir, fsync string) (natsstore.EmbeddedConfig, error) {
@@ -61,6 +60,7 @@ func embeddedConfig(dir, fsync string) (natsstore.EmbeddedConfig, error) {
 	return ecfg, nil
 }
 
+// openStore opens the store the flags ask for.
 func openStore(cfg storeConfig, logger *slog.Logger) (*store, error) {
 	st := &store{}
 	switch cfg.Kind {
@@ -73,6 +73,14 @@ func openStore(cfg storeConfig, logger *slog.Logger) (*store, error) {
 	}
 	var nc *nats.Conn
 	replicas := cfg.Replicas
+	// Each of these flags belongs to one of the two stores: say so rather
+	// than leave someone believing it took effect.
+	if len(cfg.NATS) > 0 && cfg.Fsync != "" {
+		logger.Warn("-fsync is ignored with -nats: the NATS cluster's own sync setting applies")
+	}
+	if len(cfg.NATS) == 0 && cfg.Replicas > 0 {
+		logger.Warn("-replicas is ignored without -nats: the embedded server keeps one copy")
+	}
 	if len(cfg.NATS) > 0 {
 		var err error
 		nc, err = nats.Connect(strings.Join(cfg.NATS, ","), nats.Name("hark"), nats.MaxReconnects(-1))

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,5 +30,28 @@ func TestFsyncFlag(t *testing.T) {
 		if _, err := embeddedConfig("d", bad); err == nil {
 			t.Errorf("-fsync %q was taken", bad)
 		}
+	}
+}
+
+// A flag that belongs to the other store is named in a warning, not
+// silently dropped.
+func TestStoreFlagsThatDoNotApply(t *testing.T) {
+	var log bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&log, nil))
+	// -fsync with -nats (the connection fails: nothing listens there).
+	if _, err := openStore(storeConfig{Kind: "nats", NATS: []string{"nats://127.0.0.1:1"}, Fsync: "1s"}, logger); err == nil {
+		t.Fatal("connected to nothing")
+	}
+	if !strings.Contains(log.String(), "-fsync is ignored with -nats") {
+		t.Errorf("no warning for -fsync with -nats: %s", log.String())
+	}
+	log.Reset()
+	st, err := openStore(storeConfig{Kind: "nats", Dir: t.TempDir(), Replicas: 3, Keep: 100}, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if !strings.Contains(log.String(), "-replicas is ignored without -nats") {
+		t.Errorf("no warning for -replicas without -nats: %s", log.String())
 	}
 }
