@@ -428,8 +428,26 @@ func js(s string) string {
 	return b.String()
 }
 
-// reload reloads the page without waiting for a load event that an offline
-// page served by a service worker may deliver late.
+// reload reloads the page and returns once the new document is there. It
+// does not wait for the load event, which an offline page served by a
+// service worker may deliver late; but it does wait for the old document
+// to go, or a check made next could pass on the page from before.
 func reload() chromedp.Action[chromedp.Void] {
-	return chromedp.Evaluate[chromedp.Void](`location.reload()`)
+	return chromedp.Func(func(ctx context.Context, tab *chromedp.Target) error {
+		if _, err := chromedp.Evaluate[chromedp.Void](`window.__beforeReload = true; location.reload()`)(ctx, tab); err != nil {
+			return err
+		}
+		for {
+			// Errors are expected while the old document is torn down.
+			gone, err := chromedp.Evaluate[bool](`window.__beforeReload !== true`)(ctx, tab)
+			if err == nil && gone {
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	})
 }
