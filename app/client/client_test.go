@@ -325,6 +325,8 @@ func TestSessionReclaimed(t *testing.T) {
 			srv := newServer(t, api.Config{})
 			alice := join(t, srv.URL, tr, "Alice", nil)
 			bob := join(t, srv.URL, tr, "Bob", nil)
+			bob.Send("Alice", "before the reclaim")
+			alice.waitTexts("before the reclaim")
 			old := alice.token()
 			// The session ends behind the client's back.
 			deleteSession(t, srv.URL, old)
@@ -332,8 +334,14 @@ func TestSessionReclaimed(t *testing.T) {
 			alice.waitConnected()
 			alice.Send("", "still here")
 			bob.waitTexts("still here")
-			if s := alice.State(); s.Name != "Alice" || s.LastError != nil {
+			s := alice.State()
+			if s.Name != "Alice" || s.LastError != nil {
 				t.Fatalf("state after reclaiming: %+v", summary(s))
+			}
+			// The direct message belongs to the ended session: the server
+			// no longer gives it to the new one, but the screen keeps it.
+			if !slices.ContainsFunc(s.Messages, func(m Item) bool { return m.Event.Text == "before the reclaim" }) {
+				t.Errorf("the direct message from before the reclaim is gone from the client: %+v", summary(s))
 			}
 		})
 	}
