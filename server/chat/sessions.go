@@ -40,6 +40,10 @@ type SessionStore interface {
 	Idle(before time.Time) []Digest
 	// Has reports whether a session of registration reg exists.
 	Has(reg RegID) bool
+	// Current returns once Has and Idle answer from every write the
+	// store held when it was called (a node's copy of the store may lag
+	// behind it), or ctx ends.
+	Current(ctx context.Context) error
 	// OnGone sets a function told of every session removed, by any node.
 	// New calls it once.
 	OnGone(func(Digest))
@@ -160,14 +164,19 @@ func (c *Chat) leaseLoop() {
 				}
 			}
 		}
-		for _, d := range c.store.Idle(now.Add(-c.cfg.Grace - every)) {
-			if c.here(d) {
-				continue // this node's own timer decides
+		cutoff := now.Add(-c.cfg.Grace - every)
+		if len(c.store.Idle(cutoff)) > 0 && c.storeCurrent() {
+			// Asked again once the copy holds every touch made so far:
+			// one that lags would release sessions alive on other nodes.
+			for _, d := range c.store.Idle(cutoff) {
+				if c.here(d) {
+					continue // this node's own timer decides
+				}
+				if s, err := c.load(d); err == nil {
+					c.release(ctx, s)
+				}
+				delete(leased, d)
 			}
-			if s, err := c.load(d); err == nil {
-				c.release(ctx, s)
-			}
-			delete(leased, d)
 		}
 		c.releaseOrphans(ctx, orphans)
 		for d := range leased {
@@ -176,6 +185,15 @@ func (c *Chat) leaseLoop() {
 			}
 		}
 	}
+}
+
+// storeCurrent waits (a few seconds at most) until this node's copy of the
+// session store holds every write made before the call, and reports
+// whether it does.
+func (c *Chat) storeCurrent() bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return c.store.Current(ctx) == nil
 }
 
 // releaseOrphans frees names whose session is gone: a node that crashed
@@ -191,12 +209,25 @@ func (c *Chat) releaseOrphans(ctx context.Context, suspects map[string]RegID) {
 			seen[key] = h.Reg
 		}
 	})
+	var orphans map[string]RegID
 	for key, reg := range seen {
-		if suspects[key] != reg {
-			continue
+		if suspects[key] == reg {
+			if orphans == nil {
+				orphans = make(map[string]RegID)
+			}
+			orphans[key] = reg
 		}
-		if h, ok := c.registry.Lookup(key); ok && h.Reg == reg {
-			c.freeName(ctx, key, h.Display, reg)
+	}
+	// Checked again once the copy of the sessions is current: one that
+	// lags would not have a session made on another node a moment ago.
+	if orphans != nil && c.storeCurrent() {
+		for key, reg := range orphans {
+			if c.store.Has(reg) {
+				continue
+			}
+			if h, ok := c.registry.Lookup(key); ok && h.Reg == reg {
+				c.freeName(ctx, key, h.Display, reg)
+			}
 		}
 	}
 	clear(suspects)

@@ -68,6 +68,45 @@ func (f *follower) stop() {
 	}
 }
 
+// position is how far a follower has applied its stream, for whoever
+// must wait until a node's copy holds what the stream held at a moment.
+type position struct {
+	mu      sync.Mutex
+	at      uint64
+	reached chan struct{} // closed, and replaced, at every advance
+}
+
+func newPosition() *position { return &position{reached: make(chan struct{})} }
+
+// advance records that everything up to seq has been applied.
+func (p *position) advance(seq uint64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if seq <= p.at {
+		return
+	}
+	p.at = seq
+	close(p.reached)
+	p.reached = make(chan struct{})
+}
+
+// waitFor returns once everything up to seq has been applied, or ctx ends.
+func (p *position) waitFor(ctx context.Context, seq uint64) error {
+	for {
+		p.mu.Lock()
+		at, ch := p.at, p.reached
+		p.mu.Unlock()
+		if at >= seq {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
 // change is one write to a bucket's key, as a node's copy applies it.
 type change struct {
 	key     string

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -30,9 +29,7 @@ type Log struct {
 	js       jetstream.JetStream
 	cache    *chat.MemoryLog
 	follower *follower
-
-	mu      sync.Mutex
-	reached chan struct{} // closed, and replaced, at every entry added
+	pos      *position // the last seq added to cache
 }
 
 func openLog(ctx, run context.Context, js jetstream.JetStream, cfg Config) (*Log, error) {
@@ -77,7 +74,7 @@ func openLog(ctx, run context.Context, js jetstream.JetStream, cfg Config) (*Log
 	if err != nil {
 		return nil, err
 	}
-	l := &Log{js: js, cache: chat.NewMemoryLogAt(epoch, cfg.Keep, cfg.KeepPresence), reached: make(chan struct{})}
+	l := &Log{js: js, cache: chat.NewMemoryLogAt(epoch, cfg.Keep, cfg.KeepPresence), pos: newPosition()}
 	l.cache.SetMaxAge(cfg.MaxAge, time.Now) // the copy drops what the stream drops
 	l.follower, _, err = follow(ctx, js, StreamName, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy}, l.receive)
 	if err != nil {
@@ -107,10 +104,7 @@ func (l *Log) receive(m jetstream.Msg) {
 	to, _ := strconv.ParseUint(h.Get(hdrTo), 16, 64)
 	rec.From, rec.To = chat.RegID(from), chat.RegID(to)
 	l.cache.Add(chat.EntryFromRecord(meta.Sequence.Stream, rec))
-	l.mu.Lock()
-	close(l.reached)
-	l.reached = make(chan struct{})
-	l.mu.Unlock()
+	l.pos.advance(meta.Sequence.Stream)
 }
 
 // Epoch implements chat.Log.
@@ -134,21 +128,7 @@ func (l *Log) Messages(before uint64, visit func(*chat.Entry) bool) {
 func (l *Log) Follow(feed func(*chat.Entry)) { l.cache.Follow(feed) }
 
 // WaitFor implements chat.Lagging.
-func (l *Log) WaitFor(ctx context.Context, seq uint64) error {
-	for {
-		l.mu.Lock()
-		ch := l.reached
-		l.mu.Unlock()
-		if l.cache.Head() >= seq {
-			return nil
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-}
+func (l *Log) WaitFor(ctx context.Context, seq uint64) error { return l.pos.waitFor(ctx, seq) }
 
 // Append implements chat.Log: it publishes the record and gives e the seq
 // of the stream's ack. A retry of a message (same sender name and client

@@ -21,6 +21,7 @@ type Sessions struct {
 	kv       jetstream.KeyValue
 	leader   leaderReads
 	follower *follower
+	pos      *position // the bucket's last write applied to the copy
 
 	mu     sync.Mutex
 	byKey  map[chat.Digest]stored
@@ -60,8 +61,9 @@ func openSessions(ctx, run context.Context, js jetstream.JetStream, cfg Config) 
 	if err != nil {
 		return nil, err
 	}
-	s := &Sessions{kv: kv, leader: leader, byKey: make(map[chat.Digest]stored), regs: make(map[chat.RegID]int)}
+	s := &Sessions{kv: kv, leader: leader, pos: newPosition(), byKey: make(map[chat.Digest]stored), regs: make(map[chat.RegID]int)}
 	s.follower, err = mirror(ctx, run, js, kv, func(c change) {
+		defer s.pos.advance(c.rev)
 		var d chat.Digest
 		if b, err := hex.DecodeString(c.key); err != nil || len(b) != len(d) {
 			return
@@ -224,6 +226,20 @@ func (s *Sessions) Has(reg chat.RegID) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.regs[reg] > 0
+}
+
+// Current implements chat.SessionStore: it reads the bucket's last write
+// from its leader and waits until this node's copy has applied it.
+func (s *Sessions) Current(ctx context.Context) error {
+	st, err := s.kv.Status(ctx)
+	if err != nil {
+		return err
+	}
+	info, ok := st.(*jetstream.KeyValueBucketStatus)
+	if !ok {
+		return errors.New("natsstore: the sessions bucket's status has no stream info")
+	}
+	return s.pos.waitFor(ctx, info.StreamInfo().State.LastSeq)
 }
 
 // Idle implements chat.SessionStore.

@@ -230,6 +230,45 @@ func TestCloseLeavesNoConsumers(t *testing.T) {
 	}
 }
 
+// A node's copy of the sessions lags the bucket by a moment; Current waits
+// it out, so a node that acts on what its copy lacks (freeing a name it
+// thinks has no session) does not act on a session made elsewhere just
+// before.
+func TestSessionsCurrent(t *testing.T) {
+	srv, nc := embedded(t, t.TempDir())
+	defer srv.Shutdown()
+	defer nc.Close()
+	a := newNode(t, nc, 1, time.Minute)
+	ncB, err := nats.Connect("", nats.InProcessServer(srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ncB.Close()
+	b := newNode(t, ncB, 1, time.Minute)
+	lagged := 0
+	for i := range 30 {
+		name := fmt.Sprint("user", i)
+		register(t, a.chat, name)
+		h, ok := a.store.Names.Lookup(protocol.NameKey(name))
+		if !ok {
+			t.Fatalf("%s not held on node a", name)
+		}
+		if !b.store.Sessions.Has(h.Reg) {
+			lagged++
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := b.store.Sessions.Current(ctx)
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !b.store.Sessions.Has(h.Reg) {
+			t.Fatalf("%s's session made on node a is not in node b's copy after Current", name)
+		}
+	}
+	t.Logf("node b's copy lacked the session just made on node a %d times in 30", lagged)
+}
+
 // A start on an emptied data directory is a new epoch: a client resuming
 // from a position in the old one is told to reset, and its token and name
 // are gone with the rest.
