@@ -189,6 +189,16 @@ func TestPhoneLayout(t *testing.T) {
 	eval[chromedp.Void](alice, `document.querySelector("#text").focus()`)
 	alice.waitFor("the drawer closed when the focus left it", `!(`+visible("#drawer")+`)`)
 
+	// Its Close button, and a tap beside it, close it too.
+	eval[chromedp.Void](alice, `document.querySelector("#drawer-toggle").click()`)
+	alice.waitFor("the drawer open", visible("#drawer"))
+	alice.do(chromedp.Click(chromedp.ID("drawer-close")))
+	alice.waitFor("the drawer closed by its Close button", `!(`+visible("#drawer")+`)`)
+	eval[chromedp.Void](alice, `document.querySelector("#drawer-toggle").click()`)
+	alice.waitFor("the drawer open", visible("#drawer"))
+	alice.do(chromedp.MouseClickXY(phoneWidth-20, phoneHeight/2)) // the drawer is at most 20rem wide, from the left
+	alice.waitFor("the drawer closed by a tap beside it", `!(`+visible("#drawer")+`)`)
+
 	// Picking a name closes the drawer and writes to them.
 	eval[chromedp.Void](alice, `document.querySelector("#drawer-toggle").click()`)
 	alice.waitFor("the drawer open", visible("#drawer"))

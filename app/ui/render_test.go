@@ -90,6 +90,10 @@ func TestMessageListRender(t *testing.T) {
 	var li []string
 	for _, with := range []string{"", "Bob", "Zoe"} {
 		html := app.HTMLString(listOf(m, with))
+		// New messages are announced, politely: after what is being read.
+		if !regexp.MustCompile(`<ol[^>]*id="messages"[^>]*aria-live="polite"`).MatchString(html) && !regexp.MustCompile(`<ol[^>]*aria-live="polite"[^>]*id="messages"`).MatchString(html) {
+			t.Errorf("the list with %q is not a polite live region", with)
+		}
 		li = append(li, msgItems(html)...)
 	}
 	if len(li) != 8 {
