@@ -281,3 +281,13 @@ func TestAddrLimitFlags(t *testing.T) {
 		}
 	}
 }
+
+// -write-delay 0 means no delay, which api.Config spells as negative (its
+// 0 is the default).
+func TestWriteDelayFlag(t *testing.T) {
+	for in, want := range map[time.Duration]time.Duration{0: -1, -time.Second: -1, 5 * time.Millisecond: 5 * time.Millisecond} {
+		if got := writeDelay(in); got != want {
+			t.Errorf("writeDelay(%v) = %v, want %v", in, got, want)
+		}
+	}
+}
