@@ -183,6 +183,21 @@ func (l *MemoryLog) Add(e *Entry) {
 	l.addLocked(e)
 }
 
+// SkipTo records that a shared log's entries up to seq are gone (its
+// limits dropped them before this copy started), for a copy that may get
+// none of them: the head moves to seq, and a resume from before it must
+// be told so, with a reset. A seq at or below the head changes nothing.
+func (l *MemoryLog) SkipTo(seq uint64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if seq <= l.head {
+		return
+	}
+	l.messages.evicted = max(l.messages.evicted, seq)
+	l.presence.evicted = max(l.presence.evicted, seq)
+	l.head = seq
+}
+
 func (l *MemoryLog) addLocked(e *Entry) {
 	l.expireLocked()
 	if e.kind == protocol.TypeMessage {

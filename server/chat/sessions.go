@@ -136,11 +136,24 @@ func (c *Chat) leaseLoop() {
 	defer t.Stop()
 	leased := make(map[Digest]time.Time)
 	orphans := make(map[string]RegID)
+	// life ends with the chat, so a wait for the store ends with it too.
+	life, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-c.stop:
+			cancel()
+		case <-life.Done():
+		}
+	}()
 	for {
 		select {
 		case <-c.stop:
 			return
 		case <-t.C:
+		}
+		if life.Err() != nil {
+			return // a tick and the stop came together
 		}
 		now := c.cfg.Now()
 		c.mu.RLock()
@@ -164,21 +177,34 @@ func (c *Chat) leaseLoop() {
 				}
 			}
 		}
+		// Releasing and freeing act on this node's copy of the sessions,
+		// so only once it is current (one that lags would release
+		// sessions alive on other nodes, or free their names), and the
+		// candidates are asked again then. The wait is bounded by a
+		// pass, so touches keep going out while the copy lags.
 		cutoff := now.Add(-c.cfg.Grace - every)
-		if len(c.store.Idle(cutoff)) > 0 && c.storeCurrent() {
-			// Asked again once the copy holds every touch made so far:
-			// one that lags would release sessions alive on other nodes.
-			for _, d := range c.store.Idle(cutoff) {
-				if c.here(d) {
-					continue // this node's own timer decides
+		suspects := c.orphanSuspects()
+		if len(c.store.Idle(cutoff)) > 0 || c.anyOrphan(suspects, orphans) {
+			wait, cancelWait := context.WithTimeout(life, every)
+			current := c.store.Current(wait) == nil
+			cancelWait()
+			if current {
+				for _, d := range c.store.Idle(cutoff) {
+					if c.here(d) {
+						continue // this node's own timer decides
+					}
+					if s, err := c.load(d); err == nil {
+						c.release(ctx, s)
+					}
+					delete(leased, d)
 				}
-				if s, err := c.load(d); err == nil {
-					c.release(ctx, s)
-				}
-				delete(leased, d)
+				c.releaseOrphans(ctx, orphans, suspects)
 			}
 		}
-		c.releaseOrphans(ctx, orphans)
+		clear(orphans)
+		for k, r := range suspects {
+			orphans[k] = r
+		}
 		for d := range leased {
 			if !c.here(d) {
 				delete(leased, d)
@@ -187,51 +213,42 @@ func (c *Chat) leaseLoop() {
 	}
 }
 
-// storeCurrent waits (a few seconds at most) until this node's copy of the
-// session store holds every write made before the call, and reports
-// whether it does.
-func (c *Chat) storeCurrent() bool {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return c.store.Current(ctx) == nil
-}
-
-// releaseOrphans frees names whose session is gone: a node that crashed
-// between deleting a session and freeing its name left the name held by
-// no one. A name is freed (and its leave said, once, whichever node does
-// it) when it has had no session on two passes in a row, so a
-// registration between its claim and its session record is never taken
-// for one. suspects carries the names seen sessionless last time.
-func (c *Chat) releaseOrphans(ctx context.Context, suspects map[string]RegID) {
+// orphanSuspects lists the names whose registration has no session in
+// this node's copy of the sessions.
+func (c *Chat) orphanSuspects() map[string]RegID {
 	seen := make(map[string]RegID)
 	c.registry.Holders(func(key string, h Holder) {
 		if !c.store.Has(h.Reg) {
 			seen[key] = h.Reg
 		}
 	})
-	var orphans map[string]RegID
-	for key, reg := range seen {
-		if suspects[key] == reg {
-			if orphans == nil {
-				orphans = make(map[string]RegID)
-			}
-			orphans[key] = reg
+	return seen
+}
+
+// anyOrphan reports whether a name is sessionless on two passes in a row.
+func (c *Chat) anyOrphan(now, before map[string]RegID) bool {
+	for key, reg := range now {
+		if before[key] == reg {
+			return true
 		}
 	}
-	// Checked again once the copy of the sessions is current: one that
-	// lags would not have a session made on another node a moment ago.
-	if orphans != nil && c.storeCurrent() {
-		for key, reg := range orphans {
-			if c.store.Has(reg) {
-				continue
-			}
-			if h, ok := c.registry.Lookup(key); ok && h.Reg == reg {
-				c.freeName(ctx, key, h.Display, reg)
-			}
+	return false
+}
+
+// releaseOrphans frees names whose session is gone: a node that crashed
+// between deleting a session and freeing its name left the name held by
+// no one. A name is freed (and its leave said, once, whichever node does
+// it) when it has had no session on two passes in a row (before and now),
+// so a registration between its claim and its session record is never
+// taken for one, and still has none in the copy, which the caller made
+// current.
+func (c *Chat) releaseOrphans(ctx context.Context, before, now map[string]RegID) {
+	for key, reg := range now {
+		if before[key] != reg || c.store.Has(reg) {
+			continue
 		}
-	}
-	clear(suspects)
-	for k, r := range seen {
-		suspects[k] = r
+		if h, ok := c.registry.Lookup(key); ok && h.Reg == reg {
+			c.freeName(ctx, key, h.Display, reg)
+		}
 	}
 }

@@ -24,7 +24,7 @@ func TestCurrentWaitsForTheLastWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kv, err := bindBucket(ctx, js, SessionsBucket, Config{Replicas: 1})
+	kv, leader, err := bucket(ctx, js, SessionsBucket, Config{Replicas: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +35,7 @@ func TestCurrentWaitsForTheLastWrite(t *testing.T) {
 		}
 	}
 	// A copy that has applied nothing yet: no follower feeds it.
-	s := &Sessions{kv: kv, pos: newPosition()}
+	s := &Sessions{kv: kv, leader: leader, pos: newPosition()}
 	short, cancelShort := context.WithTimeout(ctx, 200*time.Millisecond)
 	err = s.Current(short)
 	cancelShort()
@@ -54,5 +54,26 @@ func TestCurrentWaitsForTheLastWrite(t *testing.T) {
 	s.pos.advance(last)
 	if err := <-done; err != nil {
 		t.Fatalf("Current once the last write is applied: %v", err)
+	}
+
+	// The last write gone from the stream (an operator's purge): Current
+	// waits for the last one kept, not for a seq no copy will ever see.
+	bb, err := kv.Put(ctx, "bb", []byte(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Put(ctx, "cc", []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	st, err := js.Stream(ctx, "KV_"+SessionsBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Purge(ctx, jetstream.WithPurgeSubject("$KV."+SessionsBucket+".cc")); err != nil {
+		t.Fatal(err)
+	}
+	s.pos.advance(bb)
+	if err := s.Current(ctx); err != nil {
+		t.Fatalf("Current with the last write purged: %v", err)
 	}
 }

@@ -17,10 +17,17 @@ type follower struct {
 	stream string
 	cons   jetstream.Consumer
 	cc     jetstream.ConsumeContext
+
+	mu     sync.Mutex    // held while a message is handled
+	loaded chan struct{} // closed once what the stream held at the start is handled
+	once   sync.Once
 }
 
-// follow starts consuming stream, handing each message to receive, and
-// returns how many messages the consumer had to deliver when it was made.
+// receiver handles one message of a followed stream, with its metadata.
+type receiver func(m jetstream.Msg, meta *jetstream.MsgMetadata)
+
+// follow starts consuming stream, handing each message to receive, one at
+// a time and in the stream's order.
 //
 // Short pulls with a heartbeat every second: when the server that feeds
 // the consumer dies, the consumer notices within seconds and starts again
@@ -29,23 +36,58 @@ type follower struct {
 // every five seconds, checked every ten; a node's copy of the names
 // stayed about ten seconds behind after such a loss, and a watcher whose
 // consumer could not be made again stopped for good.)
-func follow(ctx context.Context, js jetstream.JetStream, stream string, cfg jetstream.OrderedConsumerConfig, receive jetstream.MessageHandler) (*follower, uint64, error) {
+func follow(ctx context.Context, js jetstream.JetStream, stream string, cfg jetstream.OrderedConsumerConfig, receive receiver) (*follower, error) {
+	f := &follower{js: js, stream: stream, loaded: make(chan struct{})}
 	cons, err := js.OrderedConsumer(ctx, stream, cfg)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	f := &follower{js: js, stream: stream, cons: cons}
-	// Counted by the server as it made the consumer: a count read from the
-	// stream before then could be stale (a purge in between).
-	var pending uint64
-	if info := cons.CachedInfo(); info != nil {
-		pending = info.NumPending
+	f.cons = cons
+	// Loaded is judged by the server's own counts: the consumer's pending
+	// messages as it was made, and each message's pending after it. A
+	// count read from the stream before could be stale by then (a purge,
+	// an age limit), and a message it counted never come.
+	if info := cons.CachedInfo(); info != nil && info.NumPending == 0 {
+		f.markLoaded()
 	}
-	if f.cc, err = cons.Consume(receive, jetstream.PullExpiry(5*time.Second), jetstream.PullHeartbeat(time.Second)); err != nil {
+	handle := func(m jetstream.Msg) {
+		meta, err := m.Metadata()
+		if err != nil {
+			return
+		}
+		// One at a time: a consumer made again after a loss can start
+		// delivering while the last handler of the one before still runs.
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		receive(m, meta)
+		if meta.NumPending == 0 {
+			f.markLoaded()
+		}
+	}
+	if f.cc, err = cons.Consume(handle, jetstream.PullExpiry(5*time.Second), jetstream.PullHeartbeat(time.Second)); err != nil {
 		f.stop()
-		return nil, 0, err
+		return nil, err
 	}
-	return f, pending, nil
+	return f, nil
+}
+
+func (f *follower) markLoaded() { f.once.Do(func() { close(f.loaded) }) }
+
+// waitLoaded returns once every message the stream held when the follower
+// started has been handled, or with an error once run ends or two minutes
+// pass: a large stream may take longer to load than one attempt at the API
+// calls before may, so the load has a bound of its own. On error the
+// follower is stopped.
+func (f *follower) waitLoaded(run context.Context) error {
+	wait, cancel := context.WithTimeout(run, 2*time.Minute)
+	defer cancel()
+	select {
+	case <-f.loaded:
+		return nil
+	case <-wait.Done():
+		f.stop()
+		return fmt.Errorf("loading %s: %w", f.stream, wait.Err())
+	}
 }
 
 // stop ends the consumption and deletes the consumer: stopped, it would
@@ -117,16 +159,14 @@ type change struct {
 
 // mirror follows every key of kv, handing each change to apply (in the
 // bucket's order), and returns once the bucket's contents as they were
-// when it started have been applied, or run ends.
+// when it started have been applied.
 func mirror(ctx, run context.Context, js jetstream.JetStream, kv jetstream.KeyValue, apply func(change)) (*follower, error) {
-	stream := "KV_" + kv.Bucket()
 	prefix := "$KV." + kv.Bucket() + "."
-	loaded := make(chan struct{})
-	var once sync.Once
-	done := func() { once.Do(func() { close(loaded) }) }
-	receive := func(m jetstream.Msg) {
-		meta, err := m.Metadata()
-		if err != nil || !strings.HasPrefix(m.Subject(), prefix) {
+	f, err := follow(ctx, js, "KV_"+kv.Bucket(), jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{prefix + ">"},
+		DeliverPolicy:  jetstream.DeliverLastPerSubjectPolicy,
+	}, func(m jetstream.Msg, meta *jetstream.MsgMetadata) {
+		if !strings.HasPrefix(m.Subject(), prefix) {
 			return
 		}
 		h := m.Headers()
@@ -138,29 +178,12 @@ func mirror(ctx, run context.Context, js jetstream.JetStream, kv jetstream.KeyVa
 			// writes (a key's age limit) carry a reason instead.
 			deleted: h.Get("KV-Operation") != "" || h.Get(jetstream.MarkerReasonHeader) != "",
 		})
-		if meta.NumPending == 0 {
-			done()
-		}
-	}
-	f, pending, err := follow(ctx, js, stream, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{prefix + ">"},
-		DeliverPolicy:  jetstream.DeliverLastPerSubjectPolicy,
-	}, receive)
+	})
 	if err != nil {
 		return nil, err
 	}
-	if pending == 0 {
-		done()
+	if err := f.waitLoaded(run); err != nil {
+		return nil, fmt.Errorf("bucket %s: %w", kv.Bucket(), err)
 	}
-	// A large bucket may take longer to load than one attempt at the API
-	// calls may: the load has a bound of its own.
-	wait, cancel := context.WithTimeout(run, 2*time.Minute)
-	defer cancel()
-	select {
-	case <-loaded:
-		return f, nil
-	case <-wait.Done():
-		f.stop()
-		return nil, fmt.Errorf("loading bucket %s: %w", kv.Bucket(), wait.Err())
-	}
+	return f, nil
 }

@@ -76,28 +76,26 @@ func openLog(ctx, run context.Context, js jetstream.JetStream, cfg Config) (*Log
 	}
 	l := &Log{js: js, cache: chat.NewMemoryLogAt(epoch, cfg.Keep, cfg.KeepPresence), pos: newPosition()}
 	l.cache.SetMaxAge(cfg.MaxAge, time.Now) // the copy drops what the stream drops
-	l.follower, _, err = follow(ctx, js, StreamName, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy}, l.receive)
+	// What the stream's limits dropped is gone for the copy too, even when
+	// they dropped everything (a quiet spell longer than -max-age): the
+	// head stays where the stream's is, and a resume from before is reset.
+	if first := info.State.FirstSeq; first > 1 {
+		l.cache.SkipTo(first - 1)
+		l.pos.advance(first - 1)
+	}
+	l.follower, err = follow(ctx, js, StreamName, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy}, l.receive)
 	if err != nil {
 		return nil, err
 	}
-	// Serve only once the kept history is here. Loading a long history
-	// may take longer than one attempt at the API calls above may, so it
-	// has a bound of its own.
-	wait, cancel := context.WithTimeout(run, 2*time.Minute)
-	defer cancel()
-	if err := l.WaitFor(wait, info.State.LastSeq); err != nil {
-		l.follower.stop()
+	// Serve only once the kept history is here.
+	if err := l.follower.waitLoaded(run); err != nil {
 		return nil, err
 	}
 	return l, nil
 }
 
 // receive adds one message of the stream to the node's copy.
-func (l *Log) receive(m jetstream.Msg) {
-	meta, err := m.Metadata()
-	if err != nil {
-		return
-	}
+func (l *Log) receive(m jetstream.Msg, meta *jetstream.MsgMetadata) {
 	h := m.Headers()
 	rec := chat.Record{Kind: h.Get(hdrKind), Body: m.Data(), At: meta.Timestamp}
 	from, _ := strconv.ParseUint(h.Get(hdrFrom), 16, 64)

@@ -231,15 +231,11 @@ func (s *Sessions) Has(reg chat.RegID) bool {
 // Current implements chat.SessionStore: it reads the bucket's last write
 // from its leader and waits until this node's copy has applied it.
 func (s *Sessions) Current(ctx context.Context) error {
-	st, err := s.kv.Status(ctx)
+	last, err := s.leader.last(ctx)
 	if err != nil {
 		return err
 	}
-	info, ok := st.(*jetstream.KeyValueBucketStatus)
-	if !ok {
-		return errors.New("natsstore: the sessions bucket's status has no stream info")
-	}
-	return s.pos.waitFor(ctx, info.StreamInfo().State.LastSeq)
+	return s.pos.waitFor(ctx, last)
 }
 
 // Idle implements chat.SessionStore.

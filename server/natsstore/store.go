@@ -233,6 +233,24 @@ func (r leaderReads) get(ctx context.Context, key string) (value []byte, rev uin
 	return m.Data, m.Sequence, nil
 }
 
+// last returns the seq of the bucket's last write still kept, 0 if none,
+// from the stream's leader: a stream's info may come from a replica while
+// the stream has no leader, and its last seq may be a write since removed.
+func (r leaderReads) last(ctx context.Context) (uint64, error) {
+	var m *nats.RawStreamMsg
+	err := settle(ctx, func() (err error) {
+		m, err = r.js.GetLastMsg(r.stream, r.subject+">", nats.Context(ctx))
+		return err
+	})
+	if errors.Is(err, nats.ErrMsgNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return m.Sequence, nil
+}
+
 // again reports whether a write refused for the revision it expected is to
 // be read and tried again, after a pause that grows with try (none before
 // the first retry); it bounds the tries. Besides a real change, the leader

@@ -195,6 +195,55 @@ func TestRestartKeepsEverything(t *testing.T) {
 	}
 }
 
+// A node started after -max-age has dropped every event (a quiet spell
+// longer than it) starts, its head where the stream's is: a resume from
+// there gets nothing and no reset, one from before gets a reset.
+func TestEverythingAgedOut(t *testing.T) {
+	srv, nc := embedded(t, t.TempDir())
+	defer srv.Shutdown()
+	defer nc.Close()
+	open := func() (*natsstore.Store, *chat.Chat) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		st, err := natsstore.Open(ctx, nc, natsstore.Config{Keep: 100, MaxAge: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := chat.New(chat.Config{Log: st.Log, Registry: st.Names, Sessions: st.Sessions, Signals: st.Signals, PresenceInterval: time.Hour, AddrRegisterRate: -1, AddrSessions: -1, AddrSendRate: -1})
+		return st, c
+	}
+	st, c := open()
+	alice, tok := register(t, c, "Alice")
+	last := send(t, c, alice, "m", "", "soon gone")
+	c.Close()
+	st.Close()
+	time.Sleep(2 * time.Second) // the join and the message age out
+
+	start := time.Now()
+	st, c = open()
+	defer st.Close()
+	defer c.Close()
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("opening took %v", d)
+	}
+	if c.Head() != last {
+		t.Fatalf("head %d after everything aged out, want the stream's %d", c.Head(), last)
+	}
+	alice = mustAuth(t, c, tok)
+	for _, since := range []uint64{last, last - 1} {
+		s, err := c.Open(alice, chat.Position{Since: since, Resume: true, Epoch: c.Epoch()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := s.Take(nil, 100)
+		s.Close()
+		reset := slices.ContainsFunc(got, func(e *chat.Entry) bool { return e.Type() == protocol.TypeReset })
+		if reset != (since < last) {
+			t.Errorf("a resume from %d (the head is %d): reset %v", since, last, reset)
+		}
+	}
+}
+
 // A store that closes deletes the consumers it followed the stream and
 // buckets with, before Close returns: stopped consumers would otherwise
 // stay on the server for their inactive threshold (5 minutes), one set

@@ -1,0 +1,85 @@
+package chat
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+)
+
+// laggingStore is a SessionStore whose copy never becomes current, and
+// which always lists a session of some other node as idle, so every pass
+// of the lease loop asks it to be current.
+type laggingStore struct {
+	mu      sync.Mutex
+	records map[Digest]SessionRecord
+	touches []time.Time
+}
+
+func (s *laggingStore) Create(_ context.Context, d Digest, r SessionRecord) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.records[d] = r
+	return nil
+}
+
+func (s *laggingStore) Get(_ context.Context, d Digest) (SessionRecord, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.records[d]
+	return r, ok, nil
+}
+
+func (s *laggingStore) Touch(_ context.Context, d Digest, seen time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.touches = append(s.touches, time.Now())
+	return nil
+}
+
+func (s *laggingStore) Delete(_ context.Context, d Digest) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.records[d]
+	delete(s.records, d)
+	return ok, nil
+}
+
+func (s *laggingStore) Idle(time.Time) []Digest { return []Digest{{1}} }
+func (s *laggingStore) Has(RegID) bool          { return true }
+func (s *laggingStore) OnGone(func(Digest))     {}
+
+func (s *laggingStore) Current(ctx context.Context) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// A copy of the sessions that lags holds back releases, not touches: the
+// wait for it is bounded by a pass of the loop, and ends with the chat.
+func TestLaggingCopyDelaysNoTouch(t *testing.T) {
+	st := &laggingStore{records: make(map[Digest]SessionRecord)}
+	c := New(Config{Sessions: st, Grace: 300 * time.Millisecond, PresenceInterval: time.Hour, AddrRegisterRate: -1, AddrSessions: -1, AddrSendRate: -1})
+	s := register(t, c, "alice")
+	stream, err := c.Open(s, Position{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stream.Close()
+	time.Sleep(1500 * time.Millisecond)
+	st.mu.Lock()
+	touches := append([]time.Time(nil), st.touches...)
+	st.mu.Unlock()
+	if len(touches) < 4 {
+		t.Fatalf("%d touches in 1.5 s of passes every 100 ms", len(touches))
+	}
+	for i := 1; i < len(touches); i++ {
+		if gap := touches[i].Sub(touches[i-1]); gap > 500*time.Millisecond {
+			t.Errorf("touches %v apart while the copy lagged; the grace is 300 ms", gap)
+		}
+	}
+	start := time.Now()
+	c.Close()
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("Close took %v while the loop waited for the store", d)
+	}
+}
