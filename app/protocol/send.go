@@ -3,6 +3,7 @@ package protocol
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -44,16 +45,10 @@ func (s *Send) Validate() error {
 	return nil
 }
 
-func isAllSpace(s string) bool {
-	for _, r := range s {
-		switch r {
-		case ' ', '\t', '\n', '\r', '\u00a0', '\u3000':
-		default:
-			return false
-		}
-	}
-	return true
-}
+// isAllSpace reports whether s shows nothing: only characters Unicode
+// calls white space (the composer's own test, strings.TrimSpace), such as
+// U+2000 EN QUAD, not only the ASCII and ideographic ones.
+func isAllSpace(s string) bool { return strings.TrimSpace(s) == "" }
 
 // jsonProblem says what is wrong with a JSON body without echoing the body.
 func jsonProblem(err error) string {
