@@ -126,6 +126,9 @@ func openStore(cfg storeConfig, logger *slog.Logger) (*store, error) {
 		return nil, err
 	}
 	st.closers = append(st.closers, ns.Close)
+	if len(ns.Log.Changed) > 0 {
+		logger.Warn("store: this node changed the shared event stream's limits; every node sets them when it starts, so give them all the same flags", "changes", strings.Join(ns.Log.Changed, ", "))
+	}
 	st.Log, st.Registry, st.Sessions, st.Signals = ns.Log, ns.Names, ns.Sessions, ns.Signals
 	return st, nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -30,6 +31,29 @@ type Log struct {
 	cache    *chat.MemoryLog
 	follower *follower
 	pos      *position // the last seq added to cache
+
+	// Changed says which of the stream's limits this node's Config changed
+	// when it opened ("keep 10000 -> 500"): every node sets them, so the
+	// last one started wins, and nodes that disagree should be told.
+	Changed []string
+}
+
+// limitChanges lists the limits in which want differs from have.
+func limitChanges(have, want jetstream.StreamConfig) []string {
+	var out []string
+	if have.MaxMsgsPerSubject != want.MaxMsgsPerSubject {
+		out = append(out, fmt.Sprintf("keep %d -> %d", have.MaxMsgsPerSubject, want.MaxMsgsPerSubject))
+	}
+	if have.MaxAge != want.MaxAge {
+		out = append(out, fmt.Sprintf("max-age %v -> %v", have.MaxAge, want.MaxAge))
+	}
+	if have.Replicas != want.Replicas {
+		out = append(out, fmt.Sprintf("replicas %d -> %d", have.Replicas, want.Replicas))
+	}
+	if have.Duplicates != want.Duplicates {
+		out = append(out, fmt.Sprintf("duplicate window %v -> %v", have.Duplicates, want.Duplicates))
+	}
+	return out
 }
 
 func openLog(ctx, run context.Context, js jetstream.JetStream, cfg Config) (*Log, error) {
@@ -46,6 +70,7 @@ func openLog(ctx, run context.Context, js jetstream.JetStream, cfg Config) (*Log
 	// The epoch lives in the stream: it changes only when the stream is
 	// made anew, that is when history was really lost.
 	var epoch string
+	var changed []string
 	s, err := js.Stream(ctx, StreamName)
 	switch {
 	case errors.Is(err, jetstream.ErrStreamNotFound):
@@ -65,7 +90,9 @@ func openLog(ctx, run context.Context, js jetstream.JetStream, cfg Config) (*Log
 		if epoch == "" {
 			return nil, errors.New("stream " + StreamName + " has no epoch in its metadata")
 		}
-		scfg.Metadata = s.CachedInfo().Config.Metadata
+		old := s.CachedInfo().Config
+		changed = limitChanges(old, scfg)
+		scfg.Metadata = old.Metadata
 		if s, err = js.UpdateStream(ctx, scfg); err != nil {
 			return nil, err
 		}
@@ -74,7 +101,7 @@ func openLog(ctx, run context.Context, js jetstream.JetStream, cfg Config) (*Log
 	if err != nil {
 		return nil, err
 	}
-	l := &Log{js: js, cache: chat.NewMemoryLogAt(epoch, cfg.Keep, cfg.KeepPresence), pos: newPosition()}
+	l := &Log{js: js, cache: chat.NewMemoryLogAt(epoch, cfg.Keep, cfg.KeepPresence), pos: newPosition(), Changed: changed}
 	l.cache.SetMaxAge(cfg.MaxAge, time.Now) // the copy drops what the stream drops
 	// What the stream's limits dropped is gone for the copy too, even when
 	// they dropped everything (a quiet spell longer than -max-age): the

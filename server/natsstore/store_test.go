@@ -244,6 +244,34 @@ func TestEverythingAgedOut(t *testing.T) {
 	}
 }
 
+// Every node sets the shared stream's limits when it opens, so the last
+// one started wins: a node that changes them says which.
+func TestOpenSaysWhatLimitsItChanged(t *testing.T) {
+	srv, nc := embedded(t, t.TempDir())
+	defer srv.Shutdown()
+	defer nc.Close()
+	open := func(cfg natsstore.Config) []string {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		st, err := natsstore.Open(ctx, nc, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.Close()
+		return st.Log.Changed
+	}
+	if got := open(natsstore.Config{Keep: 100}); got != nil {
+		t.Errorf("the node that made the stream changed %q", got)
+	}
+	if got := open(natsstore.Config{Keep: 100}); got != nil {
+		t.Errorf("a node with the same limits changed %q", got)
+	}
+	got := open(natsstore.Config{Keep: 200, MaxAge: time.Hour})
+	if want := []string{"keep 100 -> 200", "max-age 0s -> 1h0m0s"}; !slices.Equal(got, want) {
+		t.Errorf("a node with other limits changed %q, want %q", got, want)
+	}
+}
+
 // A store that closes deletes the consumers it followed the stream and
 // buckets with, before Close returns: stopped consumers would otherwise
 // stay on the server for their inactive threshold (5 minutes), one set
