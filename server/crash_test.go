@@ -40,10 +40,7 @@ func TestKillNineLosesNothing(t *testing.T) {
 		t.Skip("builds and runs the server binary")
 	}
 	began := time.Now()
-	bin := filepath.Join(t.TempDir(), "hark")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("building the server: %v\n%s", err, out)
-	}
+	bin := buildHark(t)
 	data, web := t.TempDir(), t.TempDir()
 	h := startHark(t, bin, data, web)
 
@@ -245,10 +242,26 @@ type hark struct {
 // where it serves; the test's end kills it if it still runs.
 func startHark(t *testing.T, bin, data, web string) *hark {
 	t.Helper()
-	h := &hark{done: make(chan struct{}), out: &lockedBuf{}, errs: &lockedBuf{}}
-	h.cmd = exec.Command(bin, "-addr", "127.0.0.1:0", "-data", data, "-store", "nats", "-nats=", "-web", web,
+	return runHark(t, exec.Command(bin, "-addr", "127.0.0.1:0", "-data", data, "-store", "nats", "-nats=", "-web", web,
 		"-log-level", "warn", "-rate", "1000", "-burst", "1000",
-		"-addr-register-rate", "0", "-addr-sessions", "0", "-addr-send-rate", "0")
+		"-addr-register-rate", "0", "-addr-sessions", "0", "-addr-send-rate", "0"))
+}
+
+// buildHark builds the server binary into a directory of the test's.
+func buildHark(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "hark")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("building the server: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// runHark starts cmd, a server binary, and waits for it to say where it
+// serves; the test's end kills it if it still runs.
+func runHark(t *testing.T, cmd *exec.Cmd) *hark {
+	t.Helper()
+	h := &hark{cmd: cmd, done: make(chan struct{}), out: &lockedBuf{}, errs: &lockedBuf{}}
 	h.cmd.Stdout, h.cmd.Stderr = h.out, h.errs
 	if err := h.cmd.Start(); err != nil {
 		t.Fatal(err)
