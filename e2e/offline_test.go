@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"net/http"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -100,4 +101,38 @@ func TestServiceWorkerLeavesTheAPIAlone(t *testing.T) {
 	if _, err := chromedp.Run(ctx, chromedp.Navigate(srv.URL+"/api/history")); err == nil && eval[bool](alice, `!!document.querySelector(".page")`) {
 		t.Fatal("opening /api/history offline showed the app shell")
 	}
+}
+
+// TestNameTakenWhileAway: the server forgot Alice while she was away and
+// someone else took her name; when her page gets through again it cannot
+// take the name back, and it is the join page that says why. (A forgotten
+// session whose name is still free is taken back without asking:
+// app/client's TestSessionReclaimed.)
+func TestNameTakenWhileAway(t *testing.T) {
+	srv := startServer(t)
+	b := newBrowser(t)
+	alice := b.joined(t, srv.URL, "Alice")[0]
+	tok := eval[string](alice, `sessionStorage.getItem("hark.token")`)
+	srv.Stop()
+	// The name changes hands between the server's return and her next
+	// attempt: wait until that attempt is a few seconds away.
+	alice.waitFor("a retry a few seconds away", `(() => {
+		const m = ((document.querySelector("#retry") || {}).textContent || "").match(/(\d+)s/);
+		return !!m && +m[1] >= 3;
+	})()`)
+	srv.Start()
+	req, _ := http.NewRequest(http.MethodDelete, srv.URL+"/api/session", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("ending Alice's session: %s", resp.Status)
+	}
+	newAPIUser(t, srv.URL, "ALICE")
+	alice.waitFor("the join page, saying why", `!!document.querySelector("#name") &&
+		((document.querySelector("#join-notice") || {}).textContent || "").startsWith("Your session ended")`)
+	t.Logf("the join page says: %s", eval[string](alice, `document.querySelector("#join-notice").textContent`))
 }
