@@ -454,6 +454,20 @@ func (c *Chat) append(ctx context.Context, e *Entry) error {
 // nothing. A released session is refused unauthorized. Refusals are
 // *protocol.Error.
 func (c *Chat) Send(ctx context.Context, s *Session, send protocol.Send) (uint64, error) {
+	seq, err := c.sendLocked(ctx, s, send)
+	if err != nil {
+		return 0, err
+	}
+	// Acknowledged means stored and, on this node, readable: a history
+	// asked for next has the message even while this node's copy of a
+	// shared log is a moment behind the store.
+	c.reach(seq)
+	return seq, nil
+}
+
+// sendLocked stores send under the sender's name's lock, which keeps a
+// retried id from being stored twice.
+func (c *Chat) sendLocked(ctx context.Context, s *Session, send protocol.Send) (uint64, error) {
 	if err := send.Validate(); err != nil {
 		return 0, err
 	}
@@ -578,16 +592,25 @@ func (c *Chat) Open(s *Session, pos Position) (*Stream, error) {
 // reach a position the client saw on a faster node, so it is replayed
 // rather than answered with a reset.
 func (c *Chat) catchUp(pos Position) {
+	if !pos.Resume || (pos.Epoch != "" && pos.Epoch != c.log.Epoch()) {
+		return
+	}
+	c.reach(pos.Since)
+}
+
+// reach waits, a bounded time, until this node's copy of a shared log
+// holds seq. A log held in this process always does.
+func (c *Chat) reach(seq uint64) {
 	lag, ok := c.log.(Lagging)
-	if !ok || !pos.Resume || (pos.Epoch != "" && pos.Epoch != c.log.Epoch()) || pos.Since <= c.log.Head() {
+	if !ok || seq <= c.log.Head() {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), catchUpWait)
 	defer cancel()
-	lag.WaitFor(ctx, pos.Since)
+	lag.WaitFor(ctx, seq)
 }
 
-// catchUpWait bounds how long a resume waits for this node to catch up.
+// catchUpWait bounds how long this node waits for its copy to catch up.
 const catchUpWait = 5 * time.Second
 
 func (c *Chat) closeStream(st *Stream) {

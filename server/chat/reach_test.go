@@ -1,0 +1,50 @@
+package chat
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// slowCopy is a node's copy of a shared log that gets each entry 50 ms
+// after the store acknowledged it.
+type slowCopy struct {
+	*MemoryLog
+	next atomic.Uint64
+}
+
+func (l *slowCopy) Append(_ context.Context, e *Entry) error {
+	e.seal(l.next.Add(1))
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		l.Add(e)
+	}()
+	return nil
+}
+
+func (l *slowCopy) WaitFor(ctx context.Context, seq uint64) error {
+	for l.Head() < seq {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Millisecond):
+		}
+	}
+	return nil
+}
+
+// A send is acknowledged once this node can read it back: a history asked
+// for right after has it, though the node's copy of the log lags.
+func TestSendReadsBackOnItsNode(t *testing.T) {
+	log := &slowCopy{MemoryLog: NewMemoryLogAt("e", 100, 100)}
+	c := newTestChat(t, Config{Log: log, Rate: 1e6, Burst: 1e6})
+	alice := register(t, c, "alice")
+	for i, text := range []string{"one", "two", "three"} {
+		seq := send(t, c, alice, text, "", text)
+		h := c.History(alice, 10)
+		if len(h) == 0 || h[len(h)-1].seq != seq || len(h) != i+1 {
+			t.Fatalf("history right after sending %q (seq %d): %d messages", text, seq, len(h))
+		}
+	}
+}
