@@ -24,8 +24,38 @@ import (
 
 // cluster starts n nats-servers with JetStream, each routed to all. The
 // cluster ports are picked free first: every server must know its peers
-// when it starts (a JetStream cluster waits for a quorum of them).
+// when it starts (a JetStream cluster waits for a quorum of them). A port
+// picked free can be taken before its server binds it (by any process
+// connecting out, under load), so a cluster that does not come up is
+// started again on other ports.
 func cluster(t *testing.T, n int) []*server.Server {
+	t.Helper()
+	for try := 1; ; try++ {
+		servers, ok := startCluster(t, n)
+		if ok {
+			waitUntil(t, "the JetStream cluster to elect its leader", 30*time.Second, func() bool {
+				for _, s := range servers {
+					if s.JetStreamIsLeader() {
+						return true
+					}
+				}
+				return false
+			})
+			return servers
+		}
+		for _, s := range servers {
+			s.Shutdown()
+		}
+		if try == 3 {
+			t.Fatal("a NATS server did not start, on three sets of ports")
+		}
+		t.Log("a NATS server did not start (a cluster port taken meanwhile?); trying other ports")
+	}
+}
+
+// startCluster starts n servers on fresh ports and reports whether every
+// one became ready.
+func startCluster(t *testing.T, n int) ([]*server.Server, bool) {
 	t.Helper()
 	ports := make([]int, n)
 	var routes []string
@@ -58,19 +88,11 @@ func cluster(t *testing.T, n int) []*server.Server {
 		t.Cleanup(s.Shutdown)
 	}
 	for _, s := range servers {
-		if !s.ReadyForConnections(30 * time.Second) {
-			t.Fatal("a NATS server did not start")
+		if !s.ReadyForConnections(15 * time.Second) {
+			return servers, false
 		}
 	}
-	waitUntil(t, "the JetStream cluster to elect its leader", 30*time.Second, func() bool {
-		for _, s := range servers {
-			if s.JetStreamIsLeader() {
-				return true
-			}
-		}
-		return false
-	})
-	return servers
+	return servers, true
 }
 
 // connectAll connects to every server of the cluster, so the connection
