@@ -69,17 +69,19 @@ func TestLaggingCopyDelaysNoTouch(t *testing.T) {
 	st.mu.Lock()
 	touches := append([]time.Time(nil), st.touches...)
 	st.mu.Unlock()
-	if len(touches) < 4 {
+	if len(touches) < 3 {
 		t.Fatalf("%d touches in 1.5 s of passes every 100 ms", len(touches))
 	}
 	for i := 1; i < len(touches); i++ {
-		if gap := touches[i].Sub(touches[i-1]); gap > 500*time.Millisecond {
-			t.Errorf("touches %v apart while the copy lagged; the grace is 300 ms", gap)
+		// Passes every 100 ms; the bound leaves room for a loaded machine
+		// (a wait of 5 s a pass, as before, shows as 10 s).
+		if gap := touches[i].Sub(touches[i-1]); gap > time.Second {
+			t.Errorf("touches %v apart while the copy lagged; passes come every 100 ms", gap)
 		}
 	}
 	start := time.Now()
 	c.Close()
-	if d := time.Since(start); d > time.Second {
+	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("Close took %v while the loop waited for the store", d)
 	}
 }
