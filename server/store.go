@@ -66,6 +66,9 @@ func openStore(cfg storeConfig, logger *slog.Logger) (*store, error) {
 	switch cfg.Kind {
 	case "memory":
 		logger.Warn("store: memory; history, names and sessions are lost at exit")
+		if len(cfg.NATS) > 0 || cfg.Fsync != "" || cfg.Replicas > 1 {
+			logger.Warn("-nats, -fsync and -replicas are ignored with -store memory")
+		}
 		return st, nil
 	case "nats":
 	default:
@@ -78,7 +81,7 @@ func openStore(cfg storeConfig, logger *slog.Logger) (*store, error) {
 	if len(cfg.NATS) > 0 && cfg.Fsync != "" {
 		logger.Warn("-fsync is ignored with -nats: the NATS cluster's own sync setting applies")
 	}
-	if len(cfg.NATS) == 0 && cfg.Replicas > 0 {
+	if len(cfg.NATS) == 0 && cfg.Replicas > 1 {
 		logger.Warn("-replicas is ignored without -nats: the embedded server keeps one copy")
 	}
 	if len(cfg.NATS) > 0 {
@@ -127,7 +130,7 @@ func openStore(cfg storeConfig, logger *slog.Logger) (*store, error) {
 	}
 	st.closers = append(st.closers, ns.Close)
 	if len(ns.Log.Changed) > 0 {
-		logger.Warn("store: this node changed the shared event stream's limits; every node sets them when it starts, so give them all the same flags", "changes", strings.Join(ns.Log.Changed, ", "))
+		logger.Warn("store: the event stream's limits changed with this start (on a cluster every node sets them when it starts: give them all the same flags)", "changes", strings.Join(ns.Log.Changed, ", "))
 	}
 	st.Log, st.Registry, st.Sessions, st.Signals = ns.Log, ns.Names, ns.Sessions, ns.Signals
 	return st, nil

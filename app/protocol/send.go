@@ -45,9 +45,10 @@ func (s *Send) Validate() error {
 	return nil
 }
 
-// isAllSpace reports whether s shows nothing: only characters Unicode
-// calls white space (the composer's own test, strings.TrimSpace), such as
-// U+2000 EN QUAD, not only the ASCII and ideographic ones.
+// isAllSpace reports whether s is only Unicode white space (the composer's
+// own test, strings.TrimSpace), U+2000 EN QUAD as much as ASCII spaces.
+// Invisible characters that are not white space (U+200B) still count as
+// text, there as here.
 func isAllSpace(s string) bool { return strings.TrimSpace(s) == "" }
 
 // jsonProblem says what is wrong with a JSON body without echoing the body.

@@ -171,6 +171,9 @@ type Chat struct {
 	stop     chan struct{}
 	stopOnce sync.Once
 	wg       sync.WaitGroup
+	// life ends when the chat closes, and with it every wait for the store.
+	life    context.Context
+	endLife context.CancelFunc
 }
 
 // New returns a running chat; Close stops it.
@@ -185,6 +188,7 @@ func New(cfg Config) *Chat {
 		sessions: make(map[[sha256.Size]byte]*Session),
 		stop:     make(chan struct{}),
 	}
+	c.life, c.endLife = context.WithCancel(context.Background())
 	c.hub.onOverflow = c.countOverflow
 	c.fan = newFanout(c.hub)
 	c.log = cfg.Log
@@ -460,10 +464,15 @@ func (c *Chat) Send(ctx context.Context, s *Session, send protocol.Send) (uint64
 	}
 	// Acknowledged means stored and, on this node, readable: a history
 	// asked for next has the message even while this node's copy of a
-	// shared log is a moment behind the store.
-	c.reach(seq)
+	// shared log is a moment behind the store. Bounded shortly, and by the
+	// caller: a copy far behind (its server lost) must not hold every
+	// sender, nor a WebSocket's reads, which sends share.
+	c.reach(ctx, seq, sendReadBack)
 	return seq, nil
 }
+
+// sendReadBack bounds how long a send waits for this node's copy.
+const sendReadBack = time.Second
 
 // sendLocked stores send under the sender's name's lock, which keeps a
 // retried id from being stored twice.
@@ -595,22 +604,25 @@ func (c *Chat) catchUp(pos Position) {
 	if !pos.Resume || (pos.Epoch != "" && pos.Epoch != c.log.Epoch()) {
 		return
 	}
-	c.reach(pos.Since)
+	c.reach(context.Background(), pos.Since, catchUpWait)
 }
 
-// reach waits, a bounded time, until this node's copy of a shared log
-// holds seq. A log held in this process always does.
-func (c *Chat) reach(seq uint64) {
+// reach waits until this node's copy of a shared log holds seq, for at
+// most bound, and no longer than ctx or the chat. A log held in this
+// process always does.
+func (c *Chat) reach(ctx context.Context, seq uint64, bound time.Duration) {
 	lag, ok := c.log.(Lagging)
 	if !ok || seq <= c.log.Head() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), catchUpWait)
+	ctx, cancel := context.WithTimeout(ctx, bound)
 	defer cancel()
+	stop := context.AfterFunc(c.life, cancel)
+	defer stop()
 	lag.WaitFor(ctx, seq)
 }
 
-// catchUpWait bounds how long this node waits for its copy to catch up.
+// catchUpWait bounds how long a resume waits for this node's copy.
 const catchUpWait = 5 * time.Second
 
 func (c *Chat) closeStream(st *Stream) {
@@ -689,6 +701,7 @@ func (c *Chat) Close() {
 	c.mu.Unlock()
 	c.hub.EndAll(Shutdown)
 	c.stopOnce.Do(func() {
+		c.endLife()
 		close(c.stop)
 		c.fan.close()
 	})

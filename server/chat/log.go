@@ -45,7 +45,8 @@ type Log interface {
 
 // Lagging is a Log that may be behind the deployment's head (a node's copy
 // of a shared log). A resume from a position this node has not reached yet
-// waits for it rather than being told its position is gone.
+// waits for it rather than being told its position is gone, and a send
+// waits (briefly) for its own message, so the node can read it back.
 type Lagging interface {
 	// WaitFor returns once the log holds seq, or with ctx's error.
 	WaitFor(ctx context.Context, seq uint64) error

@@ -136,23 +136,13 @@ func (c *Chat) leaseLoop() {
 	defer t.Stop()
 	leased := make(map[Digest]time.Time)
 	orphans := make(map[string]RegID)
-	// life ends with the chat, so a wait for the store ends with it too.
-	life, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() {
-		select {
-		case <-c.stop:
-			cancel()
-		case <-life.Done():
-		}
-	}()
 	for {
 		select {
 		case <-c.stop:
 			return
 		case <-t.C:
 		}
-		if life.Err() != nil {
+		if c.life.Err() != nil {
 			return // a tick and the stop came together
 		}
 		now := c.cfg.Now()
@@ -185,7 +175,7 @@ func (c *Chat) leaseLoop() {
 		cutoff := now.Add(-c.cfg.Grace - every)
 		suspects := c.orphanSuspects()
 		if len(c.store.Idle(cutoff)) > 0 || c.anyOrphan(suspects, orphans) {
-			wait, cancelWait := context.WithTimeout(life, every)
+			wait, cancelWait := context.WithTimeout(c.life, every)
 			current := c.store.Current(wait) == nil
 			cancelWait()
 			if current {

@@ -9,21 +9,29 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// Current waits for the copy to apply the bucket's last write as the
-// leader has it, and no longer.
-func TestCurrentWaitsForTheLastWrite(t *testing.T) {
+// embeddedJS starts an embedded server for the test and returns JetStream
+// on it, with a context that bounds the test.
+func embeddedJS(t *testing.T) (context.Context, jetstream.JetStream) {
+	t.Helper()
 	srv, nc, err := Embedded(EmbeddedConfig{Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer srv.Shutdown()
-	defer nc.Close()
+	t.Cleanup(srv.Shutdown)
+	t.Cleanup(nc.Close) // first: cleanups run last in, first out
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	t.Cleanup(cancel)
 	js, err := jetstream.New(nc)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ctx, js
+}
+
+// Current waits for the copy to apply the bucket's last write as the
+// leader has it, and no longer.
+func TestCurrentWaitsForTheLastWrite(t *testing.T) {
+	ctx, js := embeddedJS(t)
 	kv, leader, err := bucket(ctx, js, SessionsBucket, Config{Replicas: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -75,5 +83,37 @@ func TestCurrentWaitsForTheLastWrite(t *testing.T) {
 	s.pos.advance(bb)
 	if err := s.Current(ctx); err != nil {
 		t.Fatalf("Current with the last write purged: %v", err)
+	}
+}
+
+// Messages a new follower counted as pending but that were removed before
+// they came (a purge, an age limit) are never delivered; the follower is
+// loaded all the same, by the consumer's own state.
+func TestLoadedWhenPendingMessagesVanish(t *testing.T) {
+	ctx, js := embeddedJS(t)
+	st, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "T", Subjects: []string{"t"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := js.Publish(ctx, "t", []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := newFollower(ctx, js, "T", jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Purge(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.start(func(jetstream.Msg, *jetstream.MsgMetadata) {}); err != nil {
+		t.Fatal(err)
+	}
+	defer f.stop()
+	run, cancelRun := context.WithTimeout(ctx, 5*time.Second)
+	defer cancelRun()
+	if err := f.waitLoaded(run); err != nil {
+		t.Fatalf("a follower whose pending messages were purged: %v", err)
 	}
 }

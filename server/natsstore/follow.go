@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -18,9 +19,10 @@ type follower struct {
 	cons   jetstream.Consumer
 	cc     jetstream.ConsumeContext
 
-	mu     sync.Mutex    // held while a message is handled
-	loaded chan struct{} // closed once what the stream held at the start is handled
-	once   sync.Once
+	mu      sync.Mutex    // held while a message is handled
+	handled atomic.Uint64 // the stream seq of the last message handled
+	loaded  chan struct{} // closed once what the stream held at the start is handled
+	once    sync.Once
 }
 
 // receiver handles one message of a followed stream, with its metadata.
@@ -37,6 +39,19 @@ type receiver func(m jetstream.Msg, meta *jetstream.MsgMetadata)
 // stayed about ten seconds behind after such a loss, and a watcher whose
 // consumer could not be made again stopped for good.)
 func follow(ctx context.Context, js jetstream.JetStream, stream string, cfg jetstream.OrderedConsumerConfig, receive receiver) (*follower, error) {
+	f, err := newFollower(ctx, js, stream, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.start(receive); err != nil {
+		f.stop()
+		return nil, err
+	}
+	return f, nil
+}
+
+// newFollower makes the consumer; start begins consuming.
+func newFollower(ctx context.Context, js jetstream.JetStream, stream string, cfg jetstream.OrderedConsumerConfig) (*follower, error) {
 	f := &follower{js: js, stream: stream, loaded: make(chan struct{})}
 	cons, err := js.OrderedConsumer(ctx, stream, cfg)
 	if err != nil {
@@ -44,12 +59,16 @@ func follow(ctx context.Context, js jetstream.JetStream, stream string, cfg jets
 	}
 	f.cons = cons
 	// Loaded is judged by the server's own counts: the consumer's pending
-	// messages as it was made, and each message's pending after it. A
-	// count read from the stream before could be stale by then (a purge,
-	// an age limit), and a message it counted never come.
+	// messages as it was made, each message's pending after it, and, for
+	// messages removed before they came (a purge, an age limit), the
+	// consumer's state while waitLoaded waits.
 	if info := cons.CachedInfo(); info != nil && info.NumPending == 0 {
 		f.markLoaded()
 	}
+	return f, nil
+}
+
+func (f *follower) start(receive receiver) error {
 	handle := func(m jetstream.Msg) {
 		meta, err := m.Metadata()
 		if err != nil {
@@ -57,18 +76,20 @@ func follow(ctx context.Context, js jetstream.JetStream, stream string, cfg jets
 		}
 		// One at a time: a consumer made again after a loss can start
 		// delivering while the last handler of the one before still runs.
+		// (nats.go checks a message's order before the handler takes this
+		// lock, so two could in principle still swap; the copy then counts
+		// the older one as gone, and a resume from before it is reset.)
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		receive(m, meta)
+		f.handled.Store(meta.Sequence.Stream)
 		if meta.NumPending == 0 {
 			f.markLoaded()
 		}
 	}
-	if f.cc, err = cons.Consume(handle, jetstream.PullExpiry(5*time.Second), jetstream.PullHeartbeat(time.Second)); err != nil {
-		f.stop()
-		return nil, err
-	}
-	return f, nil
+	var err error
+	f.cc, err = f.cons.Consume(handle, jetstream.PullExpiry(5*time.Second), jetstream.PullHeartbeat(time.Second))
+	return err
 }
 
 func (f *follower) markLoaded() { f.once.Do(func() { close(f.loaded) }) }
@@ -81,19 +102,47 @@ func (f *follower) markLoaded() { f.once.Do(func() { close(f.loaded) }) }
 func (f *follower) waitLoaded(run context.Context) error {
 	wait, cancel := context.WithTimeout(run, 2*time.Minute)
 	defer cancel()
-	select {
-	case <-f.loaded:
-		return nil
-	case <-wait.Done():
-		f.stop()
-		return fmt.Errorf("loading %s: %w", f.stream, wait.Err())
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-f.loaded:
+			return nil
+		case <-wait.Done():
+			f.stop()
+			return fmt.Errorf("loading %s: %w", f.stream, wait.Err())
+		case <-tick.C:
+			// Messages counted pending but removed before they came are
+			// never delivered, nor is a message that says none follow.
+			if f.drained(wait) {
+				f.markLoaded()
+			}
+		}
 	}
+}
+
+// drained reports whether nothing is left to deliver: the stream holds no
+// message, or the last one it holds has been handled. (The consumer's own
+// state cannot say: after a purge it counts the purged messages as
+// delivered.) Whatever is still deliverable loads the ordinary way, by the
+// last message's pending count.
+func (f *follower) drained(ctx context.Context) bool {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	st, err := f.js.Stream(ctx, f.stream)
+	if err != nil {
+		return false
+	}
+	state := st.CachedInfo().State
+	return state.Msgs == 0 || f.handled.Load() >= state.LastSeq
 }
 
 // stop ends the consumption and deletes the consumer: stopped, it would
 // stay on the server until idle for its inactive threshold (5 minutes).
 // It waits for the delete (2 s at most), so a node that closes its NATS
-// connection right after leaves nothing behind. A nil follower is a no-op.
+// connection right after leaves nothing behind; stopping itself waits for
+// a reset of the consumer in progress (nats.go's lock), which during an
+// outage can take several seconds. A nil follower is a no-op.
 func (f *follower) stop() {
 	if f == nil {
 		return

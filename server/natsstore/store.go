@@ -19,6 +19,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -117,14 +118,30 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Store, error) {
 // consumers it followed them with.
 func (s *Store) Close() {
 	s.cancel()
+	var followers []*follower
 	if s.Log != nil {
-		s.Log.follower.stop()
+		followers = append(followers, s.Log.follower)
 	}
 	if s.Names != nil {
-		s.Names.follower.stop()
+		followers = append(followers, s.Names.follower)
 	}
 	if s.Sessions != nil {
-		s.Sessions.follower.stop()
+		followers = append(followers, s.Sessions.follower)
+	}
+	// Side by side, and not for long: during an outage each stop can wait
+	// for a reset in progress, and the process wants to exit.
+	done := make(chan struct{})
+	go func() {
+		var wg sync.WaitGroup
+		for _, f := range followers {
+			wg.Go(f.stop)
+		}
+		wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(3 * time.Second):
 	}
 	if s.Signals != nil {
 		s.Signals.stop()
