@@ -135,7 +135,7 @@ func (c *Chat) leaseLoop() {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	leased := make(map[Digest]time.Time)
-	orphans := make(map[string]RegID)
+	var sessionless map[string]RegID // the names without a session last pass
 	for {
 		select {
 		case <-c.stop:
@@ -173,27 +173,20 @@ func (c *Chat) leaseLoop() {
 		// candidates are asked again then. The wait is bounded by a
 		// pass, so touches keep going out while the copy lags.
 		cutoff := now.Add(-c.cfg.Grace - every)
-		suspects := c.orphanSuspects()
-		if len(c.store.Idle(cutoff)) > 0 || c.anyOrphan(suspects, orphans) {
-			wait, cancelWait := context.WithTimeout(c.life, every)
-			current := c.store.Current(wait) == nil
-			cancelWait()
-			if current {
-				for _, d := range c.store.Idle(cutoff) {
-					if c.here(d) {
-						continue // this node's own timer decides
-					}
-					if s, err := c.load(d); err == nil {
-						c.release(ctx, s)
-					}
-					delete(leased, d)
+		still := c.sessionlessNames()
+		orphans := sessionlessTwice(sessionless, still)
+		sessionless = still
+		if (len(c.store.Idle(cutoff)) > 0 || len(orphans) > 0) && c.storeCurrent(every) {
+			for _, d := range c.store.Idle(cutoff) {
+				if c.here(d) {
+					continue // this node's own timer decides
 				}
-				c.releaseOrphans(ctx, orphans, suspects)
+				if s, err := c.load(d); err == nil {
+					c.release(ctx, s)
+				}
+				delete(leased, d)
 			}
-		}
-		clear(orphans)
-		for k, r := range suspects {
-			orphans[k] = r
+			c.releaseOrphans(ctx, orphans)
 		}
 		for d := range leased {
 			if !c.here(d) {
@@ -203,38 +196,47 @@ func (c *Chat) leaseLoop() {
 	}
 }
 
-// orphanSuspects lists the names whose registration has no session in
-// this node's copy of the sessions.
-func (c *Chat) orphanSuspects() map[string]RegID {
-	seen := make(map[string]RegID)
-	c.registry.Holders(func(key string, h Holder) {
-		if !c.store.Has(h.Reg) {
-			seen[key] = h.Reg
-		}
-	})
-	return seen
+// storeCurrent waits, at most bound and no longer than the chat, until
+// this node's copy of the sessions holds every write made before the call,
+// and reports whether it does.
+func (c *Chat) storeCurrent(bound time.Duration) bool {
+	ctx, cancel := context.WithTimeout(c.life, bound)
+	defer cancel()
+	return c.store.Current(ctx) == nil
 }
 
-// anyOrphan reports whether a name is sessionless on two passes in a row.
-func (c *Chat) anyOrphan(now, before map[string]RegID) bool {
+// sessionlessNames lists the names whose registration has no session in
+// this node's copy of the sessions.
+func (c *Chat) sessionlessNames() map[string]RegID {
+	out := make(map[string]RegID)
+	c.registry.Holders(func(key string, h Holder) {
+		if !c.store.Has(h.Reg) {
+			out[key] = h.Reg
+		}
+	})
+	return out
+}
+
+// sessionlessTwice is the names, with the same registration, in both.
+func sessionlessTwice(before, now map[string]RegID) map[string]RegID {
+	out := make(map[string]RegID)
 	for key, reg := range now {
-		if before[key] == reg {
-			return true
+		if r, ok := before[key]; ok && r == reg {
+			out[key] = reg
 		}
 	}
-	return false
+	return out
 }
 
 // releaseOrphans frees names whose session is gone: a node that crashed
 // between deleting a session and freeing its name left the name held by
 // no one. A name is freed (and its leave said, once, whichever node does
-// it) when it has had no session on two passes in a row (before and now),
-// so a registration between its claim and its session record is never
-// taken for one, and still has none in the copy, which the caller made
-// current.
-func (c *Chat) releaseOrphans(ctx context.Context, before, now map[string]RegID) {
-	for key, reg := range now {
-		if before[key] != reg || c.store.Has(reg) {
+// it) when it has had no session on two passes in a row, so a
+// registration between its claim and its session record is never taken
+// for one, and still has none in the copy, which the caller made current.
+func (c *Chat) releaseOrphans(ctx context.Context, orphans map[string]RegID) {
+	for key, reg := range orphans {
+		if c.store.Has(reg) {
 			continue
 		}
 		if h, ok := c.registry.Lookup(key); ok && h.Reg == reg {
