@@ -43,14 +43,14 @@ func TestCurrentWaitsForTheLastWrite(t *testing.T) {
 		}
 	}
 	// A copy that has applied nothing yet: no follower feeds it.
-	s := &Sessions{kv: kv, leader: leader, pos: newPosition()}
+	s := &Sessions{kv: kv, leader: leader, follower: &follower{pos: newPosition()}}
 	short, cancelShort := context.WithTimeout(ctx, 200*time.Millisecond)
 	err = s.Current(short)
 	cancelShort()
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Current on a copy that applied nothing: %v, want it to wait", err)
 	}
-	s.pos.advance(last - 1)
+	s.follower.pos.advance(last - 1)
 	short, cancelShort = context.WithTimeout(ctx, 200*time.Millisecond)
 	err = s.Current(short)
 	cancelShort()
@@ -59,7 +59,7 @@ func TestCurrentWaitsForTheLastWrite(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() { done <- s.Current(ctx) }()
-	s.pos.advance(last)
+	s.follower.pos.advance(last)
 	if err := <-done; err != nil {
 		t.Fatalf("Current once the last write is applied: %v", err)
 	}
@@ -80,7 +80,7 @@ func TestCurrentWaitsForTheLastWrite(t *testing.T) {
 	if err := st.Purge(ctx, jetstream.WithPurgeSubject("$KV."+SessionsBucket+".cc")); err != nil {
 		t.Fatal(err)
 	}
-	s.pos.advance(bb)
+	s.follower.pos.advance(bb)
 	if err := s.Current(ctx); err != nil {
 		t.Fatalf("Current with the last write purged: %v", err)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -19,10 +18,10 @@ type follower struct {
 	cons   jetstream.Consumer
 	cc     jetstream.ConsumeContext
 
-	mu      sync.Mutex    // held while a message is handled
-	handled atomic.Uint64 // the stream seq of the last message handled
-	loaded  chan struct{} // closed once what the stream held at the start is handled
-	once    sync.Once
+	mu     sync.Mutex    // held while a message is handled
+	pos    *position     // the stream seq of the last message handled
+	loaded chan struct{} // closed once what the stream held at the start is handled
+	once   sync.Once
 }
 
 // receiver handles one message of a followed stream, with its metadata.
@@ -52,7 +51,7 @@ func follow(ctx context.Context, js jetstream.JetStream, stream string, cfg jets
 
 // newFollower makes the consumer; start begins consuming.
 func newFollower(ctx context.Context, js jetstream.JetStream, stream string, cfg jetstream.OrderedConsumerConfig) (*follower, error) {
-	f := &follower{js: js, stream: stream, loaded: make(chan struct{})}
+	f := &follower{js: js, stream: stream, pos: newPosition(), loaded: make(chan struct{})}
 	cons, err := js.OrderedConsumer(ctx, stream, cfg)
 	if err != nil {
 		return nil, err
@@ -82,7 +81,7 @@ func (f *follower) start(receive receiver) error {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		receive(m, meta)
-		f.handled.Store(meta.Sequence.Stream)
+		f.pos.advance(meta.Sequence.Stream)
 		if meta.NumPending == 0 {
 			f.markLoaded()
 		}
@@ -134,7 +133,7 @@ func (f *follower) drained(ctx context.Context) bool {
 		return false
 	}
 	state := st.CachedInfo().State
-	return state.Msgs == 0 || f.handled.Load() >= state.LastSeq
+	return state.Msgs == 0 || f.pos.seq() >= state.LastSeq
 }
 
 // stop ends the consumption and deletes the consumer: stopped, it would
@@ -159,8 +158,8 @@ func (f *follower) stop() {
 	}
 }
 
-// position is how far a follower has applied its stream, for whoever
-// must wait until a node's copy holds what the stream held at a moment.
+// position is how far a follower has handled its stream, for whoever must
+// wait until a node's copy holds what the stream held at a moment.
 type position struct {
 	mu      sync.Mutex
 	at      uint64
@@ -179,6 +178,13 @@ func (p *position) advance(seq uint64) {
 	p.at = seq
 	close(p.reached)
 	p.reached = make(chan struct{})
+}
+
+// seq is the last seq applied.
+func (p *position) seq() uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.at
 }
 
 // waitFor returns once everything up to seq has been applied, or ctx ends.

@@ -30,7 +30,6 @@ type Log struct {
 	js       jetstream.JetStream
 	cache    *chat.MemoryLog
 	follower *follower
-	pos      *position // the last seq added to cache
 
 	// Changed says which of the stream's limits this node's Config changed
 	// when it opened ("keep 10000 -> 500"): every node sets them, so the
@@ -101,18 +100,21 @@ func openLog(ctx, run context.Context, js jetstream.JetStream, cfg Config) (*Log
 	if err != nil {
 		return nil, err
 	}
-	l := &Log{js: js, cache: chat.NewMemoryLogAt(epoch, cfg.Keep, cfg.KeepPresence), pos: newPosition(), Changed: changed}
+	l := &Log{js: js, cache: chat.NewMemoryLogAt(epoch, cfg.Keep, cfg.KeepPresence), Changed: changed}
 	l.cache.SetMaxAge(cfg.MaxAge, time.Now) // the copy drops what the stream drops
 	// What the stream's limits dropped is gone for the copy too, even when
 	// they dropped everything (a quiet spell longer than -max-age): the
 	// head stays where the stream's is, and a resume from before is reset.
-	if first := info.State.FirstSeq; first > 1 {
+	first := info.State.FirstSeq
+	if first > 1 {
 		l.cache.SkipTo(first - 1)
-		l.pos.advance(first - 1)
 	}
 	l.follower, err = follow(ctx, js, StreamName, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy}, l.receive)
 	if err != nil {
 		return nil, err
+	}
+	if first > 1 {
+		l.follower.pos.advance(first - 1) // what no message will bring
 	}
 	// Serve only once the kept history is here.
 	if err := l.follower.waitLoaded(run); err != nil {
@@ -129,7 +131,6 @@ func (l *Log) receive(m jetstream.Msg, meta *jetstream.MsgMetadata) {
 	to, _ := strconv.ParseUint(h.Get(hdrTo), 16, 64)
 	rec.From, rec.To = chat.RegID(from), chat.RegID(to)
 	l.cache.Add(chat.EntryFromRecord(meta.Sequence.Stream, rec))
-	l.pos.advance(meta.Sequence.Stream)
 }
 
 // Epoch implements chat.Log.
@@ -153,7 +154,9 @@ func (l *Log) Messages(before uint64, visit func(*chat.Entry) bool) {
 func (l *Log) Follow(feed func(*chat.Entry)) { l.cache.Follow(feed) }
 
 // WaitFor implements chat.Lagging.
-func (l *Log) WaitFor(ctx context.Context, seq uint64) error { return l.pos.waitFor(ctx, seq) }
+func (l *Log) WaitFor(ctx context.Context, seq uint64) error {
+	return l.follower.pos.waitFor(ctx, seq)
+}
 
 // Append implements chat.Log: it publishes the record and gives e the seq
 // of the stream's ack. A retry of a message (same sender name and client

@@ -20,8 +20,7 @@ import (
 type Sessions struct {
 	kv       jetstream.KeyValue
 	leader   leaderReads
-	follower *follower
-	pos      *position // the bucket's last write applied to the copy
+	follower *follower // its position: the bucket's last write applied to the copy
 
 	mu     sync.Mutex
 	byKey  map[chat.Digest]stored
@@ -61,9 +60,8 @@ func openSessions(ctx, run context.Context, js jetstream.JetStream, cfg Config) 
 	if err != nil {
 		return nil, err
 	}
-	s := &Sessions{kv: kv, leader: leader, pos: newPosition(), byKey: make(map[chat.Digest]stored), regs: make(map[chat.RegID]int)}
+	s := &Sessions{kv: kv, leader: leader, byKey: make(map[chat.Digest]stored), regs: make(map[chat.RegID]int)}
 	s.follower, err = mirror(ctx, run, js, kv, func(c change) {
-		defer s.pos.advance(c.rev)
 		var d chat.Digest
 		if b, err := hex.DecodeString(c.key); err != nil || len(b) != len(d) {
 			return
@@ -235,7 +233,7 @@ func (s *Sessions) Current(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.pos.waitFor(ctx, last)
+	return s.follower.pos.waitFor(ctx, last)
 }
 
 // Idle implements chat.SessionStore.
