@@ -231,13 +231,7 @@ func TestEverythingAgedOut(t *testing.T) {
 	}
 	alice = mustAuth(t, c, tok)
 	for _, since := range []uint64{last, last - 1} {
-		s, err := c.Open(alice, chat.Position{Since: since, Resume: true, Epoch: c.Epoch()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, _ := s.Take(nil, 100)
-		s.Close()
-		reset := slices.ContainsFunc(got, func(e *chat.Entry) bool { return e.Type() == protocol.TypeReset })
+		reset, _ := resumeResets(t, c, alice, since, c.Epoch())
 		if reset != (since < last) {
 			t.Errorf("a resume from %d (the head is %d): reset %v", since, last, reset)
 		}
@@ -382,15 +376,23 @@ func TestWipedDirectoryIsANewEpoch(t *testing.T) {
 	}
 	bob, _ := register(t, n.chat, "Bob")
 	register(t, n.chat, "alice") // free again
-	st, err := n.chat.Open(bob, chat.Position{Since: last, Resume: true, Epoch: epoch})
+	if reset, n := resumeResets(t, n.chat, bob, last, epoch); !reset {
+		t.Fatalf("a resume from the old epoch did not reset (%d events)", n)
+	}
+}
+
+// resumeResets opens a stream for s resuming from since in epoch, and
+// reports whether what it has at once includes a reset, and how many
+// events that is.
+func resumeResets(t *testing.T, c *chat.Chat, s *chat.Session, since uint64, epoch string) (bool, int) {
+	t.Helper()
+	st, err := c.Open(s, chat.Position{Since: since, Resume: true, Epoch: epoch})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
 	got, _ := st.Take(nil, 100)
-	if !slices.ContainsFunc(got, func(e *chat.Entry) bool { return e.Type() == protocol.TypeReset }) {
-		t.Fatalf("a resume from the old epoch did not reset (%d events)", len(got))
-	}
+	return slices.ContainsFunc(got, func(e *chat.Entry) bool { return e.Type() == protocol.TypeReset }), len(got)
 }
 
 // Three Hark nodes on a three-server NATS cluster are one chat: a name is
@@ -586,14 +588,8 @@ func TestMaxAge(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	// A resume from before the dropped message cannot be served whole.
-	st2, err := c.Open(alice, chat.Position{Since: old - 1, Resume: true, Epoch: c.Epoch()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st2.Close()
-	got, _ := st2.Take(nil, 100)
-	if !slices.ContainsFunc(got, func(e *chat.Entry) bool { return e.Type() == protocol.TypeReset }) {
-		t.Fatalf("a resume from before the dropped message did not reset (%d events)", len(got))
+	if reset, n := resumeResets(t, c, alice, old-1, c.Epoch()); !reset {
+		t.Fatalf("a resume from before the dropped message did not reset (%d events)", n)
 	}
 	// A node started now loads the same: the stream dropped it too.
 	again := newNode(t, nc, 1, time.Minute)
