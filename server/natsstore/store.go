@@ -232,17 +232,12 @@ func newLeaderReads(js jetstream.JetStream, kv jetstream.KeyValue) (leaderReads,
 // entry is a delete or purge it returns jetstream.ErrKeyDeleted with that
 // entry's revision, which a write over it must expect.
 func (r leaderReads) get(ctx context.Context, key string) (value []byte, rev uint64, err error) {
-	var m *nats.RawStreamMsg
-	err = settle(ctx, func() (err error) {
-		// Without DirectGet the request goes to the stream's leader.
-		m, err = r.js.GetLastMsg(r.stream, r.subject+key, nats.Context(ctx))
-		return err
-	})
-	if errors.Is(err, nats.ErrMsgNotFound) {
-		return nil, 0, jetstream.ErrKeyNotFound
-	}
+	m, err := r.lastMsg(ctx, r.subject+key)
 	if err != nil {
 		return nil, 0, err
+	}
+	if m == nil {
+		return nil, 0, jetstream.ErrKeyNotFound
 	}
 	if m.Header.Get("KV-Operation") != "" || m.Header.Get(jetstream.MarkerReasonHeader) != "" {
 		return nil, m.Sequence, jetstream.ErrKeyDeleted
@@ -254,18 +249,25 @@ func (r leaderReads) get(ctx context.Context, key string) (value []byte, rev uin
 // from the stream's leader: a stream's info may come from a replica while
 // the stream has no leader, and its last seq may be a write since removed.
 func (r leaderReads) last(ctx context.Context) (uint64, error) {
-	var m *nats.RawStreamMsg
-	err := settle(ctx, func() (err error) {
-		m, err = r.js.GetLastMsg(r.stream, r.subject+">", nats.Context(ctx))
-		return err
-	})
-	if errors.Is(err, nats.ErrMsgNotFound) {
-		return 0, nil
-	}
-	if err != nil {
+	m, err := r.lastMsg(ctx, r.subject+">")
+	if m == nil || err != nil {
 		return 0, err
 	}
 	return m.Sequence, nil
+}
+
+// lastMsg returns the last message on subject, nil if there is none.
+// Without DirectGet the request goes to the stream's leader.
+func (r leaderReads) lastMsg(ctx context.Context, subject string) (*nats.RawStreamMsg, error) {
+	var m *nats.RawStreamMsg
+	err := settle(ctx, func() (err error) {
+		m, err = r.js.GetLastMsg(r.stream, subject, nats.Context(ctx))
+		return err
+	})
+	if errors.Is(err, nats.ErrMsgNotFound) {
+		return nil, nil
+	}
+	return m, err
 }
 
 // again reports whether a write refused for the revision it expected is to
