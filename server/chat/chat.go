@@ -168,10 +168,10 @@ type Chat struct {
 	// Running totals for Stats; deliveries are the hub's.
 	logged, dropped, slow atomic.Uint64
 
-	stop     chan struct{}
 	stopOnce sync.Once
 	wg       sync.WaitGroup
-	// life ends when the chat closes, and with it every wait for the store.
+	// life ends when the chat closes: its loops stop, and every wait for
+	// the store ends.
 	life    context.Context
 	endLife context.CancelFunc
 }
@@ -186,7 +186,6 @@ func New(cfg Config) *Chat {
 		budgets:  newAddrBudgets(&cfg),
 		ids:      newIDMemory(cfg.RememberIDs),
 		sessions: make(map[[sha256.Size]byte]*Session),
-		stop:     make(chan struct{}),
 	}
 	c.life, c.endLife = context.WithCancel(context.Background())
 	c.hub.onOverflow = c.countOverflow
@@ -665,7 +664,7 @@ func (c *Chat) presenceLoop() {
 	lastOnline, lastCounts := -1, false
 	for {
 		select {
-		case <-c.stop:
+		case <-c.life.Done():
 			return
 		case <-prune.C:
 			c.budgets.prune(c.cfg.Now())
@@ -702,7 +701,6 @@ func (c *Chat) Close() {
 	c.hub.EndAll(Shutdown)
 	c.stopOnce.Do(func() {
 		c.endLife()
-		close(c.stop)
 		c.fan.close()
 	})
 	c.wg.Wait()

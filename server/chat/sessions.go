@@ -138,7 +138,7 @@ func (c *Chat) leaseLoop() {
 	var sessionless map[string]RegID // the names without a session last pass
 	for {
 		select {
-		case <-c.stop:
+		case <-c.life.Done():
 			return
 		case <-t.C:
 		}
