@@ -137,3 +137,53 @@ func TestNameTakenWhileAway(t *testing.T) {
 		((document.querySelector("#join-notice") || {}).textContent || "").startsWith("Your session ended")`)
 	t.Logf("the join page says: %s", eval[string](alice, `document.querySelector("#join-notice").textContent`))
 }
+
+// TestNextHolderSeesNoneOfTheCache: Alice closes her tab without leaving
+// and her name is released after the grace; whoever opens Hark next in
+// the same browser and takes the name is someone else, and sees none of
+// her direct messages: not from the server (its rule) and not from the
+// browser's cache of her conversations, which is kept under the name.
+func TestNextHolderSeesNoneOfTheCache(t *testing.T) {
+	srv := startServer(t, "-grace", "1s")
+	b := newBrowser(t)
+	next := b.person(t, "Alice") // a tab of the profile, open all along
+	tab, closeTab := chromedp.NewContext(next.ctx)
+	t.Cleanup(closeTab)
+	if err := chromedp.Do(tab); err != nil {
+		t.Fatal(err)
+	}
+	alice := &person{t: t, name: "Alice", ctx: tab}
+	alice.open(srv.URL)
+	alice.join()
+	bob := b.joined(t, srv.URL, "Bob")[0]
+	const secret = "for the first Alice only"
+	bob.sayTo("Alice", secret)
+	alice.openConv("Bob")
+	alice.sees(secret)
+	alice.waitFor("the cache written", `(localStorage.getItem("hark.cache.alice") || "").includes(`+js(secret)+`)`)
+
+	closeTab() // no Leave: the name is freed after the grace
+	bob.waitFor("Alice's name released after the grace", "!"+inRoster("Alice"))
+
+	next.open(srv.URL)
+	next.join()
+	next.waitFor("the cache of the first Alice dropped", `!(localStorage.getItem("hark.cache.alice") || "").includes(`+js(secret)+`)`)
+	if eval[bool](next, "!!"+convButton("Bob")) {
+		t.Error("the name's next holder sees a conversation with Bob")
+	}
+	if strings.Contains(next.pageText(), secret) {
+		t.Errorf("the name's next holder sees the first holder's direct message")
+	}
+	// Her own conversations are cached for her, and shown after a reload.
+	bob.sayTo("Alice", "for the second Alice")
+	next.openConv("Bob")
+	next.sees("for the second Alice")
+	next.waitFor("her cache written", `(localStorage.getItem("hark.cache.alice") || "").includes("for the second Alice")`)
+	next.do(reload())
+	next.waitFor("the app to start", appReady)
+	next.openConv("Bob")
+	next.sees("for the second Alice")
+	if next.count(secret) != 0 {
+		t.Error("the first holder's message is back after a reload")
+	}
+}

@@ -2,6 +2,8 @@ package client
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"net/url"
@@ -214,6 +216,23 @@ func (c *Client) begin(name, tok, epoch string, seq uint64) {
 	c.needHistory = true
 	clear(c.typedAt)
 	c.loadOutbox()
+}
+
+// Registration names the session the Client holds without being its
+// token (it is a digest of it): the same through reloads of the tab,
+// different for each registration of a name, "" with no session. The UI
+// keys what it keeps of a person's conversations by it, so the next
+// holder of a released name in the same browser sees none of them, as
+// the server's history shows them none.
+func (c *Client) Registration() string {
+	c.mu.Lock()
+	tok := c.tok
+	c.mu.Unlock()
+	if tok == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(tok))
+	return hex.EncodeToString(sum[:12])
 }
 
 // Leave frees the name (DELETE /api/session), forgets the session and its

@@ -491,3 +491,41 @@ func (h headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	r.Header.Set(h.k, h.v)
 	return http.DefaultTransport.RoundTrip(r)
 }
+
+// Registration is the same for a session restored after a reload and
+// different for the next registration of the same name; it is never the
+// token itself, and empty without a session.
+func TestRegistration(t *testing.T) {
+	srv := newServer(t, api.Config{})
+	ctx := context.Background()
+	store := NewMemoryStore()
+	first := newClient(t, srv.URL, WebSocket, func(o *Options) { o.Store = store })
+	if r := first.Registration(); r != "" {
+		t.Fatalf("Registration with no session: %q", r)
+	}
+	s, err := first.Register(ctx, "Alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := first.Registration()
+	if reg == "" || strings.Contains(s.Token, reg) || strings.Contains(reg, s.Token) {
+		t.Fatalf("Registration %q of token %q", reg, s.Token)
+	}
+	reloaded := newClient(t, srv.URL, WebSocket, func(o *Options) { o.Store = store })
+	if !reloaded.Restore() || reloaded.Registration() != reg {
+		t.Fatalf("after a reload the registration is %q, was %q", reloaded.Registration(), reg)
+	}
+	if err := reloaded.Leave(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r := reloaded.Registration(); r != "" {
+		t.Fatalf("Registration after Leave: %q", r)
+	}
+	next := newClient(t, srv.URL, WebSocket, func(o *Options) { o.Store = store })
+	if _, err := next.Register(ctx, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if next.Registration() == reg {
+		t.Fatal("the name's next holder has the first holder's registration")
+	}
+}

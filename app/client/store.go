@@ -33,7 +33,9 @@ const (
 // CacheKey is the Store key under which the UI keeps what it shows of the
 // conversations of the person named name, so a reload with the server
 // down still shows them. Like the outbox it is kept by name key, in
-// localStorage in the browser.
+// localStorage in the browser; what is kept there names its registration
+// (Client.Registration), so that the next holder of the name does not see
+// it.
 func CacheKey(name string) string { return keyCachePrefix + protocol.NameKey(name) }
 
 // outboxKey is the Store key of the outbox of the person with name key k.

@@ -18,6 +18,10 @@ const (
 
 // cacheDoc is the cache's form in storage.
 type cacheDoc struct {
+	// Reg is the registration whose conversations these are (see
+	// client.Client.Registration): a name released and taken again is
+	// another registration, and must not see them.
+	Reg   string      `json:"reg"`
 	Epoch string      `json:"epoch"`
 	Convs []cacheConv `json:"convs"`
 }
@@ -30,9 +34,9 @@ type cacheConv struct {
 
 // Save encodes what a reload with the server down shows: the newest
 // messages of the most recent conversations, bounded, with their unread
-// counts.
-func (m *Model) Save() []byte {
-	doc := cacheDoc{Epoch: m.epoch}
+// counts, for the registration reg.
+func (m *Model) Save(reg string) []byte {
+	doc := cacheDoc{Reg: reg, Epoch: m.epoch}
 	for _, c := range m.List() {
 		if len(doc.Convs) == CacheConversations {
 			break
@@ -52,12 +56,15 @@ func (m *Model) Save() []byte {
 	return b
 }
 
-// Load fills a new model from what Save wrote, and reports whether it
-// could. What the server sends later merges with it by seq; a new epoch
-// drops it (see Sync).
-func (m *Model) Load(b []byte) bool {
+// Load fills a new model from what Save wrote for the registration reg,
+// and reports whether it could. A cache of another registration (an
+// earlier holder of the name on this browser, or one written before
+// caches named theirs) is refused: the caller should delete it. What the
+// server sends later merges with it by seq; a new epoch drops it (see
+// Sync).
+func (m *Model) Load(b []byte, reg string) bool {
 	var doc cacheDoc
-	if len(b) == 0 || json.Unmarshal(b, &doc) != nil {
+	if len(b) == 0 || json.Unmarshal(b, &doc) != nil || reg == "" || doc.Reg != reg {
 		return false
 	}
 	m.epoch = doc.Epoch

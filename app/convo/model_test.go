@@ -219,10 +219,10 @@ func TestCacheBounds(t *testing.T) {
 		m.Arrived(its[len(its)-1].Event)
 	}
 	m.Sync(state(its...))
-	b := m.Save()
+	b := m.Save("reg-1")
 
 	r := New("Alice")
-	if !r.Load(b) {
+	if !r.Load(b, "reg-1") {
 		t.Fatal("Load refused what Save wrote")
 	}
 	all := r.List()
@@ -236,12 +236,36 @@ func TestCacheBounds(t *testing.T) {
 	if r.Get("P24") == nil || r.Get("P24").Unread != 1 || r.Get("P0") != nil {
 		t.Errorf("the newest conversations, with unread counts, should be kept; the oldest dropped")
 	}
-	if r.Load([]byte("not json")) || r.Load(nil) {
+	if r.Load([]byte("not json"), "reg-1") || r.Load(nil, "reg-1") {
 		t.Errorf("Load took garbage")
 	}
 	// What the server sends after the reload merges without duplicates.
 	r.Sync(state(its[len(its)-3:]...))
 	if n := r.Get("P24").Len(); n != 1 {
 		t.Errorf("P24's conversation holds %d after the window repeats it", n)
+	}
+}
+
+// A cache is its registration's: the next holder of a released name (a
+// registration of its own), or a page with no session, loads nothing of
+// it, not even a conversation's name.
+func TestCacheIsTheRegistrations(t *testing.T) {
+	m := New("Alice")
+	dm := item(msg(1, "Bob", "Alice", "for the first Alice only"))
+	m.Arrived(dm.Event)
+	m.Sync(state(dm))
+	b := m.Save("first")
+	for _, reg := range []string{"second", ""} {
+		r := New("Alice")
+		if r.Load(b, reg) {
+			t.Errorf("registration %q loaded the cache of registration \"first\"", reg)
+		}
+		if r.Get("Bob") != nil {
+			t.Errorf("registration %q sees a conversation with Bob", reg)
+		}
+	}
+	// A cache written before caches named their registration is nobody's.
+	if New("Alice").Load([]byte(`{"epoch":"e1","convs":[{"with":"Bob","items":[]}]}`), "first") {
+		t.Error("a cache with no registration was loaded")
 	}
 }

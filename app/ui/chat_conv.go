@@ -74,8 +74,10 @@ func (c *Chat) watchPage(ctx app.Context) {
 func (c *Chat) startModel() {
 	name := c.client.State().Name
 	c.model = convo.New(name)
-	if raw, ok := c.store.Get(client.CacheKey(name)); ok {
-		c.model.Load([]byte(raw))
+	if raw, ok := c.store.Get(client.CacheKey(name)); ok && !c.model.Load([]byte(raw), c.client.Registration()) {
+		// Another registration's (the name was released and taken
+		// again): what it shows is not this person's to see.
+		c.store.Delete(client.CacheKey(name))
 	}
 	c.model.SetHidden(pageHidden())
 	c.model.Open("")
@@ -214,7 +216,7 @@ func (c *Chat) queueSave() {
 // with the server down.
 func (c *Chat) saveCache() {
 	if c.model != nil && c.store != nil && c.joined {
-		c.store.Set(client.CacheKey(c.model.Me()), string(c.model.Save()))
+		c.store.Set(client.CacheKey(c.model.Me()), string(c.model.Save(c.client.Registration())))
 	}
 }
 
