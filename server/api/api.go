@@ -147,17 +147,24 @@ func (s *Server) Chat() *chat.Chat { return s.chat }
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK, http1: r.ProtoMajor == 1}
+	if r.Body != nil && r.Body != http.NoBody {
+		rec.body = &timedBody{ReadCloser: r.Body, rc: http.NewResponseController(w), timeout: s.cfg.BodyTimeout}
+		r.Body = rec.body
+	}
 	switch {
 	case !s.hosts.allowed(r.Host):
 		writeError(rec, hostRefusal(r.Host))
 	case !s.origins.allowed(r):
 		writeError(rec, protocol.Errorf(protocol.CodeForbiddenOrigin, "requests from origin %q are not allowed", r.Header.Get("Origin")))
 	default:
-		if r.Body != nil && r.Body != http.NoBody {
-			r.Body = &timedBody{ReadCloser: r.Body, rc: http.NewResponseController(w), timeout: s.cfg.BodyTimeout}
-		}
 		s.mux.ServeHTTP(rec, r)
+	}
+	if rec.http1 && rec.body != nil && !rec.body.done {
+		// After the handler, net/http discards what is left of the body
+		// (up to 256 KiB) with no deadline: end that read now. The
+		// answer is out and says Connection: close.
+		rec.body.rc.SetReadDeadline(time.Now())
 	}
 	// The route matched, not the URL: tokens travel in query strings, a
 	// client may put anything in a path, and neither may reach a log.
@@ -182,8 +189,13 @@ func (s *Server) authenticate(r *http.Request, allowQuery bool) (*chat.Session, 
 }
 
 // readBody reads a request body of at most protocol.MaxBodyBytes, within
-// the body timeout that ServeHTTP set on r.Body (see timedBody).
+// the body timeout that ServeHTTP set on r.Body (see timedBody). A longer
+// declared Content-Length is refused before anything is read.
 func readBody(r *http.Request) ([]byte, error) {
+	if r.ContentLength > protocol.MaxBodyBytes {
+		// Refused on what the client declares, before a byte is read.
+		return nil, tooLarge()
+	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, protocol.MaxBodyBytes+1))
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		return nil, protocol.Errorf(protocol.CodeBadRequest, "the request body came too slowly; send it at once")
@@ -192,21 +204,27 @@ func readBody(r *http.Request) ([]byte, error) {
 		return nil, protocol.Errorf(protocol.CodeBadRequest, "reading the body: %v", err)
 	}
 	if len(b) > protocol.MaxBodyBytes {
-		return nil, protocol.Errorf(protocol.CodeTooLarge, "a request is at most %d bytes", protocol.MaxBodyBytes)
+		return nil, tooLarge()
 	}
 	return b, nil
+}
+
+// tooLarge refuses a body longer than the contract allows.
+func tooLarge() error {
+	return protocol.Errorf(protocol.CodeTooLarge, "a request is at most %d bytes", protocol.MaxBodyBytes)
 }
 
 // timedBody is a request body that must arrive within timeout of its first
 // read: a read deadline on the connection (the stream, over HTTP/2), set
 // through the ResponseController, and lifted once the body has ended so
-// that it cannot fire later under a handler still at work.
+// that it cannot fire later under a handler still at work. done also
+// tells statusRecorder whether the body was read to its end.
 type timedBody struct {
 	io.ReadCloser
 	rc      *http.ResponseController
 	timeout time.Duration
 	started bool
-	done    bool
+	done    bool // the body ended: EOF, or an error
 }
 
 func (b *timedBody) Read(p []byte) (int, error) {
@@ -277,14 +295,39 @@ func position(r *http.Request) (chat.Position, error) {
 
 // statusRecorder remembers the status a handler answered, for the log. It
 // passes Flush and Hijack through (via Unwrap) so streams keep working.
+//
+// It also closes an HTTP/1 connection whose request body was not read to
+// its end when the answer starts (a refusal before the body: a bad token,
+// a foreign host or origin, an unknown path, a declared length over the
+// limit). Otherwise net/http reads what is left of the body, up to
+// 256 KiB, before it writes the answer, so that the connection can carry
+// the next request; a client that trickles that body holds the
+// connection, and a goroutine, for as long as it likes, with no answer
+// and no timeout running (-body-timeout starts at the handler's first
+// read, -idle-timeout after the answer).
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
+	http1  bool
+	body   *timedBody // nil when the request has no body
+	wrote  bool
 }
 
 func (r *statusRecorder) WriteHeader(code int) {
 	r.status = code
+	r.wrote = code >= 200
+	if r.http1 && r.body != nil && !r.body.done {
+		r.Header().Set("Connection", "close")
+	}
 	r.ResponseWriter.WriteHeader(code)
+}
+
+// Write starts the answer as WriteHeader does, when the handler did not.
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if !r.wrote {
+		r.WriteHeader(http.StatusOK)
+	}
+	return r.ResponseWriter.Write(b)
 }
 
 // Unwrap lets http.ResponseController reach the real writer.

@@ -94,7 +94,14 @@ func historyQuery(r *http.Request) (chat.HistoryQuery, error) {
 		return q, protocol.Errorf(protocol.CodeBadRequest, "with must be a name; leave it out for every conversation")
 	}
 	if raw := v.Get("everyone"); v.Has("everyone") {
-		if q.Everyone, err = strconv.ParseBool(raw); err != nil {
+		// Exactly 1 or 0, as the contract says: not strconv.ParseBool's
+		// true, T, FALSE and the rest, which a client must not come to
+		// rely on.
+		switch raw {
+		case "1":
+			q.Everyone = true
+		case "0":
+		default:
 			return q, protocol.Errorf(protocol.CodeBadRequest, "everyone must be 1 or 0, not %q", raw)
 		}
 	}

@@ -199,11 +199,21 @@ func TestHistoryBadParameters(t *testing.T) {
 		"with=a%00b":          "with must be a name",
 		"limit=0&before=3":    "limit must be a whole number",
 		"everyone=yes":        "everyone must be 1 or 0",
+		"everyone=true":       "everyone must be 1 or 0",
+		"everyone=t":          "everyone must be 1 or 0",
+		"everyone=FALSE":      "everyone must be 1 or 0",
+		"everyone=F":          "everyone must be 1 or 0",
+		"everyone=":           "everyone must be 1 or 0",
 		"everyone=1&with=Bob": "ask for one",
 	} {
 		ts.do(t, request{method: "GET", path: "/api/history?" + q, token: alice.Token}).wantError(t, 400, protocol.CodeBadRequest, says)
 	}
 	ts.do(t, request{method: "GET", path: "/api/history?before=3"}).wantError(t, 401, protocol.CodeUnauthorized, "token")
+	for _, q := range []string{"everyone=1", "everyone=0", "everyone=0&with=Bob"} {
+		if r := ts.do(t, request{method: "GET", path: "/api/history?" + q, token: alice.Token}); r.status != 200 {
+			t.Errorf("GET /api/history?%s: %d %s", q, r.status, r.body)
+		}
+	}
 	ts.stillServes(t)
 }
 

@@ -118,3 +118,104 @@ func TestBodyTimeoutSparesPromptBodiesAndStreams(t *testing.T) {
 		}
 	}
 }
+
+// A request refused before its body is read (a bad token, a foreign host
+// or origin, an unknown path, a declared length over the limit) is
+// answered at once, whatever the body does, and its connection closed:
+// net/http would otherwise read what is left of the body before answering,
+// so a client trickling one byte at a time held the connection (and a
+// goroutine) with no answer and no timeout running.
+func TestRefusedBeforeTheBodyIsAnsweredAndClosed(t *testing.T) {
+	ts := newServer(t, func(c *api.Config) {
+		c.AllowHosts = api.LoopbackHosts
+		c.BodyTimeout = time.Hour // so the body timeout cannot be what answers
+	})
+	addr := ts.Listener.Addr().String()
+	alice := ts.register(t, "Alice")
+	cases := []struct {
+		name, head    string
+		length        int
+		status        int
+		code, message string
+	}{
+		{"a bad token", "POST /api/messages HTTP/1.1\r\nHost: " + addr + "\r\nAuthorization: Bearer not-a-token\r\n", 1000,
+			http.StatusUnauthorized, protocol.CodeUnauthorized, ""},
+		{"a foreign host", "POST /api/messages HTTP/1.1\r\nHost: evil.example\r\n", 1000,
+			http.StatusForbidden, protocol.CodeForbiddenHost, ""},
+		{"a foreign origin", "POST /api/session HTTP/1.1\r\nHost: " + addr + "\r\nOrigin: https://evil.example\r\n", 1000,
+			http.StatusForbidden, protocol.CodeForbiddenOrigin, ""},
+		{"an unknown path", "POST /api/nothing HTTP/1.1\r\nHost: " + addr + "\r\n", 1000,
+			http.StatusBadRequest, protocol.CodeBadRequest, "no endpoint"},
+		{"a declared 100 MB", "POST /api/session HTTP/1.1\r\nHost: " + addr + "\r\n", 100 << 20,
+			http.StatusRequestEntityTooLarge, protocol.CodeTooLarge, "at most"},
+		{"a declared 100 MB with a bad token", "POST /api/messages HTTP/1.1\r\nHost: " + addr + "\r\nAuthorization: Bearer not-a-token\r\n", 100 << 20,
+			http.StatusUnauthorized, protocol.CodeUnauthorized, ""},
+		{"a declared 100 MB with a good token", "POST /api/messages HTTP/1.1\r\nHost: " + addr + "\r\nAuthorization: Bearer " + alice.Token + "\r\n", 100 << 20,
+			http.StatusRequestEntityTooLarge, protocol.CodeTooLarge, "at most"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			conn, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			fmt.Fprintf(conn, "%sContent-Type: application/json\r\nContent-Length: %d\r\n\r\n{", tc.head, tc.length)
+			stop := make(chan struct{})
+			defer close(stop)
+			go func() { // a byte every 100 ms, for as long as the test runs
+				for {
+					select {
+					case <-stop:
+						return
+					case <-time.After(100 * time.Millisecond):
+					}
+					if _, err := conn.Write([]byte("a")); err != nil {
+						return
+					}
+				}
+			}()
+			conn.SetReadDeadline(time.Now().Add(wait))
+			br := bufio.NewReader(conn)
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				t.Fatalf("no answer while the body trickles: %v", err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			wantErrorBody(t, resp.StatusCode, resp.Header, b, tc.status, tc.code, tc.message)
+			if _, err := br.ReadByte(); err == nil {
+				t.Errorf("the connection carried something after the answer")
+			} else if ne := (net.Error)(nil); errors.As(err, &ne) && ne.Timeout() {
+				t.Errorf("the connection stayed open after the refusal")
+			}
+		})
+	}
+}
+
+// A body read to its end keeps its keep-alive connection: the refusal's
+// close is for bodies left unread.
+func TestReadBodyKeepsTheConnection(t *testing.T) {
+	ts := newServer(t, nil)
+	conn, err := net.Dial("tcp", ts.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(wait))
+	br := bufio.NewReader(conn)
+	for i, name := range []string{"Alice", "Alice"} {
+		body := `{"name":"` + name + `"}`
+		fmt.Fprintf(conn, "POST /api/session HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", ts.Listener.Addr(), len(body), body)
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("request %d on one connection: %v", i+1, err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.Close {
+			t.Fatalf("request %d (%s) closed a connection whose body was read", i+1, resp.Status)
+		}
+	}
+}
