@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"testing"
@@ -113,6 +114,9 @@ func TestLeaveEndsEveryStream(t *testing.T) {
 		err := c.waitEnd(t)
 		if c.transport == "ws" && closeCode(err) != websocket.StatusNormalClosure {
 			t.Errorf("the WebSocket ended with %v, want close 1000", err)
+		}
+		if c.transport == "sse" && err != io.EOF {
+			t.Errorf("SSE ended with %v, want the response's proper end (io.EOF)", err)
 		}
 	}
 	next := ts.register(t, "BOB")

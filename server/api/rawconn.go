@@ -231,5 +231,25 @@ func (o *chunkedResponse) send(bp *[]byte) error {
 
 func (o *chunkedResponse) idle() {}
 
+// lastChunk ends a chunked body (no trailers).
+const lastChunk = "0\r\n\r\n"
+
+// endWait bounds the write of the last chunk: a client that cannot take
+// five bytes within it (a stalled reader, cut for falling behind) is hung
+// up on without them rather than hold the writer for a whole write
+// timeout.
+const endWait = time.Second
+
+// end writes the last chunk (after the head, if no chunk went before it),
+// so the client sees a complete response rather than a cut connection.
+func (o *chunkedResponse) end() {
+	b := append(o.head, lastChunk...)
+	o.head = nil
+	o.conn.mu.Lock()
+	defer o.conn.mu.Unlock()
+	o.conn.Conn.SetWriteDeadline(time.Now().Add(endWait))
+	o.conn.Conn.Write(b) // the connection is hung up next either way
+}
+
 // close ends the connection; the reader sees it and cleans up.
 func (c *rawConn) close() { c.Close() }

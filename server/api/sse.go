@@ -69,6 +69,9 @@ type sseOut interface {
 	send(bp *[]byte) error
 	// idle is called when the stream goes quiet.
 	idle()
+	// end ends the response properly, after its last frame, when the
+	// server ends the stream.
+	end()
 }
 
 // headroom is the space kept free at the start of every flushed buffer:
@@ -117,8 +120,10 @@ func (o *sseSink) idle(tick bool) error {
 }
 
 // ended needs no frame: ending the response is the signal (overflow,
-// shutdown or leave), and EventSource reconnects with Last-Event-ID.
-func (o *sseSink) ended(chat.CloseReason) {}
+// shutdown or leave), and EventSource reconnects with Last-Event-ID. It
+// is ended as a response should be, so that a proxy or curl sees a
+// complete one.
+func (o *sseSink) ended(chat.CloseReason) { o.to.end() }
 
 // responseOut sends through net/http's response: HTTP/2, HTTP/1.0.
 type responseOut struct {
@@ -136,6 +141,10 @@ func (o *responseOut) send(bp *[]byte) error {
 }
 
 func (o *responseOut) idle() { o.deadline.idle() }
+
+// end leaves the response to net/http, which ends it when the handler
+// returns (the last chunk, or HTTP/2's end of stream).
+func (o *responseOut) end() {}
 
 // appendRetry appends the SSE retry field.
 func appendRetry(b []byte, ms int) []byte {

@@ -4,6 +4,7 @@ package api_test
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"slices"
@@ -94,6 +95,9 @@ func readCutAndResume(t *testing.T, ts *testServer, c *client, s protocol.Sessio
 	err := c.waitEnd(t)
 	if c.transport == "ws" && closeCode(err) != websocket.StatusTryAgainLater {
 		t.Errorf("the stalled WebSocket ended with %v, want close 1013", err)
+	}
+	if c.transport == "sse" && err != io.EOF {
+		t.Errorf("the stalled SSE stream ended with %v, want the response's proper end (io.EOF)", err)
 	}
 	if len(got) == 0 || len(got) >= n {
 		t.Fatalf("stalled %s client read %d events before its end", c.transport, len(got))
