@@ -58,6 +58,8 @@ func run(args []string) error {
 		regRate   = fs.Float64("addr-register-rate", 5, "registrations per second from one client address (0 or negative: no limit)")
 		regBurst  = fs.Int("addr-register-burst", 20, "registrations one client address may make at once (0 or negative: no limit)")
 		addrSess  = fs.Int("addr-sessions", 50, "live sessions one client address may hold (0 or negative: no limit)")
+		addrStrm  = fs.Int("addr-streams", 200, "streams (WebSocket, SSE, held polls) open on this node for the sessions of one client address (0 or negative: no limit)")
+		sessStrm  = fs.Int("session-streams", 10, "streams open at once for one session (0 or negative: no limit)")
 		addrRate  = fs.Float64("addr-send-rate", 50, "messages per second from all of one client address's sessions (0 or negative: no limit)")
 		addrBurst = fs.Int("addr-send-burst", 100, "messages one client address may send at once (0 or negative: no limit)")
 		storeKind = fs.String("store", envOr("HARK_STORE", "nats"), "where history, names and sessions live: nats (durable: embedded in -data, or the -nats cluster) or memory (lost at exit) (env HARK_STORE)")
@@ -111,6 +113,8 @@ func run(args []string) error {
 			AddrRegisterRate:  regLimit,
 			AddrRegisterBurst: regN,
 			AddrSessions:      offIfNotPositive(*addrSess),
+			AddrStreams:       offIfNotPositive(*addrStrm),
+			SessionStreams:    offIfNotPositive(*sessStrm),
 			AddrSendRate:      sendLimit,
 			AddrSendBurst:     sendN,
 			Log:               st.Log,

@@ -55,6 +55,7 @@ func fastConfig() api.Config {
 			// budgets are off unless a test turns them on.
 			AddrRegisterRate: -1,
 			AddrSessions:     -1,
+			AddrStreams:      -1,
 			AddrSendRate:     -1,
 		},
 		PollWait:     2 * time.Second,

@@ -239,3 +239,51 @@ func TestAddressBudgets(t *testing.T) {
 	r = ts2.do(t, request{method: "POST", path: "/api/messages", token: toks[1], body: protocol.Send{ID: "m4", Text: "x"}})
 	r.wantError(t, 429, protocol.CodeRateLimited, "from your address")
 }
+
+// Streams are bounded per session and per address (the address its
+// sessions registered from), on every transport: one past the bound is
+// refused 429 with a Retry-After before anything is upgraded, and closing
+// one makes room again. Without the bounds one token held 3,000 streams.
+func TestStreamBudgets(t *testing.T) {
+	ts := newServer(t, func(c *api.Config) {
+		c.Chat.SessionStreams = 3
+		c.Chat.AddrStreams = 5
+	})
+	refused := func(tok, says string) {
+		t.Helper()
+		_, resp, err := ts.dialWS(t, streamQuery(tok, nil, ""), nil)
+		if err == nil || resp == nil {
+			t.Fatalf("a WebSocket past the bound opened (%v)", err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		wantErrorBody(t, resp.StatusCode, resp.Header, b, http.StatusTooManyRequests, protocol.CodeRateLimited, says)
+		if ra, _ := strconv.Atoi(resp.Header.Get("Retry-After")); ra < 1 {
+			t.Errorf("Retry-After %q, want seconds", resp.Header.Get("Retry-After"))
+		}
+		r := ts.do(t, request{method: "GET", path: "/api/poll", token: tok})
+		r.wantError(t, http.StatusTooManyRequests, protocol.CodeRateLimited, says)
+	}
+	alice, bob := ts.register(t, "Alice"), ts.register(t, "Bob")
+	var open []*client
+	for _, tr := range transports[:2] { // ws, sse
+		c := ts.open(t, tr, alice.Token, nil, "")
+		c.hello(t)
+		open = append(open, c)
+	}
+	c := ts.open(t, "ws", alice.Token, nil, "")
+	c.hello(t)
+	refused(alice.Token, "this session has 3 streams open")
+
+	// Bob may open two more; then the address is at its five.
+	for range 2 {
+		ts.open(t, "sse", bob.Token, nil, "").hello(t)
+	}
+	refused(bob.Token, "too many streams are open for the names of your address")
+
+	// Closing one of Alice's makes room for one, hers or Bob's.
+	c.Close()
+	c.waitEnd(t)
+	api.WaitFor(t, "the stream to be counted closed", func() bool { return ts.api.Chat().Stats().Streams == 4 })
+	ts.open(t, "ws", bob.Token, nil, "").hello(t)
+	refused(alice.Token, "too many streams")
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"hash/maphash"
 	"strconv"
 	"sync"
@@ -51,6 +52,13 @@ type Config struct {
 	AddrSessions      int
 	AddrSendRate      rate.Limit
 	AddrSendBurst     int
+	// AddrStreams bounds the streams open on this node for all the
+	// sessions registered from one address (default 200), and
+	// SessionStreams those of one session (default 10): without them a
+	// token could hold connections until the process ran out of files.
+	// Zero takes the default, negative is no bound, as above.
+	AddrStreams    int
+	SessionStreams int
 	// QueueLen is each stream's queue, in events; a stream that falls
 	// further behind is ended and resumes from the log.
 	QueueLen int
@@ -88,6 +96,12 @@ func (c *Config) setDefaults() {
 	c.AddrSendRate, c.AddrSendBurst = limitDefaults(c.AddrSendRate, c.AddrSendBurst, 50, 100)
 	if c.AddrSessions == 0 {
 		c.AddrSessions = 50
+	}
+	if c.AddrStreams == 0 {
+		c.AddrStreams = 200
+	}
+	if c.SessionStreams == 0 {
+		c.SessionStreams = 10
 	}
 	if c.Grace <= 0 {
 		c.Grace = 30 * time.Second
@@ -542,6 +556,9 @@ func (c *Chat) Open(s *Session, pos Position) (*Stream, error) {
 	if c.isClosed() {
 		return nil, errUnavailable
 	}
+	if err := c.budgets.openStream(s.addr); err != nil {
+		return nil, err
+	}
 	st := newStream(s, c.cfg.QueueLen, c.cfg.QueueBytes)
 	st.closeFn = func() { c.closeStream(st) }
 	// Joining the hub under the session's lock closes the window in which
@@ -550,7 +567,17 @@ func (c *Chat) Open(s *Session, pos Position) (*Stream, error) {
 	s.mu.Lock()
 	if s.released {
 		s.mu.Unlock()
+		c.budgets.closeStream(s.addr)
 		return nil, errUnauthorized
+	}
+	if c.cfg.SessionStreams > 0 && s.streams >= c.cfg.SessionStreams {
+		s.mu.Unlock()
+		c.budgets.closeStream(s.addr)
+		return nil, &protocol.Error{
+			Code:       protocol.CodeRateLimited,
+			Message:    fmt.Sprintf("this session has %d streams open, the most it may; close one before opening another", c.cfg.SessionStreams),
+			RetryAfter: 5,
+		}
 	}
 	s.streams++
 	if s.grace != nil {
@@ -629,11 +656,12 @@ func (c *Chat) closeStream(st *Stream) {
 	s := st.session
 	s.touch(c.cfg.Now())
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.streams--
 	if s.streams == 0 && !s.released {
 		c.armGrace(s, c.cfg.Grace)
 	}
+	s.mu.Unlock()
+	c.budgets.closeStream(s.addr)
 }
 
 // Users returns the number of people online and, in compare-key order, up

@@ -20,6 +20,7 @@ type addrBudgets struct {
 	sessions      int // 0: no bound
 	sendRate      rate.Limit
 	sendBurst     int
+	streams       int // 0: no bound
 
 	mu    sync.Mutex
 	addrs map[string]*addrBudget
@@ -29,6 +30,7 @@ type addrBudget struct {
 	register *rate.Limiter // nil when registrations are not limited
 	send     *rate.Limiter // nil when sends are not limited
 	sessions int
+	streams  int // open on this node
 }
 
 func newAddrBudgets(cfg *Config) *addrBudgets {
@@ -41,6 +43,9 @@ func newAddrBudgets(cfg *Config) *addrBudgets {
 	}
 	if cfg.AddrSendRate > 0 {
 		b.sendRate, b.sendBurst = cfg.AddrSendRate, cfg.AddrSendBurst
+	}
+	if cfg.AddrStreams > 0 {
+		b.streams = cfg.AddrStreams
 	}
 	return b
 }
@@ -96,6 +101,38 @@ func (b *addrBudgets) unregister(addr string) {
 	}
 }
 
+// openStream takes one open stream from addr's budget, or refuses with
+// rate_limited.
+func (b *addrBudgets) openStream(addr string) error {
+	if addr == "" {
+		return nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	a := b.get(addr)
+	if b.streams > 0 && a.streams >= b.streams {
+		return &protocol.Error{
+			Code:       protocol.CodeRateLimited,
+			Message:    "too many streams are open for the names of your address; close one before opening another",
+			RetryAfter: 5,
+		}
+	}
+	a.streams++
+	return nil
+}
+
+// closeStream gives back an open stream of addr.
+func (b *addrBudgets) closeStream(addr string) {
+	if addr == "" {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if a := b.addrs[addr]; a != nil && a.streams > 0 {
+		a.streams--
+	}
+}
+
 // send takes one send from addr's budget, or refuses with rate_limited.
 func (b *addrBudgets) send(addr string, now time.Time) error {
 	if addr == "" || b.sendRate <= 0 {
@@ -113,7 +150,7 @@ func (b *addrBudgets) prune(now time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for addr, a := range b.addrs {
-		if a.sessions == 0 && full(a.register, now) && full(a.send, now) {
+		if a.sessions == 0 && a.streams == 0 && full(a.register, now) && full(a.send, now) {
 			delete(b.addrs, addr)
 		}
 	}
