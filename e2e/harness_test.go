@@ -155,7 +155,7 @@ func (s *server) Start() {
 	// Every person comes from 127.0.0.1: the per-address budgets are off
 	// (flags of 0), so no test trips them by having many people.
 	args := append([]string{"-addr", "127.0.0.1:0", "-web", webDir, "-log-level", "warn",
-		"-addr-register-rate", "0", "-addr-sessions", "0", "-addr-streams", "0", "-addr-send-rate", "0"}, s.args...)
+		"-addr-register-rate", "0", "-addr-sessions", "0", "-addr-streams", "0", "-addr-read-rate", "0", "-addr-send-rate", "0"}, s.args...)
 	cmd := exec.Command(serverBin, args...)
 	addr := make(chan string, 1)
 	cmd.Stdout = &announcement{addr: addr}

@@ -244,7 +244,7 @@ func startHark(t *testing.T, bin, data, web string) *hark {
 	t.Helper()
 	return runHark(t, exec.Command(bin, "-addr", "127.0.0.1:0", "-data", data, "-store", "nats", "-nats=", "-web", web,
 		"-log-level", "warn", "-rate", "1000", "-burst", "1000",
-		"-addr-register-rate", "0", "-addr-sessions", "0", "-addr-streams", "0", "-addr-send-rate", "0"))
+		"-addr-register-rate", "0", "-addr-sessions", "0", "-addr-streams", "0", "-addr-read-rate", "0", "-addr-send-rate", "0"))
 }
 
 // buildHark builds the server binary into a directory of the test's.

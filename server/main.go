@@ -58,6 +58,10 @@ func run(args []string) error {
 		regRate   = fs.Float64("addr-register-rate", 5, "registrations per second from one client address (0 or negative: no limit)")
 		regBurst  = fs.Int("addr-register-burst", 20, "registrations one client address may make at once (0 or negative: no limit)")
 		addrSess  = fs.Int("addr-sessions", 50, "live sessions one client address may hold (0 or negative: no limit)")
+		readRate  = fs.Float64("read-rate", 10, "history pages and user searches per second for each session (0 or negative: no limit)")
+		readBurst = fs.Int("read-burst", 30, "reads each session may make at once")
+		addrRead  = fs.Float64("addr-read-rate", 50, "history pages and user searches per second from all of one client address's sessions (0 or negative: no limit)")
+		addrReadB = fs.Int("addr-read-burst", 100, "reads one client address may make at once (0 or negative: no limit)")
 		addrStrm  = fs.Int("addr-streams", 200, "streams (WebSocket, SSE, held polls) open on this node for the sessions of one client address (0 or negative: no limit)")
 		sessStrm  = fs.Int("session-streams", 10, "streams open at once for one session (0 or negative: no limit)")
 		addrRate  = fs.Float64("addr-send-rate", 50, "messages per second from all of one client address's sessions (0 or negative: no limit)")
@@ -100,6 +104,8 @@ func run(args []string) error {
 	allowHosts := allowedHosts(*hosts, ln.Addr())
 	regLimit, regN := addrLimit(*regRate, *regBurst)
 	sendLimit, sendN := addrLimit(*addrRate, *addrBurst)
+	readLimit, readN := addrLimit(*readRate, *readBurst)
+	addrReadLimit, addrReadN := addrLimit(*addrRead, *addrReadB)
 	srv := api.New(api.Config{
 		Chat: chat.Config{
 			Keep:              *keep,
@@ -113,6 +119,10 @@ func run(args []string) error {
 			AddrRegisterRate:  regLimit,
 			AddrRegisterBurst: regN,
 			AddrSessions:      offIfNotPositive(*addrSess),
+			ReadRate:          readLimit,
+			ReadBurst:         readN,
+			AddrReadRate:      addrReadLimit,
+			AddrReadBurst:     addrReadN,
 			AddrStreams:       offIfNotPositive(*addrStrm),
 			SessionStreams:    offIfNotPositive(*sessStrm),
 			AddrSendRate:      sendLimit,

@@ -67,7 +67,7 @@ type config struct {
 // cost the server CPU the figures should not include), and pprof is on for
 // -profile and for the garbage collection before idle RSS readings.
 const defaultServerArgs = "-log-level warn -pprof -rate 1000000 -burst 1000000" +
-	" -addr-register-rate 0 -addr-sessions 0 -addr-streams 0 -addr-send-rate 0"
+	" -addr-register-rate 0 -addr-sessions 0 -addr-streams 0 -addr-read-rate 0 -read-rate 0 -addr-send-rate 0"
 
 func main() {
 	if err := run(); err != nil {

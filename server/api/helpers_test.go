@@ -56,6 +56,8 @@ func fastConfig() api.Config {
 			AddrRegisterRate: -1,
 			AddrSessions:     -1,
 			AddrStreams:      -1,
+			AddrReadRate:     -1,
+			ReadRate:         -1,
 			AddrSendRate:     -1,
 		},
 		PollWait:     2 * time.Second,

@@ -287,3 +287,43 @@ func TestStreamBudgets(t *testing.T) {
 	ts.open(t, "ws", bob.Token, nil, "").hello(t)
 	refused(alice.Token, "too many streams")
 }
+
+// Reads (history pages, user searches) are budgeted per session and per
+// address, like sends: past the budget, 429 rate_limited with a
+// Retry-After, and the server goes on serving.
+func TestReadBudgets(t *testing.T) {
+	ts := newServer(t, func(c *api.Config) {
+		c.Chat.ReadRate, c.Chat.ReadBurst = 0.01, 3
+	})
+	alice := ts.register(t, "Alice")
+	paths := []string{"/api/history", "/api/users?prefix=a", "/api/history?with=Bob"}
+	for _, p := range paths {
+		if r := ts.do(t, request{method: "GET", path: p, token: alice.Token}); r.status != 200 {
+			t.Fatalf("GET %s within the budget: %d %s", p, r.status, r.body)
+		}
+	}
+	for _, p := range paths[:2] {
+		r := ts.do(t, request{method: "GET", path: p, token: alice.Token})
+		r.wantError(t, 429, protocol.CodeRateLimited, "too many reads")
+		if ra, _ := strconv.Atoi(r.header.Get("Retry-After")); ra < 1 {
+			t.Errorf("Retry-After %q, want seconds", r.header.Get("Retry-After"))
+		}
+	}
+	// Another session's budget is its own.
+	bob := ts.register(t, "Bob")
+	if r := ts.do(t, request{method: "GET", path: "/api/history", token: bob.Token}); r.status != 200 {
+		t.Fatalf("Bob's first read: %d %s", r.status, r.body)
+	}
+	ts.stillServes(t)
+
+	ts2 := newServer(t, func(c *api.Config) {
+		c.Chat.AddrReadRate, c.Chat.AddrReadBurst = 0.01, 4
+	})
+	toks := []string{ts2.register(t, "Carol").Token, ts2.register(t, "Dave").Token}
+	for i := range 4 {
+		if r := ts2.do(t, request{method: "GET", path: paths[i%2], token: toks[i%2]}); r.status != 200 {
+			t.Fatalf("read %d within the address's budget: %d %s", i, r.status, r.body)
+		}
+	}
+	ts2.do(t, request{method: "GET", path: "/api/history", token: toks[0]}).wantError(t, 429, protocol.CodeRateLimited, "from your address")
+}

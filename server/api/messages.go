@@ -67,6 +67,10 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	if err := s.chat.Read(sess); err != nil {
+		writeError(w, err)
+		return
+	}
 	page, err := s.chat.Page(sess, q)
 	if err != nil {
 		writeError(w, err)
@@ -110,12 +114,17 @@ func historyQuery(r *http.Request) (chat.HistoryQuery, error) {
 
 // handleUsers answers GET /api/users?prefix=&limit= with who is online.
 func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.authenticate(r, false); err != nil {
+	sess, err := s.authenticate(r, false)
+	if err != nil {
 		writeError(w, err)
 		return
 	}
 	limit, err := queryInt(r, "limit", protocol.DefaultUsers, protocol.MaxUsers)
 	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if err := s.chat.Read(sess); err != nil {
 		writeError(w, err)
 		return
 	}

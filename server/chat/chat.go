@@ -39,6 +39,16 @@ type Config struct {
 	// Rate and Burst are each session's send budget.
 	Rate  rate.Limit
 	Burst int
+	// ReadRate and ReadBurst are each session's budget of reads (history
+	// pages, user searches; default 10 a second, 30 at once), and
+	// AddrReadRate and AddrReadBurst those of all the sessions of one
+	// address (default 50 a second, 100 at once): a read costs the server
+	// what it returns, and these bound how often. Zero takes the default,
+	// a negative rate turns the budget off.
+	ReadRate      rate.Limit
+	ReadBurst     int
+	AddrReadRate  rate.Limit
+	AddrReadBurst int
 	// Budgets per client address, which bound what one machine can do
 	// with many sessions. Zero takes the default; a negative value turns
 	// the limit off (tests, load generators behind one address).
@@ -94,6 +104,8 @@ func (c *Config) setDefaults() {
 	}
 	c.AddrRegisterRate, c.AddrRegisterBurst = limitDefaults(c.AddrRegisterRate, c.AddrRegisterBurst, 5, 20)
 	c.AddrSendRate, c.AddrSendBurst = limitDefaults(c.AddrSendRate, c.AddrSendBurst, 50, 100)
+	c.ReadRate, c.ReadBurst = limitDefaults(c.ReadRate, c.ReadBurst, 10, 30)
+	c.AddrReadRate, c.AddrReadBurst = limitDefaults(c.AddrReadRate, c.AddrReadBurst, 50, 100)
 	if c.AddrSessions == 0 {
 		c.AddrSessions = 50
 	}
@@ -274,7 +286,7 @@ func (c *Chat) Register(ctx context.Context, name, addr string) (*Session, strin
 		return nil, "", 0, err
 	}
 	tok, digest := newToken()
-	s := &Session{name: n, reg: newRegID(), addr: addr, counted: true, digest: digest, limiter: rate.NewLimiter(c.cfg.Rate, c.cfg.Burst), typing: typingLimit()}
+	s := &Session{name: n, reg: newRegID(), addr: addr, counted: true, digest: digest, limiter: rate.NewLimiter(c.cfg.Rate, c.cfg.Burst), typing: typingLimit(), reads: c.readLimit()}
 	s.touch(now)
 
 	// The session record goes first, outside the membership lock: until
@@ -512,14 +524,19 @@ func (c *Chat) sendLocked(ctx context.Context, s *Session, send protocol.Send) (
 	}
 	ev := protocol.Event{Type: protocol.TypeMessage, ID: send.ID, From: s.name.Display, Text: send.Text, Time: protocol.NewTime(now)}
 	var to RegID
+	var rcptKey string
 	if send.To != "" {
-		h, ok := c.registry.Lookup(toKey(send.To))
+		rcptKey = toKey(send.To)
+		h, ok := c.registry.Lookup(rcptKey)
 		if !ok {
 			return 0, protocol.Errorf(protocol.CodeNoSuchUser, "%q is not online", send.To)
 		}
 		ev.To, to = h.Display, h.Reg
 	}
 	e := newEntry(ev, s.reg, to)
+	if to != 0 {
+		e.fromKey, e.toKey = key, rcptKey
+	}
 	e.dedupe = key + "\x00" + send.ID
 	if err := c.append(ctx, e); err != nil {
 		return 0, err
@@ -662,6 +679,26 @@ func (c *Chat) closeStream(st *Stream) {
 	}
 	s.mu.Unlock()
 	c.budgets.closeStream(s.addr)
+}
+
+// readLimit is a new session's budget of reads, nil when reads are not
+// budgeted.
+func (c *Chat) readLimit() *rate.Limiter {
+	if c.cfg.ReadRate < 0 {
+		return nil
+	}
+	return rate.NewLimiter(c.cfg.ReadRate, c.cfg.ReadBurst)
+}
+
+// Read takes one read (a page of history, a search of who is online) from
+// s's budget and its address's, or refuses with rate_limited, saying when
+// to retry. The transports call it before they read for s.
+func (c *Chat) Read(s *Session) error {
+	now := c.cfg.Now()
+	if err := take(s.reads, now, "too many reads of history or people; wait a moment"); err != nil {
+		return err
+	}
+	return c.budgets.read(s.addr, now)
 }
 
 // Users returns the number of people online and, in compare-key order, up

@@ -58,6 +58,10 @@ type Entry struct {
 	// 0 for everything that is not one. Visibility follows registrations,
 	// not names: a later holder of a name is a different registration.
 	from, to RegID
+	// fromKey and toKey are the compare keys of a direct message's two
+	// names, which history's index reads by (see threads); empty for
+	// everything else.
+	fromKey, toKey string
 
 	// body is the event's JSON without its seq, until the entry is sealed.
 	body []byte
@@ -73,6 +77,10 @@ type Record struct {
 	From, To RegID
 	// Body is the event's JSON without its seq.
 	Body []byte
+	// FromKey and ToKey are the compare keys of a direct message's sender
+	// and recipient names; empty for everything else. A record stored
+	// without them has them read from its body.
+	FromKey, ToKey string
 	// Dedupe is equal for a message and its retries, under any session of
 	// the sender's name; empty for joins and leaves.
 	Dedupe string
@@ -82,7 +90,7 @@ type Record struct {
 
 // Record is the stored form of an entry the log has not sealed yet.
 func (e *Entry) Record() Record {
-	return Record{Kind: e.kind, From: e.from, To: e.to, Body: e.body, Dedupe: e.dedupe, At: time.UnixMilli(e.at)}
+	return Record{Kind: e.kind, From: e.from, To: e.to, FromKey: e.fromKey, ToKey: e.toKey, Body: e.body, Dedupe: e.dedupe, At: time.UnixMilli(e.at)}
 }
 
 // Seal gives an entry a durable log appended the seq the log gave it.
@@ -90,7 +98,14 @@ func (e *Entry) Seal(seq uint64) { e.seal(seq) }
 
 // EntryFromRecord is the entry at seq of a durable log.
 func EntryFromRecord(seq uint64, r Record) *Entry {
-	e := &Entry{kind: r.Kind, from: r.From, to: r.To, body: r.Body, at: r.At.UnixMilli()}
+	e := &Entry{kind: r.Kind, from: r.From, to: r.To, fromKey: r.FromKey, toKey: r.ToKey, body: r.Body, at: r.At.UnixMilli()}
+	if e.to != 0 && (e.fromKey == "" || e.toKey == "") {
+		// Stored before records carried the keys: read them once, here,
+		// not at every history read.
+		var names struct{ From, To string }
+		json.Unmarshal(r.Body, &names)
+		e.fromKey, e.toKey = protocol.NameKey(names.From), protocol.NameKey(names.To)
+	}
 	e.seal(seq)
 	return e
 }

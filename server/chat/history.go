@@ -1,7 +1,6 @@
 package chat
 
 import (
-	"encoding/json"
 	"slices"
 
 	"hark/app/protocol"
@@ -55,24 +54,27 @@ func (c *Chat) Page(s *Session, q HistoryQuery) (Page, error) {
 	if limit <= 0 || limit > protocol.MaxHistory {
 		limit = protocol.MaxHistory
 	}
-	keep := func(e *Entry) bool { return e.VisibleTo(s.reg) }
+	var conv Conversation
 	switch {
 	case q.Everyone && q.With != "":
 		return Page{}, protocol.Errorf(protocol.CodeBadRequest, "with and everyone ask for two conversations; ask for one")
 	case q.Everyone:
-		keep = func(e *Entry) bool { return !e.Direct() }
+		conv.Everyone = true
 	case q.With != "":
 		n, err := protocol.ParseName(q.With)
 		if err != nil {
 			return Page{}, protocol.Errorf(protocol.CodeBadRequest, "with must be a name: %s", err.Error())
 		}
-		peers := make(map[string]bool) // display name → is n, so each is folded once
-		keep = func(e *Entry) bool { return e.Direct() && e.VisibleTo(s.reg) && e.peerIs(s.reg, n, peers) }
+		conv.Reg, conv.Peer = s.reg, n.Key
 	}
+	// The log reads a conversation from its index; visibility is checked
+	// all the same, so a store whose index went wrong shows too little,
+	// never too much.
+	keep := func(e *Entry) bool { return e.VisibleTo(s.reg) }
 	var p Page
 	// One more than the limit is looked for: finding it is what says
 	// there is more, exactly, so a client never asks for an empty page.
-	c.log.Messages(q.Before, func(e *Entry) bool {
+	c.log.Messages(q.Before, conv, func(e *Entry) bool {
 		if !keep(e) {
 			return true
 		}
@@ -85,26 +87,4 @@ func (c *Chat) Page(s *Session, q HistoryQuery) (Page, error) {
 	})
 	slices.Reverse(p.Entries)
 	return p, nil
-}
-
-// peerIs reports whether the other party of a direct message that
-// registration r is party to holds the name n: the recipient of what r
-// sent (r itself for a note to self), the sender of what r got. It decodes
-// the entry's names, which only direct messages of r's pay for, and
-// remembers in peers what each display name it folded came to.
-func (e *Entry) peerIs(r RegID, n protocol.Name, peers map[string]bool) bool {
-	var names struct{ From, To string }
-	if json.Unmarshal(e.JSON, &names) != nil {
-		return false
-	}
-	peer := names.From
-	if e.from == r {
-		peer = names.To
-	}
-	is, ok := peers[peer]
-	if !ok {
-		is = peer == n.Display || protocol.NameKey(peer) == n.Key
-		peers[peer] = is
-	}
-	return is
 }

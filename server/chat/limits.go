@@ -21,6 +21,8 @@ type addrBudgets struct {
 	sendRate      rate.Limit
 	sendBurst     int
 	streams       int // 0: no bound
+	readRate      rate.Limit
+	readBurst     int
 
 	mu    sync.Mutex
 	addrs map[string]*addrBudget
@@ -29,6 +31,7 @@ type addrBudgets struct {
 type addrBudget struct {
 	register *rate.Limiter // nil when registrations are not limited
 	send     *rate.Limiter // nil when sends are not limited
+	read     *rate.Limiter // nil when reads are not limited
 	sessions int
 	streams  int // open on this node
 }
@@ -43,6 +46,9 @@ func newAddrBudgets(cfg *Config) *addrBudgets {
 	}
 	if cfg.AddrSendRate > 0 {
 		b.sendRate, b.sendBurst = cfg.AddrSendRate, cfg.AddrSendBurst
+	}
+	if cfg.AddrReadRate > 0 {
+		b.readRate, b.readBurst = cfg.AddrReadRate, cfg.AddrReadBurst
 	}
 	if cfg.AddrStreams > 0 {
 		b.streams = cfg.AddrStreams
@@ -60,6 +66,9 @@ func (b *addrBudgets) get(addr string) *addrBudget {
 		}
 		if b.sendRate > 0 {
 			a.send = rate.NewLimiter(b.sendRate, b.sendBurst)
+		}
+		if b.readRate > 0 {
+			a.read = rate.NewLimiter(b.readRate, b.readBurst)
 		}
 		b.addrs[addr] = a
 	}
@@ -143,6 +152,16 @@ func (b *addrBudgets) send(addr string, now time.Time) error {
 	return take(b.get(addr).send, now, "too many messages from your address; wait a moment before sending more")
 }
 
+// read takes one read from addr's budget, or refuses with rate_limited.
+func (b *addrBudgets) read(addr string, now time.Time) error {
+	if addr == "" || b.readRate <= 0 {
+		return nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return take(b.get(addr).read, now, "too many reads of history or people from your address; wait a moment")
+}
+
 // prune forgets addresses with no live session whose budgets are full
 // again: remembering them would change nothing, and a scan of the whole
 // address space must not grow the map without bound.
@@ -150,7 +169,7 @@ func (b *addrBudgets) prune(now time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for addr, a := range b.addrs {
-		if a.sessions == 0 && a.streams == 0 && full(a.register, now) && full(a.send, now) {
+		if a.sessions == 0 && a.streams == 0 && full(a.register, now) && full(a.send, now) && full(a.read, now) {
 			delete(b.addrs, addr)
 		}
 	}

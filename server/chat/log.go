@@ -34,9 +34,11 @@ type Log interface {
 	// visit returns false. It returns ErrTruncated, calling visit for
 	// nothing, if an entry after seq is no longer kept.
 	Since(seq uint64, visit func(*Entry) bool) error
-	// Messages calls visit with kept message entries whose seq is below
-	// before (0: every one), newest first, until visit returns false.
-	Messages(before uint64, visit func(*Entry) bool)
+	// Messages calls visit with kept message entries of the conversation
+	// c (the zero Conversation: every message) whose seq is below before
+	// (0: every one), newest first, until visit returns false. A read of
+	// one conversation costs what it visits, not what the log keeps.
+	Messages(before uint64, c Conversation, visit func(*Entry) bool)
 	// Follow hands every entry appended from now on, by any node, to feed,
 	// in seq order, each once. New calls it once, before anything is
 	// appended; feed only queues (it may run under the log's lock).
@@ -68,6 +70,7 @@ type MemoryLog struct {
 	mu       sync.RWMutex
 	messages ring
 	presence ring
+	index    threads // the messages by conversation
 	head     uint64
 }
 
@@ -86,8 +89,8 @@ func (l *MemoryLog) expireLocked() {
 		return
 	}
 	cutoff := l.now().Add(-l.maxAge).UnixMilli()
-	l.messages.dropBefore(cutoff)
-	l.presence.dropBefore(cutoff)
+	l.messages.dropBefore(cutoff, l.index.drop)
+	l.presence.dropBefore(cutoff, nil)
 }
 
 // expired reports whether the oldest entry held is past the maximum age,
@@ -202,7 +205,10 @@ func (l *MemoryLog) SkipTo(seq uint64) {
 func (l *MemoryLog) addLocked(e *Entry) {
 	l.expireLocked()
 	if e.kind == protocol.TypeMessage {
-		l.messages.push(e)
+		if old := l.messages.push(e); old != nil {
+			l.index.drop(old)
+		}
+		l.index.add(e)
 	} else {
 		l.presence.push(e)
 	}
@@ -244,11 +250,12 @@ func (l *MemoryLog) Since(seq uint64, visit func(*Entry) bool) error {
 // messagesChunk is how many messages Messages copies per hold of the lock.
 const messagesChunk = 256
 
-// Messages implements Log. It copies a chunk at a time under the read lock
-// and visits outside it, so a reader that filters much of the ring (someone
-// who sees few of the messages kept, or pages back through one
-// conversation) never holds appends up for long.
-func (l *MemoryLog) Messages(before uint64, visit func(*Entry) bool) {
+// Messages implements Log. A conversation is read from the index
+// (threads), every message from the ring. It copies a chunk at a time
+// under the read lock and visits outside it, so a reader that filters
+// much of what it reads (someone who sees few of the messages kept) never
+// holds appends up for long.
+func (l *MemoryLog) Messages(before uint64, c Conversation, visit func(*Entry) bool) {
 	l.prune()
 	if before == 1 {
 		return // nothing is below seq 1; 0 would mean from the newest
@@ -256,7 +263,12 @@ func (l *MemoryLog) Messages(before uint64, visit func(*Entry) bool) {
 	var chunk [messagesChunk]*Entry
 	for {
 		l.mu.RLock()
-		n := l.messages.newest(chunk[:], before)
+		var n int
+		if c == (Conversation{}) {
+			n = l.messages.newest(chunk[:], before)
+		} else if q := l.index.of(c); q != nil {
+			n = q.newest(chunk[:], before)
+		}
 		l.mu.RUnlock()
 		for _, e := range chunk[:n] {
 			if !visit(e) {
@@ -282,21 +294,29 @@ func newRing(size int) ring { return ring{buf: make([]*Entry, max(size, 1))} }
 
 func (r *ring) at(i int) *Entry { return r.buf[(r.start+i)%len(r.buf)] }
 
-func (r *ring) push(e *Entry) {
+// push adds e as the newest, and returns the oldest if that made room
+// for it (nil otherwise).
+func (r *ring) push(e *Entry) (evicted *Entry) {
 	if r.n == len(r.buf) {
-		r.evicted = r.buf[r.start].seq
+		evicted = r.buf[r.start]
+		r.evicted = evicted.seq
 		r.buf[r.start] = e
 		r.start = (r.start + 1) % len(r.buf)
-		return
+		return evicted
 	}
 	r.buf[(r.start+r.n)%len(r.buf)] = e
 	r.n++
+	return nil
 }
 
-// dropBefore drops the oldest entries logged before cutoff (Unix ms).
-func (r *ring) dropBefore(cutoff int64) {
+// dropBefore drops the oldest entries logged before cutoff (Unix ms),
+// handing each to dropped when it is not nil.
+func (r *ring) dropBefore(cutoff int64, dropped func(*Entry)) {
 	for r.n > 0 && r.at(0).at < cutoff {
 		r.evicted = r.at(0).seq
+		if dropped != nil {
+			dropped(r.at(0))
+		}
 		r.buf[r.start] = nil
 		r.start = (r.start + 1) % len(r.buf)
 		r.n--

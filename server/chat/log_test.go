@@ -55,7 +55,7 @@ func TestMemoryLogKeepsTheLastEntries(t *testing.T) {
 		t.Fatalf("Since(beyond head) = %v, want ErrTruncated", err)
 	}
 	var recent []uint64
-	l.Messages(0, func(e *Entry) bool { recent = append(recent, e.Seq()); return len(recent) < 3 })
+	l.Messages(0, Conversation{}, func(e *Entry) bool { recent = append(recent, e.Seq()); return len(recent) < 3 })
 	if fmt.Sprint(recent) != "[8 7 6]" {
 		t.Fatalf("Messages = %v, want [8 7 6]", recent)
 	}
@@ -73,7 +73,7 @@ func TestMemoryLogChurnKeepsMessages(t *testing.T) {
 	}
 	appendKind(t, l, protocol.TypeJoin, 100) // 5..104: evicts joins only
 	var msgs []uint64
-	l.Messages(0, func(e *Entry) bool { msgs = append(msgs, e.Seq()); return true })
+	l.Messages(0, Conversation{}, func(e *Entry) bool { msgs = append(msgs, e.Seq()); return true })
 	if fmt.Sprint(msgs) != "[4 2 1]" {
 		t.Fatalf("messages after churn = %v, want [4 2 1]: joins must not evict history", msgs)
 	}
@@ -92,7 +92,7 @@ func TestMemoryLogMessagesAcrossChunks(t *testing.T) {
 	l := NewMemoryLog(n, 1)
 	appendKind(t, l, protocol.TypeMessage, n+3) // the first three evicted
 	want := uint64(n + 3)
-	l.Messages(0, func(e *Entry) bool {
+	l.Messages(0, Conversation{}, func(e *Entry) bool {
 		if e.Seq() != want {
 			t.Fatalf("Messages gave %d, want %d", e.Seq(), want)
 		}
@@ -355,7 +355,7 @@ func TestMemoryLogMessagesBefore(t *testing.T) {
 	appendKind(t, l, protocol.TypeMessage, n+3) // 1..3 evicted
 	for _, before := range []uint64{uint64(n + 4), uint64(n), messagesChunk + 1, 5, 4, 1} {
 		want := min(before-1, uint64(n+3))
-		l.Messages(before, func(e *Entry) bool {
+		l.Messages(before, Conversation{}, func(e *Entry) bool {
 			if e.Seq() != want {
 				t.Fatalf("Messages(%d) gave %d, want %d", before, e.Seq(), want)
 			}

@@ -30,6 +30,9 @@ type Session struct {
 	limiter *rate.Limiter
 	// typing is the session's budget of typing events.
 	typing *rate.Limiter
+	// reads is the session's budget of reads (history, user searches);
+	// nil when reads are not budgeted.
+	reads *rate.Limiter
 	// seen is when the session last showed itself (registration, any
 	// authenticated request, a stream closing), in Unix nanoseconds: a
 	// session with no stream is released a grace period after it.

@@ -66,7 +66,7 @@ func (c *Chat) load(d Digest) (*Session, error) {
 	if err != nil {
 		return nil, errUnauthorized
 	}
-	s := &Session{name: n, reg: rec.Reg, addr: rec.Addr, digest: d, limiter: rate.NewLimiter(c.cfg.Rate, c.cfg.Burst), typing: typingLimit()}
+	s := &Session{name: n, reg: rec.Reg, addr: rec.Addr, digest: d, limiter: rate.NewLimiter(c.cfg.Rate, c.cfg.Burst), typing: typingLimit(), reads: c.readLimit()}
 	s.touch(c.cfg.Now())
 	c.mu.Lock()
 	if other, ok := c.sessions[d]; ok {

@@ -21,6 +21,10 @@ const (
 	hdrKind = "Hark-Kind"
 	hdrFrom = "Hark-From"
 	hdrTo   = "Hark-To"
+	// The compare keys of a direct message's names, for the history
+	// index; records stored without them have them read from the body.
+	hdrFromKey = "Hark-From-Key"
+	hdrToKey   = "Hark-To-Key"
 )
 
 // Log is chat.Log on a JetStream stream. Appends publish and wait for the
@@ -130,6 +134,7 @@ func (l *Log) receive(m jetstream.Msg, meta *jetstream.MsgMetadata) {
 	from, _ := strconv.ParseUint(h.Get(hdrFrom), 16, 64)
 	to, _ := strconv.ParseUint(h.Get(hdrTo), 16, 64)
 	rec.From, rec.To = chat.RegID(from), chat.RegID(to)
+	rec.FromKey, rec.ToKey = h.Get(hdrFromKey), h.Get(hdrToKey)
 	l.cache.Add(chat.EntryFromRecord(meta.Sequence.Stream, rec))
 }
 
@@ -145,8 +150,8 @@ func (l *Log) Since(seq uint64, visit func(*chat.Entry) bool) error {
 }
 
 // Messages implements chat.Log, from this node's copy.
-func (l *Log) Messages(before uint64, visit func(*chat.Entry) bool) {
-	l.cache.Messages(before, visit)
+func (l *Log) Messages(before uint64, c chat.Conversation, visit func(*chat.Entry) bool) {
+	l.cache.Messages(before, c, visit)
 }
 
 // Follow implements chat.Log: the ordered consumer feeds every entry it
@@ -176,6 +181,8 @@ func (l *Log) Append(ctx context.Context, e *chat.Entry) error {
 	}
 	if rec.To != 0 {
 		m.Header.Set(hdrTo, strconv.FormatUint(uint64(rec.To), 16))
+		m.Header.Set(hdrFromKey, rec.FromKey)
+		m.Header.Set(hdrToKey, rec.ToKey)
 	}
 	var opts []jetstream.PublishOpt
 	if rec.Dedupe != "" {
