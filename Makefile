@@ -17,7 +17,11 @@ FUZZTIME ?= 50000x
 include mk/web.mk
 include mk/bench.mk
 
-.PHONY: serve build test vet lint unit fuzz wasmtest domtest dombench e2e clean cluster cluster-down
+.PHONY: help serve build test vet lint unit fuzz wasmtest domtest dombench e2e clean cluster cluster-down
+
+## help: list the targets, with the first line of what each does
+help:
+	@awk '/^## [a-z0-9-]+: / { line = substr($$0, 4); i = index(line, ": "); printf "  %-14s %s\n", substr(line, 1, i - 1), substr(line, i + 2) }' $(MAKEFILE_LIST)
 
 ## serve: build the web app and the server, and serve on $(ADDR)
 serve: wasm bin/hark
@@ -29,8 +33,9 @@ bin/hark: wasm FORCE
 
 build: bin/hark
 
-## test: everything CI checks: lint, unit and integration tests with -race,
-## short fuzzing, the client under WASM, and the browser tests
+## test: everything CI checks (lint, -race tests, fuzzing, WASM, browser)
+# Lint, unit and integration tests with -race, short fuzzing, the client
+# under WASM, the components in a DOM, and the browser tests.
 test: lint unit fuzz wasmtest domtest e2e
 
 vet:
@@ -59,10 +64,10 @@ wasmtest:
 		PATH="$$PATH:$$($(GO) env GOROOT)/lib/wasm" GOOS=js GOARCH=wasm $(GO) test -count=1 ./app/protocol ./app/client ./app/ui; \
 	else echo "!!! node not found: WASM tests SKIPPED"; if [ "$$CI" = true ]; then exit 1; fi; fi
 
-## domtest: the components that need a DOM, compiled to WASM and run in
-## headless Chromium by wasmbrowsertest. Chromium runs as root here, which
-## needs --no-sandbox; wasmbrowsertest has no flag for it, so a wrapper
-## named chromium goes first in PATH.
+## domtest: the components that need a DOM, in WASM in headless Chromium
+# Run by wasmbrowsertest. Chromium runs as root here, which needs
+# --no-sandbox; wasmbrowsertest has no flag for it, so a wrapper named
+# chromium goes first in PATH.
 domtest:
 	@if ! command -v chromium >/dev/null; then \
 		echo "!!! chromium not found: DOM tests SKIPPED"; if [ "$$CI" = true ]; then exit 1; fi; exit 0; fi; \
@@ -77,15 +82,15 @@ domtest:
 # DOMTEST_ARGS are go test's flags for the DOM tests; dombench sets its own.
 DOMTEST_ARGS ?= -v
 
-## dombench: the DOM benchmarks (appending a message to a conversation of
-## 50 and of 5,000) in headless Chromium
+## dombench: the DOM benchmarks in headless Chromium
+# Appending a message to a conversation of 50 and of 5,000.
 dombench:
 	$(MAKE) domtest DOMTEST_ARGS='-run NONE -bench . -benchtime 640x'
 
-## e2e: the browser tests in headless Chromium (skipped loudly without it,
-## failed without it when CI=true). The banner is printed here because go
-## test shows a passing package's output only with -v; the app is built
-## only when there is a browser to run it.
+## e2e: the browser tests in headless Chromium (skipped loudly without it)
+# Failed without it when CI=true. The banner is printed here because go
+# test shows a passing package's output only with -v; the app is built
+# only when there is a browser to run it.
 E2E_BROWSER := $(or $(CHROMIUM),$(shell command -v chromium chromium-browser google-chrome 2>/dev/null | head -n 1))
 e2e: $(if $(E2E_BROWSER),wasm)
 	@if [ -z "$(E2E_BROWSER)" ]; then \
@@ -95,8 +100,8 @@ e2e: $(if $(E2E_BROWSER),wasm)
 		if [ "$$CI" = true ]; then exit 1; fi; fi
 	$(GO) test -count=1 -timeout 10m ./e2e/
 
-## cluster: a 3-server NATS cluster and two Hark nodes (:8081, :8082) on
-## this machine, sharing one chat (deploy/cluster.sh)
+## cluster: 3 NATS servers and two Hark nodes (:8081, :8082), one chat
+# On this machine (deploy/cluster.sh).
 cluster:
 	deploy/cluster.sh up
 

@@ -139,6 +139,9 @@ func run(args []string) error {
 		Logger:       logger,
 	})
 
+	if !web.Built(*webDir) {
+		logger.Warn("the web app is not built: the page will say so until it is; run make serve, or make wasm and point -web at web/", "web", *webDir)
+	}
 	mux := newMux(srv, web.Config{Version: version, WebDir: *webDir}, *pprofOn)
 	hs := newHTTPServer(mux, logger, *idle)
 	scheme := "http"

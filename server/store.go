@@ -60,6 +60,27 @@ func embeddedConfig(dir, fsync string) (natsstore.EmbeddedConfig, error) {
 	return ecfg, nil
 }
 
+// fitReplicas is the number of copies to make on the NATS servers nc is
+// connected to: asked (-replicas), or, when not, 3, or fewer on a smaller
+// cluster, and 1 on a server that is not in a cluster. A single server
+// cannot keep more than one copy: asking it for more is an error at once
+// that says what to do (JetStream would refuse every attempt to make the
+// stream, and a node would retry for a minute without saying why).
+func fitReplicas(nc *nats.Conn, asked int) (int, error) {
+	single := nc.ConnectedClusterName() == ""
+	switch {
+	case single && asked > 1:
+		return 0, fmt.Errorf("-nats: %s is a single NATS server, not a cluster, and keeps one copy of each stream: start with -replicas 1, or point -nats at a cluster", nc.ConnectedUrlRedacted())
+	case single:
+		return 1, nil
+	case asked > 0:
+		return asked, nil
+	}
+	// The servers this connection knows: those given and those the
+	// cluster told it of.
+	return min(3, max(1, len(nc.Servers()))), nil
+}
+
 // openStore opens the store the flags ask for.
 func openStore(cfg storeConfig, logger *slog.Logger) (*store, error) {
 	st := &store{}
@@ -90,10 +111,11 @@ func openStore(cfg storeConfig, logger *slog.Logger) (*store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("-nats: %w", err)
 		}
-		if replicas <= 0 {
-			replicas = 3
+		if replicas, err = fitReplicas(nc, replicas); err != nil {
+			nc.Close()
+			return nil, err
 		}
-		logger.Info("store: NATS cluster", "servers", cfg.NATS, "replicas", replicas)
+		logger.Info("store: NATS", "servers", cfg.NATS, "cluster", nc.ConnectedClusterName(), "replicas", replicas)
 	} else {
 		ecfg, err := embeddedConfig(cfg.Dir, cfg.Fsync)
 		if err != nil {

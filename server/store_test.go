@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
+
 	"hark/server/natsstore"
 )
 
@@ -53,5 +55,38 @@ func TestStoreFlagsThatDoNotApply(t *testing.T) {
 	st.Close()
 	if !strings.Contains(log.String(), "-replicas is ignored without -nats") {
 		t.Errorf("no warning for -replicas without -nats: %s", log.String())
+	}
+}
+
+// -nats pointed at one NATS server that is not in a cluster (the first
+// thing anyone tries) works with one copy when -replicas is not given,
+// and with -replicas 3 stops at once with an error naming -replicas 1.
+func TestNATSWithASingleServer(t *testing.T) {
+	srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Start()
+	t.Cleanup(srv.Shutdown)
+	if !srv.ReadyForConnections(10 * time.Second) {
+		t.Fatal("the NATS server did not start")
+	}
+	var log bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&log, nil))
+	start := time.Now()
+	_, err = openStore(storeConfig{Kind: "nats", NATS: []string{srv.ClientURL()}, Replicas: 3, Keep: 100}, logger)
+	if err == nil || !strings.Contains(err.Error(), "-replicas 1") {
+		t.Fatalf("-replicas 3 on a single server: %v, want an error naming -replicas 1", err)
+	}
+	if strings.Contains(log.String(), "not ready yet") {
+		t.Errorf("retried a start that cannot succeed (after %v): %s", time.Since(start), log.String())
+	}
+	st, err := openStore(storeConfig{Kind: "nats", NATS: []string{srv.ClientURL()}, Keep: 100}, logger)
+	if err != nil {
+		t.Fatalf("without -replicas on a single server: %v", err)
+	}
+	st.Close()
+	if !strings.Contains(log.String(), "replicas=1") {
+		t.Errorf("the log does not say how many copies: %s", log.String())
 	}
 }

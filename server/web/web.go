@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -80,9 +81,48 @@ func Handler(cfg Config) http.Handler {
 
 	mux := http.NewServeMux()
 	mux.Handle("/web/app.wasm", &wasmHandler{dir: cfg.WebDir, version: cfg.Version})
-	mux.Handle("/", page)
+	mux.Handle("/", notBuilt{dir: cfg.WebDir, page: page})
 	return mux
 }
+
+// Built reports whether dir holds the web app's WebAssembly: without it
+// the page cannot start (make wasm builds it; make serve does too).
+func Built(dir string) bool {
+	fi, err := os.Stat(filepath.Join(dir, "app.wasm"))
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// notBuilt answers the page's routes, while the web directory holds no
+// app.wasm, with a page that says so and what to run, rather than
+// go-app's loader, which would sit at 100% for ever (a fresh clone served
+// with go run ./server). It looks at every page request, so building the
+// app and reloading is enough.
+type notBuilt struct {
+	dir  string
+	page http.Handler
+}
+
+func (h notBuilt) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if (r.Method == http.MethodGet || r.Method == http.MethodHead) && path.Ext(r.URL.Path) == "" && !Built(h.dir) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, notBuiltPage)
+		return
+	}
+	h.page.ServeHTTP(w, r)
+}
+
+const notBuiltPage = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Hark is not built</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body style="font-family: system-ui, sans-serif; max-width: 36em; margin: 3em auto; padding: 0 1em">
+<h1>Hark's web app is not built</h1>
+<p>The server runs, but its web directory has no <code>app.wasm</code>, the app this page would load.</p>
+<p>In the repository, run <code>make serve</code> (it builds the app and starts the server),
+or <code>make wasm</code> and start the server again with <code>-web</code> pointing at <code>web/</code>. Then reload this page.</p>
+</body></html>
+`
 
 // fileVersion names a release by the content of its WebAssembly, so an
 // unset version still changes exactly when the app does.

@@ -150,12 +150,32 @@ func TestWasmRevalidation(t *testing.T) {
 	}
 }
 
+// Without app.wasm (a fresh clone served with go run ./server) the page
+// says what to run instead of loading for ever; once it is built, a
+// reload gets the app.
 func TestWasmMissing(t *testing.T) {
 	dir := webDir(t)
 	os.Remove(filepath.Join(dir, "app.wasm"))
 	h := Handler(Config{Version: "v1", WebDir: dir})
 	if res := get(t, h, "GET", "/web/app.wasm", nil); res.StatusCode != 404 {
 		t.Errorf("missing app.wasm: status %d", res.StatusCode)
+	}
+	if Built(dir) {
+		t.Error("Built says yes without app.wasm")
+	}
+	for _, route := range []string{"/", "/anything"} {
+		res := get(t, h, "GET", route, nil)
+		b := body(t, res)
+		if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(b, "make serve") || !strings.Contains(b, "make wasm") {
+			t.Errorf("GET %s without app.wasm: %d %s", route, res.StatusCode, b)
+		}
+	}
+	if res := get(t, h, "GET", "/web/hark.css", nil); res.StatusCode != 200 {
+		t.Errorf("the static files are served all the same: %d", res.StatusCode)
+	}
+	os.WriteFile(filepath.Join(dir, "app.wasm"), wasmBody, 0o644)
+	if res := get(t, h, "GET", "/", nil); res.StatusCode != 200 || strings.Contains(body(t, res), "not built") {
+		t.Errorf("GET / once built: %d", res.StatusCode)
 	}
 }
 
