@@ -9,8 +9,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"hark/app/protocol"
 )
 
 // ErrTruncated is returned by Log.Since when events after the position asked
@@ -204,7 +202,7 @@ func (l *MemoryLog) SkipTo(seq uint64) {
 
 func (l *MemoryLog) addLocked(e *Entry) {
 	l.expireLocked()
-	if e.kind == protocol.TypeMessage {
+	if KindOf(e.kind).Ring == RingMessages {
 		if old := l.messages.push(e); old != nil {
 			l.index.drop(old)
 		}

@@ -1,0 +1,63 @@
+package chat
+
+import "hark/app/protocol"
+
+// Kind is how the server treats one type of event: whether it is stored,
+// where, who may see it, and what reads hand it out again. Every type of
+// event the server makes has a row in kinds; adding a type is adding a row
+// (and TestEveryKindHasARow holds the table to the protocol's list).
+type Kind struct {
+	// Stored: the event is appended to the log and gets a seq (protocol's
+	// Sequenced); otherwise it is made for streams and never kept.
+	Stored bool
+	// Ring is the part of the log that keeps it, and the subject a
+	// durable log stores it under; RingNone when not stored.
+	Ring Ring
+	// Direct: when it names a recipient, only the sender's and the
+	// recipient's registrations may see it (Entry.VisibleTo); otherwise
+	// everyone.
+	Direct bool
+	// Replayed: a resume from before it hands it out again.
+	Replayed bool
+	// History: GET /api/history returns it.
+	History bool
+}
+
+// Ring is a part of the log with a bound of its own, so that a churn of
+// one kind never evicts another.
+type Ring int
+
+const (
+	// RingNone: not stored.
+	RingNone Ring = iota
+	// RingMessages keeps what people said: history reads it.
+	RingMessages
+	// RingPresence keeps joins and leaves, for resume only.
+	RingPresence
+)
+
+// kinds is the table. Control events (hello, presence, reset, ack, error)
+// are made by the server for one stream or the fan-out; typing goes
+// through Signals to every node, and is never stored.
+var kinds = map[string]Kind{
+	protocol.TypeMessage:  {Stored: true, Ring: RingMessages, Direct: true, Replayed: true, History: true},
+	protocol.TypeJoin:     {Stored: true, Ring: RingPresence, Replayed: true},
+	protocol.TypeLeave:    {Stored: true, Ring: RingPresence, Replayed: true},
+	protocol.TypeHello:    {},
+	protocol.TypePresence: {},
+	protocol.TypeReset:    {},
+	protocol.TypeAck:      {},
+	protocol.TypeError:    {},
+	protocol.TypeTyping:   {Direct: true},
+}
+
+// KindOf is the row of the event type t. A type with no row (one a newer
+// node stored, in a cluster being upgraded) is kept for resume, as
+// presence is, and never shown in history: what this node does not know,
+// it replays but does not interpret.
+func KindOf(t string) Kind {
+	if k, ok := kinds[t]; ok {
+		return k
+	}
+	return Kind{Stored: true, Ring: RingPresence, Replayed: true}
+}

@@ -1,0 +1,51 @@
+package chat
+
+import (
+	"testing"
+
+	"hark/app/protocol"
+)
+
+// Every type of event the protocol names has a row in the table, and the
+// row agrees with the protocol on what is sequenced; a stored kind has a
+// ring and is replayed.
+func TestEveryKindHasARow(t *testing.T) {
+	types := []string{
+		protocol.TypeMessage, protocol.TypeJoin, protocol.TypeLeave, protocol.TypeHello,
+		protocol.TypePresence, protocol.TypeReset, protocol.TypeAck, protocol.TypeError, protocol.TypeTyping,
+	}
+	if len(types) != len(kinds) {
+		t.Errorf("the table has %d rows for %d types", len(kinds), len(types))
+	}
+	for _, typ := range types {
+		k, ok := kinds[typ]
+		if !ok {
+			t.Errorf("no row for %q", typ)
+			continue
+		}
+		ev := protocol.Event{Type: typ}
+		if k.Stored != ev.Sequenced() {
+			t.Errorf("%q: stored %v, the protocol says sequenced %v", typ, k.Stored, ev.Sequenced())
+		}
+		if k.Stored != (k.Ring != RingNone) || k.Stored != k.Replayed {
+			t.Errorf("%q: stored %v with ring %v, replayed %v", typ, k.Stored, k.Ring, k.Replayed)
+		}
+		if k.History && k.Ring != RingMessages {
+			t.Errorf("%q: in history but not in the messages ring", typ)
+		}
+	}
+}
+
+// The log keeps each kind in its row's ring: a churn of joins and leaves
+// never evicts a message, and a message is in history.
+func TestLogKeepsKindsInTheirRings(t *testing.T) {
+	l := NewMemoryLog(2, 2)
+	appendKind(t, l, protocol.TypeMessage, 2)
+	appendKind(t, l, protocol.TypeJoin, 5)
+	appendKind(t, l, "a kind of a newer node", 3)
+	var msgs []uint64
+	l.Messages(0, Conversation{}, func(e *Entry) bool { msgs = append(msgs, e.Seq()); return true })
+	if len(msgs) != 2 || msgs[0] != 2 || msgs[1] != 1 {
+		t.Errorf("messages kept %v, want [2 1] whatever else came", msgs)
+	}
+}
