@@ -460,17 +460,24 @@ func TestMirrorOutlivesItsServer(t *testing.T) {
 // consumer on the names bucket.
 func namesConsumerServer(t *testing.T, servers []*server.Server) string {
 	t.Helper()
+	return streamConsumerHost(t, servers, "KV_"+natsstore.NamesBucket)
+}
+
+// streamConsumerHost returns the name of the server that hosts the only
+// consumer on stream.
+func streamConsumerHost(t *testing.T, servers []*server.Server, stream string) string {
+	t.Helper()
 	nc := connectAll(t, servers)
 	js, err := jetstream.New(nc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := js.Stream(context.Background(), "KV_"+natsstore.NamesBucket)
+	s, err := js.Stream(context.Background(), stream)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var host string
-	waitUntil(t, "the names bucket's one consumer", 10*time.Second, func() bool {
+	waitUntil(t, "the stream's one consumer", 10*time.Second, func() bool {
 		n := 0
 		for c := range s.ListConsumers(context.Background()).Info() {
 			n++

@@ -100,14 +100,14 @@ func TestLoadedWhenPendingMessagesVanish(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	f, err := newFollower(ctx, js, "T", jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy})
+	f, err := newFollower(ctx, js, "T", "t", jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := st.Purge(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.start(func(jetstream.Msg, *jetstream.MsgMetadata) {}); err != nil {
+	if err := f.start(func(message) {}); err != nil {
 		t.Fatal(err)
 	}
 	defer f.stop()

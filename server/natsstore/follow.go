@@ -5,30 +5,50 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
 // follower is one ordered consumer through which a node follows a stream:
-// the event log, or a bucket it keeps a copy of.
+// the event log, or a bucket it keeps a copy of; with a second road to the
+// same messages for when the consumer is lost (see watch).
 type follower struct {
 	js     jetstream.JetStream
 	stream string
+	filter string // the subjects followed, for direct gets
+	direct jetstream.Stream
 	cons   jetstream.Consumer
 	cc     jetstream.ConsumeContext
 
-	mu     sync.Mutex    // held while a message is handled
-	pos    *position     // the stream seq of the last message handled
-	loaded chan struct{} // closed once what the stream held at the start is handled
-	once   sync.Once
+	mu      sync.Mutex    // held while a message is handled
+	receive receiver      // called with mu held
+	pos     *position     // the stream seq of the last message handled
+	loaded  chan struct{} // closed once what the stream held at the start is handled
+	once    sync.Once
+	// heard is when a message was last handled, in Unix nanoseconds.
+	heard   atomic.Int64
+	done    chan struct{} // closed by stop: watch returns
+	stopped sync.Once
 }
 
-// receiver handles one message of a followed stream, with its metadata.
-type receiver func(m jetstream.Msg, meta *jetstream.MsgMetadata)
+// message is one message of a followed stream, from the consumer or from
+// a direct get.
+type message struct {
+	subject string
+	header  nats.Header
+	data    []byte
+	seq     uint64    // its stream sequence
+	stored  time.Time // when the stream stored it
+}
 
-// follow starts consuming stream, handing each message to receive, one at
-// a time and in the stream's order.
+// receiver handles one message of a followed stream.
+type receiver func(message)
+
+// follow starts consuming stream (the subjects filter), handing each
+// message to receive, one at a time and in the stream's order.
 //
 // Short pulls with a heartbeat every second: when the server that feeds
 // the consumer dies, the consumer notices within seconds and starts again
@@ -36,9 +56,12 @@ type receiver func(m jetstream.Msg, meta *jetstream.MsgMetadata)
 // (A bucket's own watcher, kv.Watch, is a push consumer with a heartbeat
 // every five seconds, checked every ten; a node's copy of the names
 // stayed about ten seconds behind after such a loss, and a watcher whose
-// consumer could not be made again stopped for good.)
-func follow(ctx context.Context, js jetstream.JetStream, stream string, cfg jetstream.OrderedConsumerConfig, receive receiver) (*follower, error) {
-	f, err := newFollower(ctx, js, stream, cfg)
+// consumer could not be made again stopped for good.) Making a consumer
+// again needs the JetStream meta leader, so when that server is the one
+// lost it waits for an election (4-9 s), and nats.go's retries after a
+// failed attempt wait 1, 2, 4 s: meanwhile watch reads on directly.
+func follow(ctx context.Context, js jetstream.JetStream, stream, filter string, cfg jetstream.OrderedConsumerConfig, receive receiver) (*follower, error) {
+	f, err := newFollower(ctx, js, stream, filter, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -50,8 +73,13 @@ func follow(ctx context.Context, js jetstream.JetStream, stream string, cfg jets
 }
 
 // newFollower makes the consumer; start begins consuming.
-func newFollower(ctx context.Context, js jetstream.JetStream, stream string, cfg jetstream.OrderedConsumerConfig) (*follower, error) {
-	f := &follower{js: js, stream: stream, pos: newPosition(), loaded: make(chan struct{})}
+func newFollower(ctx context.Context, js jetstream.JetStream, stream, filter string, cfg jetstream.OrderedConsumerConfig) (*follower, error) {
+	f := &follower{js: js, stream: stream, filter: filter, pos: newPosition(), loaded: make(chan struct{}), done: make(chan struct{})}
+	direct, err := js.Stream(ctx, stream)
+	if err != nil {
+		return nil, err
+	}
+	f.direct = direct
 	cons, err := js.OrderedConsumer(ctx, stream, cfg)
 	if err != nil {
 		return nil, err
@@ -68,27 +96,94 @@ func newFollower(ctx context.Context, js jetstream.JetStream, stream string, cfg
 }
 
 func (f *follower) start(receive receiver) error {
+	f.receive = receive
+	f.heard.Store(time.Now().UnixNano())
 	handle := func(m jetstream.Msg) {
 		meta, err := m.Metadata()
 		if err != nil {
 			return
 		}
-		// One at a time: a consumer made again after a loss can start
-		// delivering while the last handler of the one before still runs.
-		// (nats.go checks a message's order before the handler takes this
-		// lock, so two could in principle still swap; the copy then counts
-		// the older one as gone, and a resume from before it is reset.)
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		receive(m, meta)
-		f.pos.advance(meta.Sequence.Stream)
+		f.handle(message{subject: m.Subject(), header: m.Headers(), data: m.Data(), seq: meta.Sequence.Stream, stored: meta.Timestamp})
 		if meta.NumPending == 0 {
 			f.markLoaded()
 		}
 	}
 	var err error
 	f.cc, err = f.cons.Consume(handle, jetstream.PullExpiry(5*time.Second), jetstream.PullHeartbeat(time.Second))
-	return err
+	if err != nil {
+		return err
+	}
+	go f.watch()
+	return nil
+}
+
+// handle hands m on unless it was handled already: one at a time, and
+// each message once, whichever road brought it (a consumer made again
+// after a loss starts after the last message it delivered, which watch
+// may have handled since; and it can start delivering while the last
+// handler of the one before still runs).
+func (f *follower) handle(m message) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.heard.Store(time.Now().UnixNano())
+	if m.seq <= f.pos.seq() {
+		return
+	}
+	f.receive(m)
+	f.pos.advance(m.seq)
+}
+
+// How the second road runs: every lookEvery, once the follower has
+// loaded and has handled nothing for quietFor, it asks any server that
+// holds the stream (a direct get, which needs neither the meta leader nor
+// the consumer's server) for the messages after the last it handled.
+// While the consumer is healthy and the stream quiet, that is a few small
+// requests a second that find nothing; while it is lost, messages still
+// arrive within about half a second of being stored.
+const (
+	lookEvery = 250 * time.Millisecond
+	quietFor  = 500 * time.Millisecond
+	lookWait  = time.Second
+)
+
+// watch is the second road, until stop.
+func (f *follower) watch() {
+	tick := time.NewTicker(lookEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-f.done:
+			return
+		case <-f.loaded:
+		}
+		select {
+		case <-f.done:
+			return
+		case <-tick.C:
+		}
+		if time.Since(time.Unix(0, f.heard.Load())) >= quietFor {
+			f.readDirectly()
+		}
+	}
+}
+
+// readDirectly handles every message after the last handled that a direct
+// get finds, until it finds none (or fails: the next look tries again).
+func (f *follower) readDirectly() {
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), lookWait)
+		raw, err := f.direct.GetMsg(ctx, f.pos.seq()+1, jetstream.WithGetMsgSubject(f.filter))
+		cancel()
+		if err != nil {
+			return
+		}
+		f.handle(message{subject: raw.Subject, header: raw.Header, data: raw.Data, seq: raw.Sequence, stored: raw.Time})
+		select {
+		case <-f.done:
+			return
+		default:
+		}
+	}
 }
 
 func (f *follower) markLoaded() { f.once.Do(func() { close(f.loaded) }) }
@@ -146,6 +241,7 @@ func (f *follower) stop() {
 	if f == nil {
 		return
 	}
+	f.stopped.Do(func() { close(f.done) })
 	if f.cc != nil {
 		f.cc.Stop()
 	}
@@ -217,18 +313,18 @@ type change struct {
 // when it started have been applied.
 func mirror(ctx, run context.Context, js jetstream.JetStream, kv jetstream.KeyValue, apply func(change)) (*follower, error) {
 	prefix := "$KV." + kv.Bucket() + "."
-	f, err := follow(ctx, js, "KV_"+kv.Bucket(), jetstream.OrderedConsumerConfig{
+	f, err := follow(ctx, js, "KV_"+kv.Bucket(), prefix+">", jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{prefix + ">"},
 		DeliverPolicy:  jetstream.DeliverLastPerSubjectPolicy,
-	}, func(m jetstream.Msg, meta *jetstream.MsgMetadata) {
-		if !strings.HasPrefix(m.Subject(), prefix) {
+	}, func(m message) {
+		if !strings.HasPrefix(m.subject, prefix) {
 			return
 		}
-		h := m.Headers()
+		h := m.header
 		apply(change{
-			key:   m.Subject()[len(prefix):],
-			value: m.Data(),
-			rev:   meta.Sequence.Stream,
+			key:   m.subject[len(prefix):],
+			value: m.data,
+			rev:   m.seq,
 			// Deletes and purges carry an operation; markers the server
 			// writes (a key's age limit) carry a reason instead.
 			deleted: h.Get("KV-Operation") != "" || h.Get(jetstream.MarkerReasonHeader) != "",

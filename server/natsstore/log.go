@@ -12,7 +12,6 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"hark/app/protocol"
 	"hark/server/chat"
 )
 
@@ -69,6 +68,9 @@ func openLog(ctx, run context.Context, js jetstream.JetStream, cfg Config) (*Log
 		Duplicates:        cfg.Duplicates,
 		MaxAge:            cfg.MaxAge,
 		Discard:           jetstream.DiscardOld,
+		// Any server holding the stream answers a direct get: a node's
+		// copy reads on that way while its consumer is made again.
+		AllowDirect: true,
 	}
 	// The epoch lives in the stream: it changes only when the stream is
 	// made anew, that is when history was really lost.
@@ -113,7 +115,7 @@ func openLog(ctx, run context.Context, js jetstream.JetStream, cfg Config) (*Log
 	if first > 1 {
 		l.cache.SkipTo(first - 1)
 	}
-	l.follower, err = follow(ctx, js, StreamName, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy}, l.receive)
+	l.follower, err = follow(ctx, js, StreamName, subjectEvents, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy}, l.receive)
 	if err != nil {
 		return nil, err
 	}
@@ -128,14 +130,14 @@ func openLog(ctx, run context.Context, js jetstream.JetStream, cfg Config) (*Log
 }
 
 // receive adds one message of the stream to the node's copy.
-func (l *Log) receive(m jetstream.Msg, meta *jetstream.MsgMetadata) {
-	h := m.Headers()
-	rec := chat.Record{Kind: h.Get(hdrKind), Body: m.Data(), At: meta.Timestamp}
+func (l *Log) receive(m message) {
+	h := m.header
+	rec := chat.Record{Kind: h.Get(hdrKind), Body: m.data, At: m.stored}
 	from, _ := strconv.ParseUint(h.Get(hdrFrom), 16, 64)
 	to, _ := strconv.ParseUint(h.Get(hdrTo), 16, 64)
 	rec.From, rec.To = chat.RegID(from), chat.RegID(to)
 	rec.FromKey, rec.ToKey = h.Get(hdrFromKey), h.Get(hdrToKey)
-	l.cache.Add(chat.EntryFromRecord(meta.Sequence.Stream, rec))
+	l.cache.Add(chat.EntryFromRecord(m.seq, rec))
 }
 
 // Epoch implements chat.Log.
@@ -170,7 +172,7 @@ func (l *Log) WaitFor(ctx context.Context, seq uint64) error {
 func (l *Log) Append(ctx context.Context, e *chat.Entry) error {
 	rec := e.Record()
 	subject := subjectPresence
-	if rec.Kind == protocol.TypeMessage {
+	if chat.KindOf(rec.Kind).Ring == chat.RingMessages {
 		subject = subjectMessages
 	}
 	m := nats.NewMsg(subject)

@@ -36,6 +36,7 @@ const (
 
 	subjectMessages = "hark.events.msg"
 	subjectPresence = "hark.events.presence"
+	subjectEvents   = "hark.events.>" // both
 	epochKey        = "hark.epoch"
 )
 

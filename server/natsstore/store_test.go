@@ -28,13 +28,19 @@ type node struct {
 
 func newNode(t *testing.T, nc *nats.Conn, replicas int, grace time.Duration) *node {
 	t.Helper()
+	return newNodeKeeping(t, nc, replicas, grace, 100)
+}
+
+// newNodeKeeping is newNode keeping keep messages.
+func newNodeKeeping(t *testing.T, nc *nats.Conn, replicas int, grace time.Duration, keep int) *node {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var st *natsstore.Store
 	var err error
 	for {
 		try, cancelTry := context.WithTimeout(ctx, 3*time.Second)
-		st, err = natsstore.Open(try, nc, natsstore.Config{Keep: 100, Replicas: replicas})
+		st, err = natsstore.Open(try, nc, natsstore.Config{Keep: keep, Replicas: replicas})
 		cancelTry()
 		if err == nil || ctx.Err() != nil {
 			break
