@@ -480,3 +480,44 @@ func TestMaxAgeDropsOldEvents(t *testing.T) {
 		t.Fatalf("a resume from before the dropped events: %d entries, want hello then reset", len(got))
 	}
 }
+
+// When entries of a shared log are gone before this node's copy read them
+// (the durable log's limits dropped them while the copy lagged), a stream
+// open on the node does not go on past them as if nothing were missing:
+// it hands out what came before, ends as an overflow does, and its
+// client's resume from the last seq it saw is told to reset.
+func TestCopyGapEndsOpenStreams(t *testing.T) {
+	copyLog := NewMemoryLogAt("e1", 100, 100)
+	c := newTestChat(t, Config{Log: copyLog})
+	alice, bob := register(t, c, "Alice"), register(t, c, "Bob")
+	settle(t, c)
+	st := open(t, c, bob, Position{})
+	before := send(t, c, alice, "m1", "", "before the gap")
+	// Another node's message, three seqs on: two were never read here.
+	rec := newEntry(protocol.Event{Type: protocol.TypeMessage, From: "Carol", Text: "after the gap"}, 9, 0).Record()
+	copyLog.Add(EntryFromRecord(before+3, rec))
+	got, ended := texts(t, st)
+	if fmt.Sprint(got) != "[before the gap]" || !ended || st.Reason() != Overflow {
+		t.Fatalf("the open stream handed out %v (ended %v, %v), want what came before the gap, then the end", got, ended, st.Reason())
+	}
+	resumed := open(t, c, bob, Position{Since: before, Resume: true})
+	var types []string
+	for {
+		batch, _ := resumed.Take(nil, 10)
+		if len(batch) == 0 {
+			break
+		}
+		for _, e := range batch {
+			types = append(types, e.Type())
+		}
+	}
+	if fmt.Sprint(types) != "[hello reset]" {
+		t.Fatalf("the resume from before the gap handed out %v, want [hello reset]", types)
+	}
+	// Streams opened after the gap are not ended by it.
+	later := open(t, c, bob, Position{})
+	send(t, c, alice, "m2", "", "later")
+	if got, _ := texts(t, later); fmt.Sprint(got) != "[later]" {
+		t.Fatalf("a stream opened after the gap handed out %v", got)
+	}
+}

@@ -61,7 +61,7 @@ func (f *fanout) run() {
 		f.mu.Lock()
 		batch, f.pending = f.pending, batch[:0]
 		f.mu.Unlock()
-		f.hub.Deliver(batch)
+		f.deliver(batch)
 		for _, e := range slices.Backward(batch) {
 			if e.seq != 0 {
 				f.cursor.Store(e.seq)
@@ -69,6 +69,28 @@ func (f *fanout) run() {
 			}
 		}
 		clear(batch)
+	}
+}
+
+// gapMark, fed by a log between two entries whose seqs are not
+// consecutive (what lies between is gone from a shared log before this
+// node's copy read it), ends every stream there, as an overflow does:
+// each hands out what it got before the gap, its client resumes from
+// the last seq it saw, and, that position being gone, is sent a reset.
+var gapMark = &Entry{kind: "gap"}
+
+// deliver hands batch to the hub in order, ending every stream at each
+// gapMark.
+func (f *fanout) deliver(batch []*Entry) {
+	for {
+		i := slices.Index(batch, gapMark)
+		if i < 0 {
+			f.hub.Deliver(batch)
+			return
+		}
+		f.hub.Deliver(batch[:i])
+		f.hub.EndAll(Overflow)
+		batch = batch[i+1:]
 	}
 }
 

@@ -177,9 +177,15 @@ func (l *MemoryLog) Add(e *Entry) {
 	if e.seq > l.head+1 {
 		// Seqs skipped are gone from the durable log (its limits dropped
 		// them, before this copy started or while it was not following):
-		// a resume from before them must be told so, with a reset.
+		// a resume from before them must be told so, with a reset; and a
+		// stream open now, which would go on past them as if nothing
+		// were missing, is ended there, so that its client resumes and
+		// is told.
 		l.messages.evicted = max(l.messages.evicted, e.seq-1)
 		l.presence.evicted = max(l.presence.evicted, e.seq-1)
+		if l.feed != nil {
+			l.feed(gapMark)
+		}
 	}
 	l.head = e.seq
 	l.addLocked(e)
