@@ -264,11 +264,8 @@ func TestStreamBudgets(t *testing.T) {
 		r.wantError(t, http.StatusTooManyRequests, protocol.CodeRateLimited, says)
 	}
 	alice, bob := ts.register(t, "Alice"), ts.register(t, "Bob")
-	var open []*client
 	for _, tr := range transports[:2] { // ws, sse
-		c := ts.open(t, tr, alice.Token, nil, "")
-		c.hello(t)
-		open = append(open, c)
+		ts.open(t, tr, alice.Token, nil, "").hello(t)
 	}
 	c := ts.open(t, "ws", alice.Token, nil, "")
 	c.hello(t)
