@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"log/slog"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -88,6 +89,10 @@ type Config struct {
 	Registry Registry
 	Sessions SessionStore
 	Signals  Signals
+	// Logger receives what the chat could not do and nobody asked about
+	// (a join or leave that could not be logged, a release that failed
+	// and is retried later); nil means slog.Default().
+	Logger *slog.Logger
 	// Now is the clock, for tests.
 	Now func() time.Time
 }
@@ -138,6 +143,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
 	}
 }
 
@@ -304,7 +312,10 @@ func (c *Chat) Register(ctx context.Context, name, addr string) (*Session, strin
 		c.membership.Unlock()
 		c.budgets.unregister(addr)
 		if c.store != nil {
-			c.store.Delete(ctx, digest)
+			if _, derr := c.store.Delete(ctx, digest); derr != nil {
+				// The lease loop releases it once its grace has passed.
+				c.cfg.Logger.Warn("chat: forgetting the session of a refused registration", "name", n.Display, "err", derr)
+			}
 		}
 		if errors.Is(err, ErrNameTaken) {
 			return nil, "", 0, protocol.Errorf(protocol.CodeNameTaken, "the name %q is in use", n.Display)
@@ -316,7 +327,10 @@ func (c *Chat) Register(ctx context.Context, name, addr string) (*Session, strin
 	c.mu.Unlock()
 	head := c.log.Head()
 	if !c.counts(c.registry.Count()) {
-		c.append(ctx, presenceEntry(protocol.TypeJoin, n.Display, s.reg, now))
+		if err := c.append(ctx, presenceEntry(protocol.TypeJoin, n.Display, s.reg, now)); err != nil {
+			// The name is taken all the same; only the join is not told.
+			c.cfg.Logger.Warn("chat: logging a join", "name", n.Display, "err", err)
+		}
 	}
 	c.membership.Unlock()
 
@@ -392,7 +406,11 @@ func (c *Chat) expire(s *Session) {
 	if c.store != nil && c.seenElsewhere(s) {
 		return
 	}
-	c.release(context.Background(), s)
+	if err := c.release(context.Background(), s); err != nil {
+		// The session's record stays in the store; the lease loop
+		// releases it once the store answers.
+		c.cfg.Logger.Warn("chat: releasing a session after its grace", "name", s.name.Display, "err", err)
+	}
 }
 
 // release ends the session: no new stream may open, its streams are taken
@@ -431,7 +449,10 @@ func (c *Chat) freeName(ctx context.Context, key, display string, reg RegID) err
 		return err
 	}
 	if !wasCounts {
-		c.append(ctx, presenceEntry(protocol.TypeLeave, display, reg, c.cfg.Now()))
+		if err := c.append(ctx, presenceEntry(protocol.TypeLeave, display, reg, c.cfg.Now())); err != nil {
+			// The name is free all the same; only the leave is not told.
+			c.cfg.Logger.Warn("chat: logging a leave", "name", display, "err", err)
+		}
 	}
 	return nil
 }

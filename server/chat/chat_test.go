@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -520,4 +523,60 @@ func TestCopyGapEndsOpenStreams(t *testing.T) {
 	if got, _ := texts(t, later); fmt.Sprint(got) != "[later]" {
 		t.Fatalf("a stream opened after the gap handed out %v", got)
 	}
+}
+
+// failingLog is a log whose appends fail from when fail is set.
+type failingLog struct {
+	*MemoryLog
+	fail atomic.Bool
+}
+
+func (l *failingLog) Append(ctx context.Context, e *Entry) error {
+	if l.fail.Load() {
+		return errors.New("the store is down")
+	}
+	return l.MemoryLog.Append(ctx, e)
+}
+
+// What the chat cannot do and nobody asked about (a join or a leave that
+// could not be logged) is logged, not dropped in silence; the name is
+// taken and freed all the same.
+func TestChatLogsWhatItCannotDo(t *testing.T) {
+	var logs syncBuf
+	l := &failingLog{MemoryLog: NewMemoryLog(100, 100)}
+	c := newTestChat(t, Config{Log: l, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	l.fail.Store(true)
+	s, _, _, err := c.Register(context.Background(), "Alice", "")
+	if err != nil {
+		t.Fatalf("a registration whose join cannot be logged: %v", err)
+	}
+	if err := c.Leave(context.Background(), s); err != nil {
+		t.Fatalf("a leave that cannot be logged: %v", err)
+	}
+	for _, want := range []string{`msg="chat: logging a join" name=Alice err="the store is down"`, `msg="chat: logging a leave" name=Alice`} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("the log lacks %s:\n%s", want, logs.String())
+		}
+	}
+	if _, _, _, err := c.Register(context.Background(), "alice", ""); err != nil {
+		t.Errorf("the name was not freed: %v", err)
+	}
+}
+
+// syncBuf is a buffer safe for the chat's goroutines.
+type syncBuf struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *syncBuf) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuf) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }

@@ -23,6 +23,11 @@ type fanout struct {
 	wake    chan struct{} // one token: something is pending
 	stop    chan struct{}
 	done    chan struct{}
+
+	// obs are the observers (Chat.Observe), handed every log entry after
+	// its delivery; obsMu serialises changes to the list.
+	obsMu sync.Mutex
+	obs   observers
 }
 
 func newFanout(hub *Hub) *fanout {
@@ -62,6 +67,7 @@ func (f *fanout) run() {
 		batch, f.pending = f.pending, batch[:0]
 		f.mu.Unlock()
 		f.deliver(batch)
+		f.observe(batch)
 		for _, e := range slices.Backward(batch) {
 			if e.seq != 0 {
 				f.cursor.Store(e.seq)
@@ -99,4 +105,5 @@ func (f *fanout) deliver(batch []*Entry) {
 func (f *fanout) close() {
 	close(f.stop)
 	<-f.done
+	f.closeObservers()
 }

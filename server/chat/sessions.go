@@ -182,7 +182,9 @@ func (c *Chat) leaseLoop() {
 					continue // this node's own timer decides
 				}
 				if s, err := c.load(d); err == nil {
-					c.release(ctx, s)
+					if err := c.release(ctx, s); err != nil {
+						c.cfg.Logger.Warn("chat: releasing an idle session", "name", s.name.Display, "err", err)
+					}
 				}
 				delete(leased, d)
 			}
@@ -240,7 +242,9 @@ func (c *Chat) releaseOrphans(ctx context.Context, orphans map[string]RegID) {
 			continue
 		}
 		if h, ok := c.registry.Lookup(key); ok && h.Reg == reg {
-			c.freeName(ctx, key, h.Display, reg)
+			if err := c.freeName(ctx, key, h.Display, reg); err != nil {
+				c.cfg.Logger.Warn("chat: freeing a name whose session is gone", "name", h.Display, "err", err)
+			}
 		}
 	}
 }
