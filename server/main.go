@@ -106,32 +106,34 @@ func run(args []string) error {
 	sendLimit, sendN := addrLimit(*addrRate, *addrBurst)
 	readLimit, readN := addrLimit(*readRate, *readBurst)
 	addrReadLimit, addrReadN := addrLimit(*addrRead, *addrReadB)
-	srv := api.New(api.Config{
-		Chat: chat.Config{
-			Keep:              *keep,
-			MaxAge:            *maxAge,
-			Grace:             *grace,
-			PresenceThreshold: *threshold,
-			Rate:              rate.Limit(*sendRate),
-			Burst:             *burst,
-			QueueLen:          *queue,
-			QueueBytes:        *queueB,
-			AddrRegisterRate:  regLimit,
-			AddrRegisterBurst: regN,
-			AddrSessions:      offIfNotPositive(*addrSess),
-			ReadRate:          readLimit,
-			ReadBurst:         readN,
-			AddrReadRate:      addrReadLimit,
-			AddrReadBurst:     addrReadN,
-			AddrStreams:       offIfNotPositive(*addrStrm),
-			SessionStreams:    offIfNotPositive(*sessStrm),
-			AddrSendRate:      sendLimit,
-			AddrSendBurst:     sendN,
-			Log:               st.Log,
-			Registry:          st.Registry,
-			Sessions:          st.Sessions,
-			Signals:           st.Signals,
-		},
+	// The wiring, in the order data flows: store -> chat -> api -> web.
+	ch := chat.New(chat.Config{
+		Keep:              *keep,
+		MaxAge:            *maxAge,
+		Grace:             *grace,
+		PresenceThreshold: *threshold,
+		Rate:              rate.Limit(*sendRate),
+		Burst:             *burst,
+		QueueLen:          *queue,
+		QueueBytes:        *queueB,
+		AddrRegisterRate:  regLimit,
+		AddrRegisterBurst: regN,
+		AddrSessions:      offIfNotPositive(*addrSess),
+		ReadRate:          readLimit,
+		ReadBurst:         readN,
+		AddrReadRate:      addrReadLimit,
+		AddrReadBurst:     addrReadN,
+		AddrStreams:       offIfNotPositive(*addrStrm),
+		SessionStreams:    offIfNotPositive(*sessStrm),
+		AddrSendRate:      sendLimit,
+		AddrSendBurst:     sendN,
+		Log:               st.Log,
+		Registry:          st.Registry,
+		Sessions:          st.Sessions,
+		Signals:           st.Signals,
+		Logger:            logger,
+	})
+	srv := api.New(ch, api.Config{
 		AllowOrigins: splitList(*origins),
 		AllowHosts:   allowHosts,
 		BodyTimeout:  *bodyWait,
@@ -177,7 +179,7 @@ func run(args []string) error {
 	logger.Info("shutting down")
 	// End the streams first (clients are told to reconnect), then let
 	// in-flight requests finish; streams would otherwise hold Shutdown.
-	srv.Close()
+	ch.Close()
 	sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {

@@ -20,6 +20,7 @@ import (
 
 	"hark/app/protocol"
 	"hark/server/api"
+	"hark/server/chat"
 	"hark/server/web"
 )
 
@@ -31,8 +32,9 @@ func TestWebDoesNotLeakFiles(t *testing.T) {
 	if err != nil || !bytes.Contains(gomod, []byte("module hark")) {
 		t.Fatalf("the test must run beside go.mod: %v", err)
 	}
-	srv := api.New(api.Config{Logger: slog.New(slog.DiscardHandler)})
-	t.Cleanup(srv.Close)
+	ch := chat.New(chat.Config{})
+	t.Cleanup(ch.Close)
+	srv := api.New(ch, api.Config{Logger: slog.New(slog.DiscardHandler)})
 	hs := httptest.NewServer(newMux(srv, web.Config{Version: "test", WebDir: "web"}, false))
 	t.Cleanup(hs.Close)
 	host := strings.TrimPrefix(hs.URL, "http://")
@@ -81,7 +83,11 @@ func TestWebDoesNotLeakFiles(t *testing.T) {
 		}
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), tc.ctype) {
+		want := http.StatusOK
+		if tc.path == "/" && !web.Built("web") {
+			want = http.StatusServiceUnavailable // the page that says to build it
+		}
+		if resp.StatusCode != want || !strings.HasPrefix(resp.Header.Get("Content-Type"), tc.ctype) {
 			t.Errorf("GET %s: %d %s", tc.path, resp.StatusCode, resp.Header.Get("Content-Type"))
 		}
 	}
@@ -170,11 +176,12 @@ func TestAllowedHosts(t *testing.T) {
 		{"star", "*", loopback.Addr(), nil, []check{{"evil.example", true}, {"localhost", true}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := api.New(api.Config{
+			ch := chat.New(chat.Config{})
+			t.Cleanup(ch.Close)
+			srv := api.New(ch, api.Config{
 				AllowHosts: allowedHosts(tc.flag, tc.bound),
 				Logger:     slog.New(slog.DiscardHandler),
 			})
-			t.Cleanup(srv.Close)
 			hs := httptest.NewUnstartedServer(newMux(srv, web.Config{Version: "test", WebDir: "web"}, false))
 			if tc.ln != nil {
 				hs.Listener.Close()

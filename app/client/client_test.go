@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"hark/app/protocol"
-	"hark/server/api"
 	"hark/server/chat"
 )
 
@@ -22,7 +21,7 @@ func TestChat(t *testing.T) {
 	for _, tr := range transports {
 		t.Run(string(tr), func(t *testing.T) {
 			t.Parallel()
-			srv := newServer(t, api.Config{})
+			srv := newServer(t, chat.Config{})
 			alice := join(t, srv.URL, tr, "Alice", nil)
 			if s := alice.State(); s.Active != tr || s.Name != "Alice" || !slices.Equal(s.Users, []string{"Alice"}) || s.Counts {
 				t.Fatalf("alice after join: %+v", summary(s))
@@ -92,7 +91,7 @@ func TestResumeAfterCut(t *testing.T) {
 	for _, tr := range transports {
 		t.Run(string(tr), func(t *testing.T) {
 			t.Parallel()
-			srv := newServer(t, api.Config{})
+			srv := newServer(t, chat.Config{})
 			px := newProxy(t, srv.Listener.Addr().String())
 			bob := join(t, px.URL(), tr, "Bob", nil)
 			alice := join(t, srv.URL, tr, "Alice", nil)
@@ -130,7 +129,7 @@ func TestCloseClientConnections(t *testing.T) {
 	for _, tr := range []Transport{SSE, Poll} {
 		t.Run(string(tr), func(t *testing.T) {
 			t.Parallel()
-			srv := newServer(t, api.Config{})
+			srv := newServer(t, chat.Config{})
 			bob := join(t, srv.URL, tr, "Bob", nil)
 			alice := join(t, srv.URL, WebSocket, "Alice", nil)
 			var want []string
@@ -148,7 +147,7 @@ func TestCloseClientConnections(t *testing.T) {
 }
 
 func TestSwitchMidBurst(t *testing.T) {
-	srv := newServer(t, api.Config{Chat: chat.Config{Rate: 10000, Burst: 10000}})
+	srv := newServer(t, chat.Config{Rate: 10000, Burst: 10000})
 	bob := join(t, srv.URL, WebSocket, "Bob", nil)
 	sender := rawSession(t, srv.URL, "Sender")
 	const n = 300
@@ -177,7 +176,7 @@ func TestOutboxWhileUnreachable(t *testing.T) {
 	for _, tr := range transports {
 		t.Run(string(tr), func(t *testing.T) {
 			t.Parallel()
-			srv := newServer(t, api.Config{})
+			srv := newServer(t, chat.Config{})
 			px := newProxy(t, srv.Listener.Addr().String())
 			store := NewMemoryStore()
 			alice := join(t, px.URL(), tr, "Alice", func(o *Options) { o.Store = store })
@@ -227,7 +226,7 @@ func TestRestore(t *testing.T) {
 	for _, tr := range transports {
 		t.Run(string(tr), func(t *testing.T) {
 			t.Parallel()
-			srv := newServer(t, api.Config{})
+			srv := newServer(t, chat.Config{})
 			bob := join(t, srv.URL, tr, "Bob", nil)
 			store := NewMemoryStore()
 			first := join(t, srv.URL, tr, "Alice", func(o *Options) { o.Store = store })
@@ -271,7 +270,7 @@ func TestResetOnStaleEpoch(t *testing.T) {
 		for _, stale := range []string{"epoch", "truncated"} {
 			t.Run(string(tr)+"/"+stale, func(t *testing.T) {
 				t.Parallel()
-				srv := newServer(t, api.Config{Chat: chat.Config{Keep: 5}})
+				srv := newServer(t, chat.Config{Keep: 5})
 				bob := join(t, srv.URL, tr, "Bob", nil)
 				sess := rawSession(t, srv.URL, "Alice")
 				for i := range 8 {
@@ -322,7 +321,7 @@ func TestSessionReclaimed(t *testing.T) {
 	for _, tr := range transports {
 		t.Run(string(tr), func(t *testing.T) {
 			t.Parallel()
-			srv := newServer(t, api.Config{})
+			srv := newServer(t, chat.Config{})
 			alice := join(t, srv.URL, tr, "Alice", nil)
 			bob := join(t, srv.URL, tr, "Bob", nil)
 			bob.Send("Alice", "before the reclaim")
@@ -353,7 +352,7 @@ func TestSessionExpired(t *testing.T) {
 	for _, tr := range transports {
 		t.Run(string(tr), func(t *testing.T) {
 			t.Parallel()
-			srv := newServer(t, api.Config{})
+			srv := newServer(t, chat.Config{})
 			px := newProxy(t, srv.Listener.Addr().String())
 			alice := join(t, px.URL(), tr, "Alice", nil)
 			px.block(true)
@@ -401,7 +400,7 @@ func TestSendRefused(t *testing.T) {
 	for _, tr := range transports {
 		t.Run(string(tr), func(t *testing.T) {
 			t.Parallel()
-			srv := newServer(t, api.Config{})
+			srv := newServer(t, chat.Config{})
 			alice := join(t, srv.URL, tr, "Alice", nil)
 			alice.Send("Nobody", "are you there")
 			s := alice.waitFor("refused", func(s State) bool {
@@ -427,7 +426,7 @@ func TestSendRefused(t *testing.T) {
 }
 
 func TestCountsMode(t *testing.T) {
-	srv := newServer(t, api.Config{Chat: chat.Config{PresenceThreshold: 2}})
+	srv := newServer(t, chat.Config{PresenceThreshold: 2})
 	alice := join(t, srv.URL, WebSocket, "Alice", nil)
 	join(t, srv.URL, SSE, "Bob", nil)
 	carol := join(t, srv.URL, Poll, "Carol", nil)
@@ -443,7 +442,7 @@ func TestCountsMode(t *testing.T) {
 // TestAutoFallsBack: Auto moves on from a transport that fails to open or
 // opens but says nothing, and reports where it settled.
 func TestAutoFallsBack(t *testing.T) {
-	a := api.New(api.Config{PollWait: 2 * time.Second})
+	a := newAPI(t, chat.Config{})
 	silent := make(chan struct{})
 	gate := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
@@ -464,7 +463,7 @@ func TestAutoFallsBack(t *testing.T) {
 	// Registered before the clients, so it runs after they stopped.
 	t.Cleanup(func() {
 		close(silent)
-		a.Close()
+		a.Chat().Close()
 		srv.Close()
 	})
 	quick := func(o *Options) { o.AutoOpenTimeout = 300 * time.Millisecond }
@@ -496,7 +495,7 @@ func (h headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // different for the next registration of the same name; it is never the
 // token itself, and empty without a session.
 func TestRegistration(t *testing.T) {
-	srv := newServer(t, api.Config{})
+	srv := newServer(t, chat.Config{})
 	ctx := context.Background()
 	store := NewMemoryStore()
 	first := newClient(t, srv.URL, WebSocket, func(o *Options) { o.Store = store })

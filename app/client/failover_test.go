@@ -202,15 +202,13 @@ func newFailoverNode(t *testing.T, natsURL string) *failoverNode {
 		nc.Close()
 		t.Fatalf("opening the store: %v", err)
 	}
-	a := api.New(api.Config{
-		PollWait: 2 * time.Second,
-		Chat: chat.Config{
-			Log: st.Log, Registry: st.Names, Sessions: st.Sessions, Signals: st.Signals,
-			Rate: 1e4, Burst: 1e4,
-			// Every test client comes from 127.0.0.1.
-			AddrRegisterRate: -1, AddrSessions: -1, AddrSendRate: -1,
-		},
+	ch := chat.New(chat.Config{
+		Log: st.Log, Registry: st.Names, Sessions: st.Sessions, Signals: st.Signals,
+		Rate: 1e4, Burst: 1e4,
+		// Every test client comes from 127.0.0.1.
+		AddrRegisterRate: -1, AddrSessions: -1, AddrSendRate: -1, AddrStreams: -1, AddrReadRate: -1,
 	})
+	a := api.New(ch, api.Config{PollWait: 2 * time.Second})
 	n := &failoverNode{api: a, srv: httptest.NewServer(a), store: st, nc: nc}
 	t.Cleanup(n.kill)
 	return n
@@ -220,7 +218,7 @@ func newFailoverNode(t *testing.T, natsURL string) *failoverNode {
 // 1012 on WebSockets), its address refuses, its NATS connection goes.
 func (n *failoverNode) kill() {
 	n.once.Do(func() {
-		n.api.Close()
+		n.api.Chat().Close()
 		n.srv.Close()
 		n.store.Close()
 		n.nc.Close()

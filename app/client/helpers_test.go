@@ -16,6 +16,7 @@ import (
 
 	"hark/app/protocol"
 	"hark/server/api"
+	"hark/server/chat"
 )
 
 // transports are the three the host tests run over.
@@ -23,22 +24,26 @@ var transports = []Transport{WebSocket, SSE, Poll}
 
 const waitLimit = 15 * time.Second
 
-// newServer starts a real Hark server on loopback.
-func newServer(t *testing.T, cfg api.Config) *httptest.Server {
+// newServer starts a real Hark server on loopback, of a chat with the
+// policies cfg.
+func newServer(t *testing.T, cfg chat.Config) *httptest.Server {
 	t.Helper()
-	if cfg.PollWait == 0 {
-		cfg.PollWait = 2 * time.Second // empty polls happen within a test
-	}
-	// Every test client comes from 127.0.0.1: the per-address budgets
-	// would count them all as one machine.
-	cfg.Chat.AddrRegisterRate, cfg.Chat.AddrSessions, cfg.Chat.AddrSendRate = -1, -1, -1
-	a := api.New(cfg)
+	a := newAPI(t, cfg)
 	srv := httptest.NewServer(a)
-	t.Cleanup(func() {
-		a.Close()
-		srv.Close()
-	})
+	t.Cleanup(srv.Close)
 	return srv
+}
+
+// newAPI is the API of a new chat with the policies cfg, which the test's
+// end closes. Every test client comes from 127.0.0.1: the per-address
+// budgets, which would count them all as one machine, are off; empty
+// polls end within a test.
+func newAPI(t *testing.T, cfg chat.Config) *api.Server {
+	cfg.AddrRegisterRate, cfg.AddrSessions, cfg.AddrSendRate = -1, -1, -1
+	cfg.AddrStreams, cfg.AddrReadRate = -1, -1
+	ch := chat.New(cfg)
+	t.Cleanup(ch.Close)
+	return api.New(ch, api.Config{PollWait: 2 * time.Second})
 }
 
 // tclient is a Client under test with what it delivered.

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"hark/app/protocol"
-	"hark/server/api"
+	"hark/server/chat"
 )
 
 // History pages back through everything the session may see, and through
@@ -19,7 +19,7 @@ func TestHistory(t *testing.T) {
 	for _, tr := range transports {
 		t.Run(string(tr), func(t *testing.T) {
 			t.Parallel()
-			srv := newServer(t, api.Config{})
+			srv := newServer(t, chat.Config{})
 			alice := join(t, srv.URL, tr, "Alice", nil)
 			bob := rawSession(t, srv.URL, "Bob")
 			var all, broadcasts, dms []string

@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"hark/app/protocol"
-	"hark/server/api"
 	"hark/server/chat"
 )
 
@@ -30,13 +29,10 @@ func TestRateLimited(t *testing.T) {
 	for _, tr := range transports {
 		t.Run(string(tr), func(t *testing.T) {
 			t.Parallel()
-			a := api.New(api.Config{Chat: chat.Config{Rate: 2, Burst: 1}, PollWait: 2 * time.Second})
+			a := newAPI(t, chat.Config{Rate: 2, Burst: 1})
 			tap := &limitTap{h: a}
 			srv := httptest.NewServer(tap)
-			t.Cleanup(func() {
-				a.Close()
-				srv.Close()
-			})
+			t.Cleanup(srv.Close)
 			alice := join(t, srv.URL, tr, "Alice", nil)
 			bob := join(t, srv.URL, tr, "Bob", nil)
 			want := []string{"r1", "r2", "r3", "r4"}

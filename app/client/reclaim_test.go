@@ -5,7 +5,7 @@ package client
 import (
 	"testing"
 
-	"hark/server/api"
+	"hark/server/chat"
 )
 
 // TestRetryAfterReclaim: a message whose ack was lost, resent from the
@@ -16,7 +16,7 @@ func TestRetryAfterReclaim(t *testing.T) {
 	for _, tr := range transports {
 		t.Run(string(tr), func(t *testing.T) {
 			t.Parallel()
-			srv := newServer(t, api.Config{})
+			srv := newServer(t, chat.Config{})
 			px := newProxy(t, srv.Listener.Addr().String())
 			alice := join(t, px.URL(), tr, "Alice", nil)
 			bob := join(t, srv.URL, tr, "Bob", nil)

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"hark/app/protocol"
-	"hark/server/api"
+	"hark/server/chat"
 )
 
 // metric reads one line of the server's /metrics, "" if it is absent.
@@ -60,7 +60,7 @@ func TestTyping(t *testing.T) {
 	for _, tr := range transports {
 		t.Run(string(tr), func(t *testing.T) {
 			t.Parallel()
-			srv := newServer(t, api.Config{})
+			srv := newServer(t, chat.Config{})
 			bob := newClient(t, srv.URL, tr, nil)
 			bob.typingLasts = time.Second // long enough to be seen, short enough to wait for
 			if _, err := bob.Register(context.Background(), "Bob"); err != nil {

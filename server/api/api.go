@@ -23,9 +23,6 @@ import (
 
 // Config sets up a Server. The zero value serves the contract's defaults.
 type Config struct {
-	// Chat holds the domain's policies: history kept, grace, presence
-	// threshold, rate limit, queue length.
-	Chat chat.Config
 	// AllowOrigins lists origins (scheme://host[:port]) other than the
 	// server's own from which browsers may send and open WebSockets.
 	AllowOrigins []string
@@ -105,12 +102,14 @@ type Server struct {
 	writes *coalescer
 }
 
-// New returns a running server; Close stops it.
-func New(cfg Config) *Server {
+// New returns a server of the chat c, which its caller made and closes:
+// closing the chat ends every stream the server holds (WebSocket clients
+// are told to reconnect elsewhere).
+func New(c *chat.Chat, cfg Config) *Server {
 	cfg.setDefaults()
 	s := &Server{
 		cfg:     cfg,
-		chat:    chat.New(cfg.Chat),
+		chat:    c,
 		log:     cfg.Logger,
 		mux:     http.NewServeMux(),
 		origins: newOriginPolicy(cfg.AllowOrigins),
@@ -172,10 +171,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		slog.String("method", r.Method), slog.String("route", r.Pattern),
 		slog.Int("status", rec.status), slog.Duration("took", time.Since(start)))
 }
-
-// Close ends every stream (WebSocket clients are told to reconnect
-// elsewhere) and stops the chat. In-flight requests finish.
-func (s *Server) Close() { s.chat.Close() }
 
 // authenticate returns the session of the request's token: the
 // Authorization header, or the token query parameter where allowQuery (the

@@ -4,8 +4,6 @@ import (
 	"strconv"
 	"testing"
 	"time"
-
-	"hark/server/api"
 )
 
 // A stream that has just written holds its next write back for the write
@@ -17,7 +15,7 @@ import (
 func TestBusyStreamWritesAreHeldBack(t *testing.T) {
 	for _, tr := range []string{"ws", "sse"} {
 		t.Run(tr, func(t *testing.T) {
-			ts := newServer(t, func(c *api.Config) {
+			ts := newServer(t, func(c *config) {
 				c.WriteDelay = time.Hour
 				c.Chat.QueueLen = 64 // a sixteenth: 4 events
 			})

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"hark/app/protocol"
-	"hark/server/api"
 )
 
 // Every refusal of the contract on the HTTP endpoints, each followed by
@@ -80,7 +79,7 @@ func TestErrorRows(t *testing.T) {
 
 // A flood is refused with 429 and Retry-After, for that session only.
 func TestRateLimit(t *testing.T) {
-	ts := newServer(t, func(c *api.Config) { c.Chat.Rate, c.Chat.Burst = 1, 3 })
+	ts := newServer(t, func(c *config) { c.Chat.Rate, c.Chat.Burst = 1, 3 })
 	alice := ts.register(t, "Alice")
 	bob := ts.register(t, "Bob")
 	bobSSE := ts.openSSE(t, streamQuery(bob.Token, at(bob.Seq), ""), nil)
@@ -127,7 +126,7 @@ func TestRateLimit(t *testing.T) {
 // Browsers on a foreign origin may not change state or open a WebSocket;
 // the server's own origin and the -allow-origin list may.
 func TestOriginCheck(t *testing.T) {
-	ts := newServer(t, func(c *api.Config) { c.AllowOrigins = []string{"https://app.example"} })
+	ts := newServer(t, func(c *config) { c.AllowOrigins = []string{"https://app.example"} })
 	own := ts.URL
 	alice := ts.register(t, "Alice")
 

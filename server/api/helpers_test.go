@@ -43,8 +43,15 @@ type testServer struct {
 
 // fastConfig is the contract's behaviour with timings small enough for
 // tests. Tests change what they exercise.
-func fastConfig() api.Config {
-	return api.Config{
+// config is what a test server is made of: the chat's policies and the
+// API's settings.
+type config struct {
+	api.Config
+	Chat chat.Config
+}
+
+func fastConfig() config {
+	return config{
 		Chat: chat.Config{
 			Grace:            time.Minute,
 			PresenceInterval: 20 * time.Millisecond,
@@ -60,21 +67,23 @@ func fastConfig() api.Config {
 			ReadRate:         -1,
 			AddrSendRate:     -1,
 		},
-		PollWait:     2 * time.Second,
-		WriteTimeout: 10 * time.Second,
+		Config: api.Config{
+			PollWait:     2 * time.Second,
+			WriteTimeout: 10 * time.Second,
+		},
 	}
 }
 
 // newServer starts a server with fastConfig changed by edit (which may be
 // nil). Its logs go to a buffer at debug level; when the test ends, the
 // server is closed and the logs are checked for every token it handed out.
-func newServer(t *testing.T, edit func(*api.Config)) *testServer {
+func newServer(t *testing.T, edit func(*config)) *testServer {
 	t.Helper()
 	return newServerOn(t, edit, nil)
 }
 
 // newServerOn is newServer with the listener wrapped by wrap, if not nil.
-func newServerOn(t *testing.T, edit func(*api.Config), wrap func(net.Listener) net.Listener) *testServer {
+func newServerOn(t *testing.T, edit func(*config), wrap func(net.Listener) net.Listener) *testServer {
 	t.Helper()
 	cfg := fastConfig()
 	if edit != nil {
@@ -84,7 +93,10 @@ func newServerOn(t *testing.T, edit func(*api.Config), wrap func(net.Listener) n
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(ts.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	ts.api = api.New(cfg)
+	if cfg.Chat.Logger == nil {
+		cfg.Chat.Logger = cfg.Logger
+	}
+	ts.api = api.New(chat.New(cfg.Chat), cfg.Config)
 	ts.Server = httptest.NewUnstartedServer(ts.api)
 	if wrap != nil {
 		ts.Listener = wrap(ts.Listener)
@@ -93,7 +105,7 @@ func newServerOn(t *testing.T, edit func(*api.Config), wrap func(net.Listener) n
 	t.Cleanup(func() {
 		// End the streams first, so that closing the listener does not
 		// wait for them.
-		ts.api.Close()
+		ts.api.Chat().Close()
 		ts.Server.Close()
 		logs := ts.logs.String()
 		ts.mu.Lock()

@@ -13,7 +13,7 @@ import (
 // The API answers only the hosts it is told to: others get the contract's
 // 403 forbidden_host, before anything else is looked at.
 func TestHostNotAllowedIsRefused(t *testing.T) {
-	ts := newServer(t, func(c *api.Config) { c.AllowHosts = api.LoopbackHosts })
+	ts := newServer(t, func(c *config) { c.AllowHosts = api.LoopbackHosts })
 	port := ts.Listener.Addr().String()[len("127.0.0.1:"):]
 	for i, tc := range []struct {
 		host string

@@ -15,6 +15,7 @@ import (
 
 	"hark/app/protocol"
 	"hark/server/api"
+	"hark/server/chat"
 )
 
 // Over HTTP/2 a write deadline is a timer on the stream that resets it
@@ -46,12 +47,13 @@ func newHTTP2Server(t *testing.T, pollWait time.Duration) *testServer {
 	cfg.PollWait = pollWait
 	ts := &testServer{logs: &syncBuffer{}}
 	cfg.Logger = slog.New(slog.NewTextHandler(ts.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ts.api = api.New(cfg)
+	cfg.Chat.Logger = cfg.Logger
+	ts.api = api.New(chat.New(cfg.Chat), cfg.Config)
 	ts.Server = httptest.NewUnstartedServer(ts.api)
 	ts.EnableHTTP2 = true
 	ts.StartTLS()
 	t.Cleanup(func() {
-		ts.api.Close()
+		ts.api.Chat().Close()
 		ts.Server.Close()
 	})
 	return ts

@@ -24,7 +24,7 @@ import (
 // message. A client that goes, and a stream the server ends, are noticed
 // and cleaned up as before.
 func TestIdleReadersWaitOutsideTheLibrary(t *testing.T) {
-	ts := newServer(t, func(c *api.Config) { c.PingInterval = 20 * time.Millisecond })
+	ts := newServer(t, func(c *config) { c.PingInterval = 20 * time.Millisecond })
 	alice, bob := ts.register(t, "Alice"), ts.register(t, "Bob")
 	carol, dave := ts.register(t, "Carol"), ts.register(t, "Dave")
 	c := ts.openWS(t, streamQuery(alice.Token, at(alice.Seq), alice.Epoch))
@@ -129,7 +129,7 @@ func (ts *testServer) streamsOpen(t *testing.T, tr string) int {
 // sends and keep-alives in flight: every stream's end runs (the server
 // counts none open) and the poller forgets every connection.
 func TestParkedWaitsEndUnderChurn(t *testing.T) {
-	ts := newServer(t, func(c *api.Config) { c.PingInterval = 10 * time.Millisecond })
+	ts := newServer(t, func(c *config) { c.PingInterval = 10 * time.Millisecond })
 	const n = 40
 	type conn struct {
 		c     *client

@@ -31,7 +31,7 @@ func TestNextHolderReadsNoEarlierDirectMessages(t *testing.T) {
 			if tc.how == "grace" {
 				grace = time.Second
 			}
-			ts := newServer(t, func(c *api.Config) { c.Chat.Grace = grace })
+			ts := newServer(t, func(c *config) { c.Chat.Grace = grace })
 			alice := ts.register(t, "Alice")
 			keep := ts.openSSE(t, streamQuery(alice.Token, nil, ""), nil) // alice stays
 			keep.hello(t)
@@ -174,7 +174,7 @@ func TestReleasedSessionCannotSendOnItsWebSocket(t *testing.T) {
 // released.
 func TestRequestsKeepASessionAlive(t *testing.T) {
 	const grace = 300 * time.Millisecond
-	ts := newServer(t, func(c *api.Config) { c.Chat.Grace = grace })
+	ts := newServer(t, func(c *config) { c.Chat.Grace = grace })
 	watcher := ts.register(t, "Watcher")
 	ts.openSSE(t, streamQuery(watcher.Token, nil, ""), nil).hello(t)
 	bot := ts.register(t, "Bot")
@@ -209,7 +209,7 @@ func TestRetryAfterReclaim(t *testing.T) {
 // a Retry-After once past its budget, and so is one holding too many names;
 // the server goes on serving.
 func TestAddressBudgets(t *testing.T) {
-	ts := newServer(t, func(c *api.Config) {
+	ts := newServer(t, func(c *config) {
 		c.Chat.AddrRegisterRate, c.Chat.AddrRegisterBurst = 0.01, 5
 		c.Chat.AddrSessions = 1000
 	})
@@ -222,7 +222,7 @@ func TestAddressBudgets(t *testing.T) {
 		t.Fatalf("Retry-After %q, want seconds", r.header.Get("Retry-After"))
 	}
 
-	ts2 := newServer(t, func(c *api.Config) {
+	ts2 := newServer(t, func(c *config) {
 		c.Chat.AddrSessions = 3
 		c.Chat.AddrSendRate, c.Chat.AddrSendBurst = 0.01, 4
 	})
@@ -245,7 +245,7 @@ func TestAddressBudgets(t *testing.T) {
 // refused 429 with a Retry-After before anything is upgraded, and closing
 // one makes room again. Without the bounds one token held 3,000 streams.
 func TestStreamBudgets(t *testing.T) {
-	ts := newServer(t, func(c *api.Config) {
+	ts := newServer(t, func(c *config) {
 		c.Chat.SessionStreams = 3
 		c.Chat.AddrStreams = 5
 	})
@@ -289,7 +289,7 @@ func TestStreamBudgets(t *testing.T) {
 // address, like sends: past the budget, 429 rate_limited with a
 // Retry-After, and the server goes on serving.
 func TestReadBudgets(t *testing.T) {
-	ts := newServer(t, func(c *api.Config) {
+	ts := newServer(t, func(c *config) {
 		c.Chat.ReadRate, c.Chat.ReadBurst = 0.01, 3
 	})
 	alice := ts.register(t, "Alice")
@@ -313,7 +313,7 @@ func TestReadBudgets(t *testing.T) {
 	}
 	ts.stillServes(t)
 
-	ts2 := newServer(t, func(c *api.Config) {
+	ts2 := newServer(t, func(c *config) {
 		c.Chat.AddrReadRate, c.Chat.AddrReadBurst = 0.01, 4
 	})
 	toks := []string{ts2.register(t, "Carol").Token, ts2.register(t, "Dave").Token}

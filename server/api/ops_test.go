@@ -34,7 +34,7 @@ func TestCloseEndsStreams(t *testing.T) {
 	}()
 	api.WaitFor(t, "the poll to be open", func() bool { return ts.api.Chat().Stats().Streams == 3 })
 
-	ts.api.Close()
+	ts.api.Chat().Close()
 	if err := ws.waitEnd(t); closeCode(err) != websocket.StatusServiceRestart {
 		t.Errorf("WebSocket ended with %v, want close 1012", err)
 	}
@@ -107,7 +107,7 @@ func TestTokensNeverLogged(t *testing.T) {
 	ts.do(t, request{method: "GET", path: "/api/nothing/" + alice.Token, token: alice.Token})
 	ts.leave(t, alice.Token)
 	ts.do(t, request{method: "GET", path: "/api/history", token: alice.Token})
-	ts.api.Close()
+	ts.api.Chat().Close()
 
 	logs := ts.logs.String()
 	// The logs are there and say things, so the search below means
@@ -127,7 +127,7 @@ func TestTokensNeverLogged(t *testing.T) {
 // The SSE wire: retry once, hello as data only, each sequenced event as
 // id + data, pings as comments.
 func TestSSEFraming(t *testing.T) {
-	ts := newServer(t, func(c *api.Config) { c.PingInterval = 50 * time.Millisecond })
+	ts := newServer(t, func(c *config) { c.PingInterval = 50 * time.Millisecond })
 	alice := ts.register(t, "Alice")
 	resp, cancel := ts.getSSE(t, streamQuery(alice.Token, nil, ""), nil)
 	defer cancel()
@@ -187,7 +187,7 @@ func TestSSEFraming(t *testing.T) {
 
 // WebSocket streams are kept alive with pings, which the client answers.
 func TestWebSocketPings(t *testing.T) {
-	ts := newServer(t, func(c *api.Config) { c.PingInterval = 30 * time.Millisecond })
+	ts := newServer(t, func(c *config) { c.PingInterval = 30 * time.Millisecond })
 	alice := ts.register(t, "Alice")
 	var pings atomic.Int32
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
@@ -215,7 +215,7 @@ func TestWebSocketPings(t *testing.T) {
 func TestPollWait(t *testing.T) {
 	t.Run("empty", func(t *testing.T) {
 		const pollWait = 200 * time.Millisecond
-		ts := newServer(t, func(c *api.Config) { c.PollWait = pollWait })
+		ts := newServer(t, func(c *config) { c.PollWait = pollWait })
 		alice := ts.register(t, "Alice")
 		start := time.Now()
 		r := ts.do(t, request{method: "GET", path: "/api/poll?since=" + itoa(ts.api.Chat().Head()) + "&epoch=" + alice.Epoch, token: alice.Token})
@@ -230,7 +230,7 @@ func TestPollWait(t *testing.T) {
 		}
 	})
 	t.Run("early", func(t *testing.T) {
-		ts := newServer(t, func(c *api.Config) { c.PollWait = 25 * time.Second })
+		ts := newServer(t, func(c *config) { c.PollWait = 25 * time.Second })
 		alice := ts.register(t, "Alice")
 		done := make(chan response, 1)
 		start := time.Now()

@@ -5,14 +5,13 @@ import (
 	"testing"
 
 	"hark/app/protocol"
-	"hark/server/api"
 )
 
 // Above the presence threshold the server goes by counts: no join or leave
 // events, hellos without the roster, presence counts; below it, back to
 // names, with the roster once in a presence event.
 func TestPresenceThreshold(t *testing.T) {
-	ts := newServer(t, func(c *api.Config) { c.Chat.PresenceThreshold = 3 })
+	ts := newServer(t, func(c *config) { c.Chat.PresenceThreshold = 3 })
 	a := ts.register(t, "Ann")
 	b := ts.register(t, "Ben")
 	c := ts.register(t, "Cat")

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"hark/app/protocol"
-	"hark/server/api"
 )
 
 func TestRegister(t *testing.T) {
@@ -197,7 +196,7 @@ func TestLeaveReleasesName(t *testing.T) {
 // with a stream is kept.
 func TestGraceReleasesName(t *testing.T) {
 	const grace = 300 * time.Millisecond
-	ts := newServer(t, func(c *api.Config) { c.Chat.Grace = grace })
+	ts := newServer(t, func(c *config) { c.Chat.Grace = grace })
 
 	keeper := ts.register(t, "Keeper")
 	keep := ts.openSSE(t, streamQuery(keeper.Token, at(keeper.Seq), ""), nil)

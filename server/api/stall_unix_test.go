@@ -126,7 +126,7 @@ func readCutAndResume(t *testing.T, ts *testServer, c *client, s protocol.Sessio
 // after the dropped event goes out), and the resume gives the rest.
 func TestTinyQueueOverflow(t *testing.T) {
 	const n = 60
-	ts := newServerOn(t, func(c *api.Config) { c.Chat.QueueLen = 2 }, smallSendBuffers)
+	ts := newServerOn(t, func(c *config) { c.Chat.QueueLen = 2 }, smallSendBuffers)
 	alice := ts.register(t, "Alice")
 	stalled := ts.register(t, "Stalled")
 	ws, sseResp, sseCancel := openStalled(t, ts, stalled)
@@ -146,7 +146,7 @@ func TestTinyQueueOverflow(t *testing.T) {
 // since, missing nothing.
 func TestStalledReaders(t *testing.T) {
 	const n = 1000
-	ts := newServerOn(t, func(c *api.Config) {
+	ts := newServerOn(t, func(c *config) {
 		c.Chat.QueueLen = 256
 		// Every event written at once: with the write delay, a reader
 		// blasted with 1,000 messages of 2 KB through 8 KB socket buffers

@@ -20,7 +20,7 @@ import (
 // cannot hold a connection (and a goroutine) by never finishing a body.
 func TestBodyTimeoutEndsATrickledBody(t *testing.T) {
 	const timeout = 300 * time.Millisecond
-	ts := newServer(t, func(c *api.Config) { c.BodyTimeout = timeout })
+	ts := newServer(t, func(c *config) { c.BodyTimeout = timeout })
 
 	conn, err := net.Dial("tcp", ts.Listener.Addr().String())
 	if err != nil {
@@ -73,7 +73,7 @@ func TestBodyTimeoutEndsATrickledBody(t *testing.T) {
 // stream opened after it outlive the timeout.
 func TestBodyTimeoutSparesPromptBodiesAndStreams(t *testing.T) {
 	const timeout = 400 * time.Millisecond
-	ts := newServer(t, func(c *api.Config) {
+	ts := newServer(t, func(c *config) {
 		c.BodyTimeout = timeout
 		c.PingInterval = 100 * time.Millisecond
 	})
@@ -126,7 +126,7 @@ func TestBodyTimeoutSparesPromptBodiesAndStreams(t *testing.T) {
 // so a client trickling one byte at a time held the connection (and a
 // goroutine) with no answer and no timeout running.
 func TestRefusedBeforeTheBodyIsAnsweredAndClosed(t *testing.T) {
-	ts := newServer(t, func(c *api.Config) {
+	ts := newServer(t, func(c *config) {
 		c.AllowHosts = api.LoopbackHosts
 		c.BodyTimeout = time.Hour // so the body timeout cannot be what answers
 	})

@@ -174,7 +174,7 @@ func TestTypingRefusals(t *testing.T) {
 func TestTypingAboveThePresenceThreshold(t *testing.T) {
 	for _, tr := range transports {
 		t.Run(tr, func(t *testing.T) {
-			ts := newServer(t, func(c *api.Config) { c.Chat.PresenceThreshold = 2 })
+			ts := newServer(t, func(c *config) { c.Chat.PresenceThreshold = 2 })
 			alice, bob, carol := ts.register(t, "Alice"), ts.register(t, "Bob"), ts.register(t, "Carol")
 			b := ts.openHeld(t, tr, bob, 1)
 			ts.mustType(t, alice.Token, "")
