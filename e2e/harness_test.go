@@ -6,6 +6,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -36,6 +37,13 @@ func TestMain(m *testing.M) {
 }
 
 func runMain(m *testing.M) int {
+	flag.Parse()
+	if testing.Short() {
+		// The quick check (go test -short ./...) leaves the browser out;
+		// make test runs it.
+		fmt.Fprintln(os.Stderr, "e2e: browser tests skipped with -short")
+		return m.Run()
+	}
 	chromiumPath = findChromium()
 	if chromiumPath == "" {
 		ci := os.Getenv("CI") == "true"
@@ -96,6 +104,9 @@ func findChromium() string {
 // has already failed the run if CI=true).
 func needBrowser(t *testing.T) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("a browser test: not with -short")
+	}
 	if chromiumPath == "" {
 		t.Skip("!!! Chromium not found: browser test SKIPPED (apt-get install -y chromium; with CI=true this is a failure) !!!")
 	}

@@ -30,6 +30,9 @@ import (
 // started again on other ports.
 func cluster(t *testing.T, n int) []*server.Server {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("a NATS cluster in the test process: not with -short")
+	}
 	for try := 1; ; try++ {
 		servers, ok := startCluster(t, n)
 		if ok {
