@@ -20,6 +20,7 @@ import (
 	"github.com/coder/websocket"
 
 	"hark/app/protocol"
+	"hark/internal/testkit"
 )
 
 // crashWait bounds every wait of TestKillNineLosesNothing: it fails, never
@@ -235,7 +236,7 @@ type hark struct {
 	url       string
 	cmd       *exec.Cmd
 	done      chan struct{}
-	out, errs *lockedBuf
+	out, errs *testkit.Buffer
 }
 
 // startHark runs the binary on the data directory and waits for it to say
@@ -261,7 +262,7 @@ func buildHark(t *testing.T) string {
 // serves; the test's end kills it if it still runs.
 func runHark(t *testing.T, cmd *exec.Cmd) *hark {
 	t.Helper()
-	h := &hark{cmd: cmd, done: make(chan struct{}), out: &lockedBuf{}, errs: &lockedBuf{}}
+	h := &hark{cmd: cmd, done: make(chan struct{}), out: &testkit.Buffer{}, errs: &testkit.Buffer{}}
 	h.cmd.Stdout, h.cmd.Stderr = h.out, h.errs
 	if err := h.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -299,23 +300,6 @@ func (h *hark) kill(t *testing.T) {
 	case <-time.After(crashWait):
 		t.Errorf("the server (pid %d) did not die of SIGKILL", h.cmd.Process.Pid)
 	}
-}
-
-type lockedBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuf) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuf) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 var crashClient = &http.Client{Timeout: crashWait}

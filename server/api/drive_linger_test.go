@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"hark/app/protocol"
+	"hark/internal/testkit"
 	"hark/server/chat"
 )
 
@@ -122,7 +123,7 @@ func TestBusyStreamKeepsItsWriter(t *testing.T) {
 	// nothing to write lets it go, as it should.
 	written := func(what string) {
 		t.Helper()
-		WaitFor(t, what+" to be written", func() bool {
+		testkit.Eventually(t, what+" to be written", func() bool {
 			if out.entries() >= want {
 				return true
 			}
@@ -145,7 +146,7 @@ func TestBusyStreamKeepsItsWriter(t *testing.T) {
 	const bursts = 5
 	for b := range bursts {
 		send("m-" + strconv.Itoa(b) + "-0")
-		WaitFor(t, "burst "+strconv.Itoa(b)+"'s first message to be held", d.held.Load)
+		testkit.Eventually(t, "burst "+strconv.Itoa(b)+"'s first message to be held", d.held.Load)
 		for i := 1; i < 4; i++ {
 			send("m-" + strconv.Itoa(b) + "-" + strconv.Itoa(i))
 		}
@@ -166,7 +167,7 @@ func TestBusyStreamKeepsItsWriter(t *testing.T) {
 	}
 
 	d.stop()
-	WaitFor(t, "the lingering writer to go after stop", func() bool { return !strings.Contains(Goroutines(), "(*driver).linger") })
+	testkit.Eventually(t, "the lingering writer to go after stop", func() bool { return !strings.Contains(Goroutines(), "(*driver).linger") })
 }
 
 // A quiet stream's writer exits once it has written, rather than waiting
@@ -176,7 +177,7 @@ func TestBusyStreamKeepsItsWriter(t *testing.T) {
 func TestQuietStreamsWriterDoesNotLinger(t *testing.T) {
 	_, _, out, _ := drivenStream(t)
 	waitWritten(t, out, "the hello", 1)
-	WaitFor(t, "a quiet stream's writer to exit after its write", func() bool {
+	testkit.Eventually(t, "a quiet stream's writer to exit after its write", func() bool {
 		return !strings.Contains(Goroutines(), "(*driver).write")
 	})
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/coder/websocket"
 
 	"hark/app/protocol"
+	"hark/internal/testkit"
 	"hark/server/api"
 	"hark/server/chat"
 )
@@ -35,7 +36,7 @@ const wait = 10 * time.Second
 type testServer struct {
 	*httptest.Server
 	api  *api.Server
-	logs *syncBuffer
+	logs *testkit.Buffer
 
 	mu     sync.Mutex
 	tokens []string // every token handed out, to check the logs for
@@ -89,7 +90,7 @@ func newServerOn(t *testing.T, edit func(*config), wrap func(net.Listener) net.L
 	if edit != nil {
 		edit(&cfg)
 	}
-	ts := &testServer{logs: &syncBuffer{}}
+	ts := &testServer{logs: &testkit.Buffer{}}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(ts.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
@@ -118,24 +119,6 @@ func newServerOn(t *testing.T, edit func(*config), wrap func(net.Listener) net.L
 		}
 	})
 	return ts
-}
-
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // response is an answer read whole.

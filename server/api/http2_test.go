@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"hark/app/protocol"
+	"hark/internal/testkit"
 	"hark/server/api"
 	"hark/server/chat"
 )
@@ -45,7 +46,7 @@ func newHTTP2Server(t *testing.T, pollWait time.Duration) *testServer {
 	cfg.WriteTimeout = h2WriteTimeout
 	cfg.PingInterval = h2PingInterval
 	cfg.PollWait = pollWait
-	ts := &testServer{logs: &syncBuffer{}}
+	ts := &testServer{logs: &testkit.Buffer{}}
 	cfg.Logger = slog.New(slog.NewTextHandler(ts.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg.Chat.Logger = cfg.Logger
 	ts.api = api.New(chat.New(cfg.Chat), cfg.Config)

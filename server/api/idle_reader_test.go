@@ -13,6 +13,7 @@ import (
 	"github.com/coder/websocket"
 
 	"hark/app/protocol"
+	"hark/internal/testkit"
 	"hark/server/api"
 )
 
@@ -95,14 +96,14 @@ func TestIdleReadersWaitOutsideTheLibrary(t *testing.T) {
 	endedWS.waitEnd(t)
 	ts.leave(t, dave.Token)
 	endedSSE.waitEnd(t)
-	api.WaitFor(t, "Carol's and Dave's streams to close on the server", func() bool { return ts.streamsOpen(t, "ws") == 1 && ts.streamsOpen(t, "sse") == 1 })
+	testkit.Eventually(t, "Carol's and Dave's streams to close on the server", func() bool { return ts.streamsOpen(t, "ws") == 1 && ts.streamsOpen(t, "sse") == 1 })
 	waitIdle("after the server ended two streams", 2)
 
 	// Clients that go are noticed while their connections wait.
 	sse.Close()
-	api.WaitFor(t, "Bob's SSE stream to close on the server", func() bool { return ts.streamsOpen(t, "sse") == 0 })
+	testkit.Eventually(t, "Bob's SSE stream to close on the server", func() bool { return ts.streamsOpen(t, "sse") == 0 })
 	c.Close()
-	api.WaitFor(t, "Alice's WebSocket to close on the server", func() bool { return ts.streamsOpen(t, "ws") == 0 })
+	testkit.Eventually(t, "Alice's WebSocket to close on the server", func() bool { return ts.streamsOpen(t, "ws") == 0 })
 	waitIdle("after the clients went", 0)
 }
 
@@ -174,6 +175,6 @@ func TestParkedWaitsEndUnderChurn(t *testing.T) {
 		}
 	}
 	wg.Wait()
-	api.WaitFor(t, "every stream to close on the server", func() bool { return ts.streamsOpen(t, "ws") == 0 && ts.streamsOpen(t, "sse") == 0 })
-	api.WaitFor(t, "the poller to forget every connection", func() bool { return api.ParkedWaits() == 0 })
+	testkit.Eventually(t, "every stream to close on the server", func() bool { return ts.streamsOpen(t, "ws") == 0 && ts.streamsOpen(t, "sse") == 0 })
+	testkit.Eventually(t, "the poller to forget every connection", func() bool { return api.ParkedWaits() == 0 })
 }

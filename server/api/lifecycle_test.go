@@ -12,7 +12,7 @@ import (
 	"github.com/coder/websocket"
 
 	"hark/app/protocol"
-	"hark/server/api"
+	"hark/internal/testkit"
 )
 
 // What a name's earlier holder sent and received directly is gone for
@@ -43,7 +43,7 @@ func TestNextHolderReadsNoEarlierDirectMessages(t *testing.T) {
 			case "leave":
 				ts.leave(t, bob.Token)
 			case "grace":
-				api.WaitFor(t, "bob's grace to run out", func() bool {
+				testkit.Eventually(t, "bob's grace to run out", func() bool {
 					return ts.do(t, request{method: "GET", path: "/api/users", token: alice.Token}).status == 200 &&
 						!hasUser(t, ts, alice.Token, "Bob")
 				})
@@ -183,7 +183,7 @@ func TestRequestsKeepASessionAlive(t *testing.T) {
 		time.Sleep(grace / 3)
 	}
 	// Asked by someone else: the bot's own request would keep it.
-	api.WaitFor(t, "the release after the bot went quiet", func() bool { return !hasUser(t, ts, watcher.Token, "Bot") })
+	testkit.Eventually(t, "the release after the bot went quiet", func() bool { return !hasUser(t, ts, watcher.Token, "Bot") })
 	ts.do(t, request{method: "GET", path: "/api/users", token: bot.Token}).wantError(t, http.StatusUnauthorized, protocol.CodeUnauthorized, "register")
 }
 
@@ -280,7 +280,7 @@ func TestStreamBudgets(t *testing.T) {
 	// Closing one of Alice's makes room for one, hers or Bob's.
 	c.Close()
 	c.waitEnd(t)
-	api.WaitFor(t, "the stream to be counted closed", func() bool { return ts.api.Chat().Stats().Streams == 4 })
+	testkit.Eventually(t, "the stream to be counted closed", func() bool { return ts.api.Chat().Stats().Streams == 4 })
 	ts.open(t, "ws", bob.Token, nil, "").hello(t)
 	refused(alice.Token, "too many streams")
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/coder/websocket"
 
 	"hark/app/protocol"
-	"hark/server/api"
+	"hark/internal/testkit"
 )
 
 // Close ends every stream: WebSockets with 1012 so clients reconnect
@@ -32,7 +32,7 @@ func TestCloseEndsStreams(t *testing.T) {
 	go func() {
 		pollDone <- ts.do(t, request{method: "GET", path: "/api/poll?since=" + itoa(ts.api.Chat().Head()), token: alice.Token})
 	}()
-	api.WaitFor(t, "the poll to be open", func() bool { return ts.api.Chat().Stats().Streams == 3 })
+	testkit.Eventually(t, "the poll to be open", func() bool { return ts.api.Chat().Stats().Streams == 3 })
 
 	ts.api.Chat().Close()
 	if err := ws.waitEnd(t); closeCode(err) != websocket.StatusServiceRestart {
@@ -202,7 +202,7 @@ func TestWebSocketPings(t *testing.T) {
 	}
 	c := ts.readWS(t, conn)
 	c.hello(t)
-	api.WaitFor(t, "three pings", func() bool { return pings.Load() >= 3 })
+	testkit.Eventually(t, "three pings", func() bool { return pings.Load() >= 3 })
 	// Answered pings keep the stream open and working.
 	seq := ts.send(t, alice.Token, "m", "", "alive")
 	if evs := messages(c.until(t, seq)); len(evs) != 1 {
@@ -237,7 +237,7 @@ func TestPollWait(t *testing.T) {
 		go func() {
 			done <- ts.do(t, request{method: "GET", path: "/api/poll?since=" + itoa(ts.api.Chat().Head()), token: alice.Token})
 		}()
-		api.WaitFor(t, "the poll to be open", func() bool { return ts.api.Chat().Stats().Streams == 1 })
+		testkit.Eventually(t, "the poll to be open", func() bool { return ts.api.Chat().Stats().Streams == 1 })
 		seq := ts.send(t, alice.Token, "m", "", "wake up")
 		select {
 		case r := <-done:

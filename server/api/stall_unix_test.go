@@ -18,7 +18,7 @@ import (
 	"github.com/coder/websocket"
 
 	"hark/app/protocol"
-	"hark/server/api"
+	"hark/internal/testkit"
 )
 
 // stallingClient is an HTTP client whose sockets have a tiny receive
@@ -135,7 +135,7 @@ func TestTinyQueueOverflow(t *testing.T) {
 	for i := range n {
 		last = ts.send(t, alice.Token, "s-"+strconv.Itoa(i), "", text)
 	}
-	api.WaitFor(t, "both stalled streams to be cut", func() bool { return ts.api.Chat().Stats().SlowDisconnects >= 2 })
+	testkit.Eventually(t, "both stalled streams to be cut", func() bool { return ts.api.Chat().Stats().SlowDisconnects >= 2 })
 	readCutAndResume(t, ts, ts.readWS(t, ws), stalled, last, n)
 	readCutAndResume(t, ts, readSSE(t, sseResp, sseCancel), stalled, last, n)
 }

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"hark/app/protocol"
-	"hark/server/api"
+	"hark/internal/testkit"
 )
 
 // typing posts a typing notice to to ("" for everyone).
@@ -54,7 +54,7 @@ func (ts *testServer) held(t *testing.T, transport string, polls int) {
 	}
 	// Twice, a moment apart: a poll that has just answered counts until
 	// its handler returns, beside the poll that follows it.
-	api.WaitFor(t, "the polls to be held", func() bool {
+	testkit.Eventually(t, "the polls to be held", func() bool {
 		if !count() {
 			return false
 		}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"hark/app/protocol"
+	"hark/internal/testkit"
 )
 
 func newTestChat(t *testing.T, cfg Config) *Chat {
@@ -119,7 +120,7 @@ func TestOverflowResumesWithoutAGap(t *testing.T) {
 	for i := 3; i <= 6; i++ {
 		seqs = append(seqs, send(t, c, alice, fmt.Sprint("m", i), "", fmt.Sprint(i)))
 	}
-	waitFor(t, "the overflow", func() bool { return st.Reason() == Overflow })
+	testkit.Eventually(t, "the overflow", func() bool { return st.Reason() == Overflow })
 	got, ended := texts(t, st)
 	if fmt.Sprint(got) != "[3 4]" || !ended {
 		t.Fatalf("slow stream handed out %v (ended %v), want [3 4] then the end", got, ended)
@@ -148,7 +149,7 @@ func TestReleasedStreamNeverSeesTheNextHolder(t *testing.T) {
 				c.Leave(context.Background(), bob)
 			case "grace":
 				old.Close() // no stream left: the grace runs out
-				waitFor(t, "the grace release", func() bool { return !bob.Live() })
+				testkit.Eventually(t, "the grace release", func() bool { return !bob.Live() })
 			}
 			newBob := register(t, c, "ｂｏｂ")
 			send(t, c, alice, "dm", "BOB", "for the new bob")
@@ -218,7 +219,7 @@ func TestNextHolderOfANameSeesNoEarlierDirectMessages(t *testing.T) {
 				case "leave":
 					c.Leave(context.Background(), bob)
 				case "grace":
-					waitFor(t, "the grace release", func() bool { return !bob.Live() })
+					testkit.Eventually(t, "the grace release", func() bool { return !bob.Live() })
 				}
 				next := register(t, c, again)
 				if got := historyTexts(c, next); fmt.Sprint(got) != "[to everyone]" {
@@ -240,7 +241,7 @@ func TestReleasedSessionCannotSend(t *testing.T) {
 	c := newTestChat(t, Config{Grace: 50 * time.Millisecond})
 	left, lapsed := register(t, c, "Left"), register(t, c, "Lapsed")
 	c.Leave(context.Background(), left)
-	waitFor(t, "the grace release", func() bool { return !lapsed.Live() })
+	testkit.Eventually(t, "the grace release", func() bool { return !lapsed.Live() })
 	for _, s := range []*Session{left, lapsed} {
 		_, err := c.Send(context.Background(), s, protocol.Send{ID: "x", Text: "still here?"})
 		if perr, ok := err.(*protocol.Error); !ok || perr.Code != protocol.CodeUnauthorized {
@@ -269,7 +270,7 @@ func TestRequestsKeepASessionAlive(t *testing.T) {
 		}
 		time.Sleep(grace / 3)
 	}
-	waitFor(t, "the release after the requests stopped", func() bool { return !s.Live() })
+	testkit.Eventually(t, "the release after the requests stopped", func() bool { return !s.Live() })
 	if _, err := c.Authenticate(tok); err == nil {
 		t.Fatal("the token still works after the release")
 	}
@@ -384,18 +385,7 @@ func TestConcurrentSendsArriveInOrder(t *testing.T) {
 // settle waits until the fan-out has delivered everything in the log.
 func settle(t *testing.T, c *Chat) {
 	t.Helper()
-	waitFor(t, "the fan-out to catch up", func() bool { return c.Stats().FanoutLag == 0 })
-}
-
-func waitFor(t *testing.T, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testkit.Eventually(t, "the fan-out to catch up", func() bool { return c.Stats().FanoutLag == 0 })
 }
 
 // laggingLog is a node's copy of a shared log that has not yet reached a
@@ -454,7 +444,7 @@ func TestReleaseAfterOverflowHandsOutNothing(t *testing.T) {
 	for i := range 4 {
 		send(t, c, alice, fmt.Sprint("m", i), "", "x")
 	}
-	waitFor(t, "the overflow", func() bool { return st.Reason() == Overflow })
+	testkit.Eventually(t, "the overflow", func() bool { return st.Reason() == Overflow })
 	c.Leave(context.Background(), bob)
 	if got, done := st.Take(nil, 10); len(got) != 0 || !done || st.Reason() != Released {
 		t.Fatalf("after the leave the stream handed out %d entries (done %v, reason %v), want none", len(got), done, st.Reason())
@@ -542,7 +532,7 @@ func (l *failingLog) Append(ctx context.Context, e *Entry) error {
 // could not be logged) is logged, not dropped in silence; the name is
 // taken and freed all the same.
 func TestChatLogsWhatItCannotDo(t *testing.T) {
-	var logs syncBuf
+	var logs testkit.Buffer
 	l := &failingLog{MemoryLog: NewMemoryLog(100, 100)}
 	c := newTestChat(t, Config{Log: l, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	l.fail.Store(true)
@@ -561,22 +551,4 @@ func TestChatLogsWhatItCannotDo(t *testing.T) {
 	if _, _, _, err := c.Register(context.Background(), "alice", ""); err != nil {
 		t.Errorf("the name was not freed: %v", err)
 	}
-}
-
-// syncBuf is a buffer safe for the chat's goroutines.
-type syncBuf struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (b *syncBuf) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuf) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }

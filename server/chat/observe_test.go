@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"hark/app/protocol"
+	"hark/internal/testkit"
 )
 
 // An observer sees every entry of the log from when it starts, in seq
@@ -43,7 +44,7 @@ func TestObserverSeesTheLogInOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	want = append(want, c.Head())
-	waitFor(t, "the observer to see every entry", func() bool {
+	testkit.Eventually(t, "the observer to see every entry", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return len(seen) >= len(want)
@@ -91,7 +92,7 @@ func TestStuckObserverSlowsNothing(t *testing.T) {
 		t.Fatalf("with the observer stuck, the stream got %d of 100", len(got))
 	}
 	once.Do(func() { close(release) })
-	waitFor(t, "the observer to catch up", func() bool {
+	testkit.Eventually(t, "the observer to catch up", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return n == 100

@@ -18,6 +18,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"hark/app/protocol"
+	"hark/internal/testkit"
 	"hark/server/chat"
 	"hark/server/natsstore"
 )
@@ -36,7 +37,7 @@ func cluster(t *testing.T, n int) []*server.Server {
 	for try := 1; ; try++ {
 		servers, ok := startCluster(t, n)
 		if ok {
-			waitUntil(t, "the JetStream cluster to elect its leader", 30*time.Second, func() bool {
+			testkit.Within(t, 30*time.Second, "the JetStream cluster to elect its leader", func() bool {
 				for _, s := range servers {
 					if s.JetStreamIsLeader() {
 						return true
@@ -130,17 +131,6 @@ func nodePerServer(t *testing.T, servers []*server.Server) []*node {
 	return nodes
 }
 
-func waitUntil(t *testing.T, what string, d time.Duration, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 func live(c *chat.Chat, tok string) bool {
 	_, err := c.Authenticate(tok)
 	return err == nil
@@ -174,8 +164,8 @@ func TestGraceAcrossNodes(t *testing.T) {
 		t.Fatal("a session streaming on node b was released by node a's grace")
 	}
 	st.Close()
-	waitUntil(t, "the release after the last stream closed", 10*grace, func() bool { return !hasName(a.chat, "Roamer") })
-	waitUntil(t, "the token to stop working on both nodes", 5*time.Second, func() bool { return !live(a.chat, tok) && !live(b.chat, tok) })
+	testkit.Within(t, 10*grace, "the release after the last stream closed", func() bool { return !hasName(a.chat, "Roamer") })
+	testkit.Within(t, 5*time.Second, "the token to stop working on both nodes", func() bool { return !live(a.chat, tok) && !live(b.chat, tok) })
 	// One leave, though both nodes had a timer.
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -215,7 +205,7 @@ func TestStoppedNodesSessionsAreReleased(t *testing.T) {
 	a := newNode(t, connectAll(t, servers), 3, grace)
 	b := newNode(t, connectAll(t, servers), 3, grace)
 	_, tok := register(t, a.chat, "Goner")
-	waitUntil(t, "node b to see the name", 15*time.Second, func() bool { return hasName(b.chat, "Goner") })
+	testkit.Within(t, 15*time.Second, "node b to see the name", func() bool { return hasName(b.chat, "Goner") })
 	st, err := a.chat.Open(mustAuth(t, a.chat, tok), chat.Position{})
 	if err != nil {
 		t.Fatal(err)
@@ -225,7 +215,7 @@ func TestStoppedNodesSessionsAreReleased(t *testing.T) {
 	if !hasName(b.chat, "Goner") {
 		t.Fatal("the name went with the node at once")
 	}
-	waitUntil(t, "node b to release the stopped node's session", 20*grace, func() bool { return !hasName(b.chat, "Goner") })
+	testkit.Within(t, 20*grace, "node b to release the stopped node's session", func() bool { return !hasName(b.chat, "Goner") })
 	if live(b.chat, tok) {
 		t.Fatal("the released session's token still works on node b")
 	}
@@ -252,7 +242,7 @@ func TestStreamLeaderLossLosesNothing(t *testing.T) {
 	var killedAt time.Time
 	for i := 0; i < 200; i++ {
 		if i == 100 {
-			waitUntil(t, "a stream leader", 10*time.Second, func() bool {
+			testkit.Within(t, 10*time.Second, "a stream leader", func() bool {
 				for _, s := range servers {
 					if s.JetStreamIsStreamLeader("$G", natsstore.StreamName) {
 						s.Shutdown()
@@ -348,7 +338,7 @@ func TestOrphanedNameIsFreed(t *testing.T) {
 	if !hasName(a.chat, "Orphan") {
 		t.Fatal("the name went with the session: nothing to repair")
 	}
-	waitUntil(t, "the orphaned name to be freed", 20*grace, func() bool { return !hasName(a.chat, "Orphan") })
+	testkit.Within(t, 20*grace, "the orphaned name to be freed", func() bool { return !hasName(a.chat, "Orphan") })
 	register(t, a.chat, "orphan")
 }
 
@@ -442,21 +432,21 @@ func TestMirrorOutlivesItsServer(t *testing.T) {
 	var claimed time.Time
 	var sess *chat.Session
 	var tok string
-	waitUntil(t, "a registration after the loss", 30*time.Second, func() bool {
+	testkit.Within(t, 30*time.Second, "a registration after the loss", func() bool {
 		var err error
 		sess, tok, _, err = a.chat.Register(context.Background(), "Survivor", "")
 		claimed = time.Now()
 		return err == nil
 	})
-	waitUntil(t, "node b to see the name taken on node a", remaining(), func() bool { return hasName(b.chat, "Survivor") })
+	testkit.Within(t, remaining(), "node b to see the name taken on node a", func() bool { return hasName(b.chat, "Survivor") })
 	t.Logf("seen on node b %v after the claim", time.Since(claimed))
 	// The sessions copy follows the same way: a leave on node a ends the
 	// token on node b, whose copy had it.
-	waitUntil(t, "node b to know the session", bound, func() bool { return live(b.chat, tok) })
+	testkit.Within(t, bound, "node b to know the session", func() bool { return live(b.chat, tok) })
 	if err := a.chat.Leave(context.Background(), sess); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, "node b to refuse the token after the leave on node a", bound, func() bool { return !live(b.chat, tok) })
+	testkit.Within(t, bound, "node b to refuse the token after the leave on node a", func() bool { return !live(b.chat, tok) })
 }
 
 // namesConsumerServer returns the name of the server that hosts the only
@@ -480,7 +470,7 @@ func streamConsumerHost(t *testing.T, servers []*server.Server, stream string) s
 		t.Fatal(err)
 	}
 	var host string
-	waitUntil(t, "the stream's one consumer", 10*time.Second, func() bool {
+	testkit.Within(t, 10*time.Second, "the stream's one consumer", func() bool {
 		n := 0
 		for c := range s.ListConsumers(context.Background()).Info() {
 			n++

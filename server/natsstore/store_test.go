@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"hark/app/protocol"
+	"hark/internal/testkit"
 	"hark/server/chat"
 	"hark/server/natsstore"
 )
@@ -482,7 +483,7 @@ func TestClusterIsOneChat(t *testing.T) {
 		// Waited for: a node's Open may have been tried twice, and the
 		// consumer of the failed try goes a moment after it.
 		consumers := 0
-		waitUntil(t, "one consumer of the event stream per node", 10*time.Second, func() bool {
+		testkit.Within(t, 10*time.Second, "one consumer of the event stream per node", func() bool {
 			consumers = 0
 			for range st.ListConsumers(context.Background()).Info() {
 				consumers++
