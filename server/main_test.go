@@ -3,20 +3,22 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"golang.org/x/time/rate"
 
 	"hark/app/protocol"
 	"hark/server/api"
@@ -263,38 +265,67 @@ func TestIdleConnectionClosed(t *testing.T) {
 	}
 }
 
-// A per-address budget flag of 0 or less turns the budget off, which
-// chat.Config spells with a negative value (zero there is the default).
-func TestAddrLimitFlags(t *testing.T) {
-	for _, tc := range []struct {
-		rate      float64
-		burst     int
-		wantRate  rate.Limit
-		wantBurst int
-	}{
-		{5, 20, 5, 20},
-		{0, 20, -1, 0},
-		{-1, 20, -1, 0},
-		{5, 0, -1, 0},
-		{0.5, 1, 0.5, 1},
-	} {
-		if r, b := addrLimit(tc.rate, tc.burst); r != tc.wantRate || b != tc.wantBurst {
-			t.Errorf("addrLimit(%v, %d) = %v, %d; want %v, %d", tc.rate, tc.burst, r, b, tc.wantRate, tc.wantBurst)
-		}
+// The flags are bound to the configs: with none given, the chat and the
+// API get their own defaults (written once, in chat.Defaults and
+// api.Defaults, and shown by -h); a limit's 0 turns it off, which the
+// configs spell with a negative value; a bad value stops the start.
+func TestFlagsBindToConfigs(t *testing.T) {
+	parse := func(args ...string) (*settings, error) {
+		fs := flag.NewFlagSet("hark", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		s := bindFlags(fs)
+		err := fs.Parse(args)
+		s.finish()
+		return s, err
 	}
-	for in, want := range map[int]int{50: 50, 1: 1, 0: -1, -3: -1} {
-		if got := offIfNotPositive(in); got != want {
-			t.Errorf("offIfNotPositive(%d) = %d, want %d", in, got, want)
-		}
+	s, err := parse()
+	if err != nil {
+		t.Fatal(err)
 	}
-}
+	if !reflect.DeepEqual(s.chat, chat.Defaults()) || !reflect.DeepEqual(s.api, api.Defaults()) {
+		t.Errorf("with no flags:\nchat %+v\napi  %+v\nwant the configs' defaults", s.chat, s.api)
+	}
+	if s.store.Keep != chat.Defaults().Keep {
+		t.Errorf("the store keeps %d by default, the chat %d", s.store.Keep, chat.Defaults().Keep)
+	}
 
-// -write-delay 0 means no delay, which api.Config spells as negative (its
-// 0 is the default).
-func TestWriteDelayFlag(t *testing.T) {
-	for in, want := range map[time.Duration]time.Duration{0: -1, -time.Second: -1, 5 * time.Millisecond: 5 * time.Millisecond} {
-		if got := writeDelay(in); got != want {
-			t.Errorf("writeDelay(%v) = %v, want %v", in, got, want)
+	s, err = parse("-keep", "500", "-max-age", "1h", "-addr-sessions", "0", "-addr-register-rate", "0",
+		"-addr-send-burst", "0", "-read-rate", "0", "-session-streams", "-3", "-write-delay", "0", "-addr-streams", "7", "-rate", "2.5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := s.chat
+	if c.Keep != 500 || s.store.Keep != 500 || c.MaxAge != time.Hour || s.store.MaxAge != time.Hour {
+		t.Errorf("-keep 500 -max-age 1h: chat %d %v, store %d %v", c.Keep, c.MaxAge, s.store.Keep, s.store.MaxAge)
+	}
+	if c.AddrSessions >= 0 || c.AddrRegisterRate >= 0 || c.AddrSendBurst >= 0 || c.ReadRate >= 0 || c.SessionStreams >= 0 || s.api.WriteDelay >= 0 {
+		t.Errorf("a 0 (or less) did not turn its limit off: %+v, write delay %v", c, s.api.WriteDelay)
+	}
+	if c.AddrStreams != 7 || c.Rate != 2.5 {
+		t.Errorf("-addr-streams 7 -rate 2.5: %d %v", c.AddrStreams, c.Rate)
+	}
+	// Off reaches the chat as off: a chat made with it has no bound.
+	ch := chat.New(c)
+	defer ch.Close()
+	for i := range 60 { // past the default of 50 names per address
+		if _, _, _, err := ch.Register(context.Background(), fmt.Sprint("n", i), "192.0.2.1"); err != nil {
+			t.Fatalf("-addr-sessions 0, name %d: %v", i, err)
+		}
+	}
+
+	for _, bad := range [][]string{{"-addr-sessions", "x"}, {"-read-rate", "fast"}, {"-write-delay", "soon"}} {
+		if _, err := parse(bad...); err == nil {
+			t.Errorf("%v was taken", bad)
+		}
+	}
+	var help strings.Builder
+	fs := flag.NewFlagSet("hark", flag.ContinueOnError)
+	bindFlags(fs)
+	fs.SetOutput(&help)
+	fs.PrintDefaults()
+	for _, want := range []string{"(default 10000)", "(default 50)", "(default 20ms)", "(default 10s)"} {
+		if !strings.Contains(help.String(), want) {
+			t.Errorf("-h does not show %s", want)
 		}
 	}
 }

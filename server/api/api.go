@@ -64,7 +64,20 @@ type Config struct {
 // second to one busy connection, a delay people do not notice in a chat.
 const DefaultWriteDelay = 20 * time.Millisecond
 
+// Defaults are the settings a zero field of Config takes, written here
+// once; the server's flags show them as theirs.
+func Defaults() Config {
+	return Config{
+		PingInterval: protocol.PingInterval,
+		PollWait:     protocol.MaxPollWait,
+		WriteTimeout: 10 * time.Second,
+		WriteDelay:   DefaultWriteDelay,
+		BodyTimeout:  10 * time.Second,
+	}
+}
+
 func (c *Config) setDefaults() {
+	d := Defaults()
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -72,19 +85,19 @@ func (c *Config) setDefaults() {
 		c.Metrics = prometheus.NewRegistry()
 	}
 	if c.PingInterval <= 0 || c.PingInterval > protocol.PingInterval {
-		c.PingInterval = protocol.PingInterval
+		c.PingInterval = d.PingInterval
 	}
 	if c.PollWait <= 0 || c.PollWait > protocol.MaxPollWait {
-		c.PollWait = protocol.MaxPollWait
+		c.PollWait = d.PollWait
 	}
 	if c.WriteTimeout <= 0 {
-		c.WriteTimeout = 10 * time.Second
+		c.WriteTimeout = d.WriteTimeout
 	}
 	if c.WriteDelay == 0 {
-		c.WriteDelay = DefaultWriteDelay
+		c.WriteDelay = d.WriteDelay
 	}
 	if c.BodyTimeout <= 0 {
-		c.BodyTimeout = 10 * time.Second
+		c.BodyTimeout = d.BodyTimeout
 	}
 }
 

@@ -97,49 +97,76 @@ type Config struct {
 	Now func() time.Time
 }
 
+// Defaults are the policies a zero field of Config takes, written here
+// once: the server's flags show them as theirs, and a durable store's
+// limits (natsstore.Config.Keep) come from here too.
+func Defaults() Config {
+	return Config{
+		Keep:              10000,
+		Grace:             30 * time.Second,
+		PresenceThreshold: 200,
+		PresenceInterval:  time.Second,
+		Rate:              10,
+		Burst:             20,
+		ReadRate:          10,
+		ReadBurst:         30,
+		AddrRegisterRate:  5,
+		AddrRegisterBurst: 20,
+		AddrSessions:      50,
+		AddrSendRate:      50,
+		AddrSendBurst:     100,
+		AddrReadRate:      50,
+		AddrReadBurst:     100,
+		AddrStreams:       200,
+		SessionStreams:    10,
+		QueueLen:          256,
+		QueueBytes:        1 << 20,
+		RememberIDs:       1 << 16,
+	}
+}
+
 func (c *Config) setDefaults() {
+	d := Defaults()
 	if c.Keep <= 0 {
-		c.Keep = 10000
+		c.Keep = d.Keep
 	}
 	if c.KeepPresence <= 0 {
 		c.KeepPresence = c.Keep
 	}
 	if c.RememberIDs <= 0 {
-		c.RememberIDs = 1 << 16
+		c.RememberIDs = d.RememberIDs
 	}
-	c.AddrRegisterRate, c.AddrRegisterBurst = limitDefaults(c.AddrRegisterRate, c.AddrRegisterBurst, 5, 20)
-	c.AddrSendRate, c.AddrSendBurst = limitDefaults(c.AddrSendRate, c.AddrSendBurst, 50, 100)
-	c.ReadRate, c.ReadBurst = limitDefaults(c.ReadRate, c.ReadBurst, 10, 30)
-	c.AddrReadRate, c.AddrReadBurst = limitDefaults(c.AddrReadRate, c.AddrReadBurst, 50, 100)
-	if c.AddrSessions == 0 {
-		c.AddrSessions = 50
-	}
-	if c.AddrStreams == 0 {
-		c.AddrStreams = 200
-	}
-	if c.SessionStreams == 0 {
-		c.SessionStreams = 10
+	c.AddrRegisterRate, c.AddrRegisterBurst = limitDefaults(c.AddrRegisterRate, c.AddrRegisterBurst, d.AddrRegisterRate, d.AddrRegisterBurst)
+	c.AddrSendRate, c.AddrSendBurst = limitDefaults(c.AddrSendRate, c.AddrSendBurst, d.AddrSendRate, d.AddrSendBurst)
+	c.ReadRate, c.ReadBurst = limitDefaults(c.ReadRate, c.ReadBurst, d.ReadRate, d.ReadBurst)
+	c.AddrReadRate, c.AddrReadBurst = limitDefaults(c.AddrReadRate, c.AddrReadBurst, d.AddrReadRate, d.AddrReadBurst)
+	for _, f := range []struct{ v, def *int }{
+		{&c.AddrSessions, &d.AddrSessions}, {&c.AddrStreams, &d.AddrStreams}, {&c.SessionStreams, &d.SessionStreams},
+	} {
+		if *f.v == 0 {
+			*f.v = *f.def
+		}
 	}
 	if c.Grace <= 0 {
-		c.Grace = 30 * time.Second
+		c.Grace = d.Grace
 	}
 	if c.PresenceThreshold <= 0 {
-		c.PresenceThreshold = 200
+		c.PresenceThreshold = d.PresenceThreshold
 	}
 	if c.PresenceInterval <= 0 {
-		c.PresenceInterval = time.Second
+		c.PresenceInterval = d.PresenceInterval
 	}
 	if c.Rate <= 0 {
-		c.Rate = 10
+		c.Rate = d.Rate
 	}
 	if c.Burst <= 0 {
-		c.Burst = 20
+		c.Burst = d.Burst
 	}
 	if c.QueueLen <= 0 {
-		c.QueueLen = 256
+		c.QueueLen = d.QueueLen
 	}
 	if c.QueueBytes <= 0 {
-		c.QueueBytes = 1 << 20
+		c.QueueBytes = d.QueueBytes
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -149,13 +176,16 @@ func (c *Config) setDefaults() {
 	}
 }
 
-// limitDefaults fills a rate and burst: zero takes the defaults, a negative
-// rate stays negative (off).
+// limitDefaults fills a rate and burst: zero takes the defaults; a
+// negative rate, or a negative burst, turns the budget off (rate -1).
 func limitDefaults(r rate.Limit, burst int, defRate rate.Limit, defBurst int) (rate.Limit, int) {
+	if r < 0 || burst < 0 {
+		return -1, max(burst, 0)
+	}
 	if r == 0 {
 		r = defRate
 	}
-	if burst <= 0 {
+	if burst == 0 {
 		burst = defBurst
 	}
 	return r, burst

@@ -57,7 +57,7 @@ type Config struct {
 
 func (c *Config) setDefaults() {
 	if c.Keep <= 0 {
-		c.Keep = 10000
+		c.Keep = chat.Defaults().Keep
 	}
 	if c.KeepPresence <= 0 {
 		c.KeepPresence = c.Keep
