@@ -44,8 +44,9 @@ type SessionStore interface {
 	// store held when it was called (a node's copy of the store may lag
 	// behind it), or ctx ends.
 	Current(ctx context.Context) error
-	// OnGone sets a function told of every session removed, by any node.
-	// New calls it once.
+	// OnGone sets a function told of every session removed, by any node
+	// (and possibly of one this node's copy never had: it may see only
+	// the delete). New calls it once.
 	OnGone(func(Digest))
 }
 

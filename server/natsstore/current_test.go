@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"hark/server/chat"
 )
 
 // embeddedJS starts an embedded server for the test and returns JetStream
@@ -115,5 +117,19 @@ func TestLoadedWhenPendingMessagesVanish(t *testing.T) {
 	defer cancelRun()
 	if err := f.waitLoaded(run); err != nil {
 		t.Fatalf("a follower whose pending messages were purged: %v", err)
+	}
+}
+
+// A session made and deleted while a node's copy was behind reaches the
+// copy as the delete alone (the bucket keeps one revision per key); the
+// chat, which may hold it from a read of the leader, is told all the same.
+func TestDeleteOfAnUnseenSessionIsTold(t *testing.T) {
+	s := &Sessions{byKey: make(map[chat.Digest]stored), regs: make(map[chat.RegID]int)}
+	var told []chat.Digest
+	s.OnGone(func(d chat.Digest) { told = append(told, d) })
+	d := chat.Digest{1, 2, 3}
+	s.apply(change{key: sessionKey(d), deleted: true, rev: 9})
+	if len(told) != 1 || told[0] != d {
+		t.Fatalf("a delete the copy never saw the create of: told %v, want %v", told, d)
 	}
 }

@@ -61,28 +61,35 @@ func openSessions(ctx, run context.Context, js jetstream.JetStream, cfg Config) 
 		return nil, err
 	}
 	s := &Sessions{kv: kv, leader: leader, byKey: make(map[chat.Digest]stored), regs: make(map[chat.RegID]int)}
-	s.follower, err = mirror(ctx, run, js, kv, func(c change) {
-		var d chat.Digest
-		if b, err := hex.DecodeString(c.key); err != nil || len(b) != len(d) {
-			return
-		} else {
-			copy(d[:], b)
-		}
-		if c.deleted {
-			s.mu.Lock()
-			had := s.dropLocked(d)
-			gone := s.onGone
-			s.mu.Unlock()
-			if had && gone != nil {
-				gone(d)
-			}
-			return
-		}
-		if rec, ok := decodeSession(c.value); ok {
-			s.remember(d, rec, c.rev)
-		}
-	})
+	s.follower, err = mirror(ctx, run, js, kv, s.apply)
 	return s, err
+}
+
+// apply brings one write to the bucket into the copy. A delete is told to
+// OnGone even when the copy never had the session: the bucket keeps one
+// revision per key, so a session made and deleted while the copy was
+// behind (its consumer lost) reaches it as the delete alone, while the
+// chat may hold it, read from the leader (Get).
+func (s *Sessions) apply(c change) {
+	var d chat.Digest
+	if b, err := hex.DecodeString(c.key); err != nil || len(b) != len(d) {
+		return
+	} else {
+		copy(d[:], b)
+	}
+	if c.deleted {
+		s.mu.Lock()
+		s.dropLocked(d)
+		gone := s.onGone
+		s.mu.Unlock()
+		if gone != nil {
+			gone(d)
+		}
+		return
+	}
+	if rec, ok := decodeSession(c.value); ok {
+		s.remember(d, rec, c.rev)
+	}
 }
 
 // OnGone implements chat.SessionStore.
