@@ -153,6 +153,10 @@ func (s *Server) routes() {
 	})
 }
 
+// drainWait bounds the reading of what is left of a refused request's
+// body after its answer (see statusRecorder).
+const drainWait = time.Second
+
 // Chat is the domain the server drives.
 func (s *Server) Chat() *chat.Chat { return s.chat }
 
@@ -174,9 +178,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if rec.http1 && rec.body != nil && !rec.body.done {
 		// After the handler, net/http discards what is left of the body
-		// (up to 256 KiB) with no deadline: end that read now. The
-		// answer is out and says Connection: close.
-		rec.body.rc.SetReadDeadline(time.Now())
+		// (up to 256 KiB) with no deadline: bound that read. The answer
+		// is out and says Connection: close. Not a deadline already
+		// past: a client that sent its body promptly would have it
+		// unread in the kernel when the socket closes, which resets the
+		// connection, and the answer with it.
+		rec.body.rc.SetReadDeadline(time.Now().Add(drainWait))
 	}
 	// The route matched, not the URL: tokens travel in query strings, a
 	// client may put anything in a path, and neither may reach a log.

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -217,5 +218,39 @@ func TestReadBodyKeepsTheConnection(t *testing.T) {
 		if resp.Close {
 			t.Fatalf("request %d (%s) closed a connection whose body was read", i+1, resp.Status)
 		}
+	}
+}
+
+// A refused request whose body came at once, larger than anything read
+// (a bad token, or a declared length over the limit, with a 200 KB body),
+// still gets its answer, as an HTTP client sees it: the connection is
+// closed only after what is left of the body is drained, so no reset
+// cuts the client's write, or the answer, short (with the drain ended at
+// once, a client sending such a body saw "connection reset by peer" on
+// about one request in ten).
+func TestRefusedPromptBodyGetsItsAnswer(t *testing.T) {
+	ts := newServer(t, nil)
+	alice := ts.register(t, "Alice")
+	body := bytes.Repeat([]byte("x"), 200<<10)
+	client := &http.Client{Transport: &http.Transport{}} // a connection of its own each time: they close
+	defer client.CloseIdleConnections()
+	for i := range 300 {
+		tok, status, code := "not-a-token", http.StatusUnauthorized, protocol.CodeUnauthorized
+		if i%2 == 0 { // too large, refused on its declared length
+			tok, status, code = alice.Token, http.StatusRequestEntityTooLarge, protocol.CodeTooLarge
+		}
+		req, _ := http.NewRequest(http.MethodPost, ts.URL+"/api/messages", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("request %d: no answer to a refused request with a prompt body: %v", i+1, err)
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatalf("request %d: the answer was cut: %v", i+1, err)
+		}
+		wantErrorBody(t, resp.StatusCode, resp.Header, b, status, code, "")
 	}
 }

@@ -1,8 +1,11 @@
 package chat
 
 import (
+	"context"
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"hark/app/protocol"
 )
@@ -31,5 +34,25 @@ func TestListsAreCapped(t *testing.T) {
 	h := c.History(first, 100000)
 	if len(h) != protocol.MaxHistory || h[len(h)-1].Event().Text != fmt.Sprint(protocol.MaxHistory) {
 		t.Errorf("History(limit 100000): %d events, want the last %d", len(h), protocol.MaxHistory)
+	}
+}
+
+// A read the address's budget refuses gives the session's back: a session
+// behind a busy address does not spend its own budget on refusals.
+func TestReadRefusedByTheAddressCostsTheSessionNothing(t *testing.T) {
+	now := time.Unix(1e9, 0)
+	c := newTestChat(t, Config{ReadRate: 0.001, ReadBurst: 2, AddrReadRate: 0.001, AddrReadBurst: 1, Now: func() time.Time { return now }})
+	s, _, _, err := c.Register(context.Background(), "Alice", "192.0.2.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Read(s); err != nil {
+		t.Fatalf("the first read: %v", err)
+	}
+	if err := c.Read(s); err == nil || !strings.Contains(err.Error(), "from your address") {
+		t.Fatalf("the second read: %v, want the address's refusal", err)
+	}
+	if left := s.reads.TokensAt(now); left < 0.99 {
+		t.Errorf("the session has %.2f reads left after the address refused one, want 1", left)
 	}
 }

@@ -746,10 +746,17 @@ func (c *Chat) readLimit() *rate.Limiter {
 // to retry. The transports call it before they read for s.
 func (c *Chat) Read(s *Session) error {
 	now := c.cfg.Now()
-	if err := take(s.reads, now, "too many reads of history or people; wait a moment"); err != nil {
+	r, err := reserve(s.reads, now, "too many reads of history or people; wait a moment")
+	if err != nil {
 		return err
 	}
-	return c.budgets.read(s.addr, now)
+	if err := c.budgets.read(s.addr, now); err != nil {
+		if r != nil {
+			r.CancelAt(now) // refused by the address: the session's read is given back
+		}
+		return err
+	}
+	return nil
 }
 
 // Users returns the number of people online and, in compare-key order, up

@@ -26,8 +26,9 @@ type fanout struct {
 
 	// obs are the observers (Chat.Observe), handed every log entry after
 	// its delivery; obsMu serialises changes to the list.
-	obsMu sync.Mutex
-	obs   observers
+	obsMu     sync.Mutex
+	obs       observers
+	obsClosed bool // the chat closed: observers added now are halted at once
 }
 
 func newFanout(hub *Hub) *fanout {

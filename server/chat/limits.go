@@ -182,15 +182,22 @@ func full(l *rate.Limiter, now time.Time) bool {
 // take reserves one token of l (nil: unlimited) or refuses with
 // rate_limited, saying when to retry.
 func take(l *rate.Limiter, now time.Time, msg string) error {
+	_, err := reserve(l, now, msg)
+	return err
+}
+
+// reserve is take, returning the reservation (nil when l is), which the
+// caller may cancel if something after it refuses.
+func reserve(l *rate.Limiter, now time.Time, msg string) (*rate.Reservation, error) {
 	if l == nil {
-		return nil
+		return nil, nil
 	}
 	r := l.ReserveN(now, 1)
 	if d := r.DelayFrom(now); d > 0 || !r.OK() {
 		r.CancelAt(now)
-		return &protocol.Error{Code: protocol.CodeRateLimited, Message: msg, RetryAfter: max(1, int(math.Ceil(d.Seconds())))}
+		return nil, &protocol.Error{Code: protocol.CodeRateLimited, Message: msg, RetryAfter: max(1, int(math.Ceil(d.Seconds())))}
 	}
-	return nil
+	return r, nil
 }
 
 // idMemory remembers the seq of each client id sent under a name, so a

@@ -41,6 +41,10 @@ type observers = atomic.Pointer[[]*observer]
 func (f *fanout) addObserver(o *observer) {
 	f.obsMu.Lock()
 	defer f.obsMu.Unlock()
+	if f.obsClosed {
+		o.halt() // the chat has closed: it sees nothing
+		return
+	}
 	var list []*observer
 	if p := f.obs.Load(); p != nil {
 		list = slices.Clone(*p)
@@ -77,6 +81,7 @@ func (f *fanout) observe(batch []*Entry) {
 func (f *fanout) closeObservers() {
 	f.obsMu.Lock()
 	p := f.obs.Swap(nil)
+	f.obsClosed = true
 	f.obsMu.Unlock()
 	if p == nil {
 		return

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"hark/app/protocol"
 	"hark/internal/testkit"
@@ -97,4 +98,19 @@ func TestStuckObserverSlowsNothing(t *testing.T) {
 		defer mu.Unlock()
 		return n == 100
 	})
+}
+
+// An observer that comes after the chat closed sees nothing, and its
+// stop returns.
+func TestObserverAfterCloseIsHalted(t *testing.T) {
+	c := New(Config{PresenceInterval: time.Hour})
+	c.Close()
+	stop := c.Observe(func(*Entry) { t.Error("an observer of a closed chat saw an entry") })
+	done := make(chan struct{})
+	go func() { stop(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(testkit.Wait):
+		t.Fatal("stop of an observer added after Close did not return")
+	}
 }

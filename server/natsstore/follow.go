@@ -32,6 +32,7 @@ type follower struct {
 	heard   atomic.Int64
 	done    chan struct{} // closed by stop: watch returns
 	stopped sync.Once
+	watched chan struct{} // closed once watch has returned; nil if it never ran
 }
 
 // message is one message of a followed stream, from the consumer or from
@@ -113,6 +114,7 @@ func (f *follower) start(receive receiver) error {
 	if err != nil {
 		return err
 	}
+	f.watched = make(chan struct{})
 	go f.watch()
 	return nil
 }
@@ -148,6 +150,7 @@ const (
 
 // watch is the second road, until stop.
 func (f *follower) watch() {
+	defer close(f.watched)
 	tick := time.NewTicker(lookEvery)
 	defer tick.Stop()
 	for {
@@ -169,20 +172,26 @@ func (f *follower) watch() {
 
 // readDirectly handles every message after the last handled that a direct
 // get finds, until it finds none (or fails: the next look tries again).
+// Nothing is handled once stop has been called: a get under way is
+// cancelled by it, and one that returns after it is dropped.
 func (f *follower) readDirectly() {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-f.done:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	for {
-		ctx, cancel := context.WithTimeout(context.Background(), lookWait)
-		raw, err := f.direct.GetMsg(ctx, f.pos.seq()+1, jetstream.WithGetMsgSubject(f.filter))
-		cancel()
-		if err != nil {
+		get, cancelGet := context.WithTimeout(ctx, lookWait)
+		raw, err := f.direct.GetMsg(get, f.pos.seq()+1, jetstream.WithGetMsgSubject(f.filter))
+		cancelGet()
+		if err != nil || ctx.Err() != nil {
 			return
 		}
 		f.handle(message{subject: raw.Subject, header: raw.Header, data: raw.Data, seq: raw.Sequence, stored: raw.Time})
-		select {
-		case <-f.done:
-			return
-		default:
-		}
 	}
 }
 
@@ -242,6 +251,9 @@ func (f *follower) stop() {
 		return
 	}
 	f.stopped.Do(func() { close(f.done) })
+	if f.watched != nil {
+		<-f.watched // nothing reaches the copy after stop returns
+	}
 	if f.cc != nil {
 		f.cc.Stop()
 	}
