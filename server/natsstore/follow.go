@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -28,10 +27,9 @@ type follower struct {
 	pos     *position     // the stream seq of the last message handled
 	loaded  chan struct{} // closed once what the stream held at the start is handled
 	once    sync.Once
-	// heard is when a message was last handled, in Unix nanoseconds.
-	heard   atomic.Int64
-	done    chan struct{} // closed by stop: watch returns
-	stopped sync.Once
+	// life ends with stop: the second road's gets are made under it.
+	life    context.Context
+	end     context.CancelFunc
 	watched chan struct{} // closed once watch has returned; nil if it never ran
 }
 
@@ -75,7 +73,8 @@ func follow(ctx context.Context, js jetstream.JetStream, stream, filter string, 
 
 // newFollower makes the consumer; start begins consuming.
 func newFollower(ctx context.Context, js jetstream.JetStream, stream, filter string, cfg jetstream.OrderedConsumerConfig) (*follower, error) {
-	f := &follower{js: js, stream: stream, filter: filter, pos: newPosition(), loaded: make(chan struct{}), done: make(chan struct{})}
+	f := &follower{js: js, stream: stream, filter: filter, pos: newPosition(), loaded: make(chan struct{})}
+	f.life, f.end = context.WithCancel(context.Background())
 	direct, err := js.Stream(ctx, stream)
 	if err != nil {
 		return nil, err
@@ -98,7 +97,6 @@ func newFollower(ctx context.Context, js jetstream.JetStream, stream, filter str
 
 func (f *follower) start(receive receiver) error {
 	f.receive = receive
-	f.heard.Store(time.Now().UnixNano())
 	handle := func(m jetstream.Msg) {
 		meta, err := m.Metadata()
 		if err != nil {
@@ -127,7 +125,6 @@ func (f *follower) start(receive receiver) error {
 func (f *follower) handle(m message) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.heard.Store(time.Now().UnixNano())
 	if m.seq <= f.pos.seq() {
 		return
 	}
@@ -136,35 +133,41 @@ func (f *follower) handle(m message) {
 }
 
 // How the second road runs: every lookEvery, once the follower has
-// loaded and has handled nothing for quietFor, it asks any server that
-// holds the stream (a direct get, which needs neither the meta leader nor
-// the consumer's server) for the messages after the last it handled.
-// While the consumer is healthy and the stream quiet, that is a few small
-// requests a second that find nothing; while it is lost, messages still
-// arrive within about half a second of being stored.
+// loaded and its position has not moved for quietLooks looks in a row
+// (half a second), it asks any server that holds the stream (a direct
+// get, which needs neither the meta leader nor the consumer's server) for
+// the messages after the last it handled. While the consumer is healthy
+// and the stream quiet, that is a few small requests a second that find
+// nothing; while it is lost, messages still arrive within about half a
+// second of being stored.
 const (
-	lookEvery = 250 * time.Millisecond
-	quietFor  = 500 * time.Millisecond
-	lookWait  = time.Second
+	lookEvery  = 250 * time.Millisecond
+	quietLooks = 2
+	lookWait   = time.Second
 )
 
 // watch is the second road, until stop.
 func (f *follower) watch() {
 	defer close(f.watched)
+	select {
+	case <-f.life.Done():
+		return
+	case <-f.loaded:
+	}
 	tick := time.NewTicker(lookEvery)
 	defer tick.Stop()
+	last, still := f.pos.seq(), 0
 	for {
 		select {
-		case <-f.done:
-			return
-		case <-f.loaded:
-		}
-		select {
-		case <-f.done:
+		case <-f.life.Done():
 			return
 		case <-tick.C:
 		}
-		if time.Since(time.Unix(0, f.heard.Load())) >= quietFor {
+		if at := f.pos.seq(); at != last {
+			last, still = at, 0
+			continue
+		}
+		if still++; still >= quietLooks {
 			f.readDirectly()
 		}
 	}
@@ -175,20 +178,11 @@ func (f *follower) watch() {
 // Nothing is handled once stop has been called: a get under way is
 // cancelled by it, and one that returns after it is dropped.
 func (f *follower) readDirectly() {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() {
-		select {
-		case <-f.done:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
 	for {
-		get, cancelGet := context.WithTimeout(ctx, lookWait)
+		get, cancel := context.WithTimeout(f.life, lookWait)
 		raw, err := f.direct.GetMsg(get, f.pos.seq()+1, jetstream.WithGetMsgSubject(f.filter))
-		cancelGet()
-		if err != nil || ctx.Err() != nil {
+		cancel()
+		if err != nil || f.life.Err() != nil {
 			return
 		}
 		f.handle(message{subject: raw.Subject, header: raw.Header, data: raw.Data, seq: raw.Sequence, stored: raw.Time})
@@ -250,7 +244,7 @@ func (f *follower) stop() {
 	if f == nil {
 		return
 	}
-	f.stopped.Do(func() { close(f.done) })
+	f.end()
 	if f.watched != nil {
 		<-f.watched // nothing reaches the copy after stop returns
 	}
