@@ -324,7 +324,7 @@ func (c *Chat) Register(ctx context.Context, name, addr string) (*Session, strin
 		return nil, "", 0, err
 	}
 	tok, digest := newToken()
-	s := &Session{name: n, reg: newRegID(), addr: addr, counted: true, digest: digest, limiter: rate.NewLimiter(c.cfg.Rate, c.cfg.Burst), typing: typingLimit(), reads: c.readLimit()}
+	s := &Session{name: n, reg: newRegID(), addr: addr, counted: true, digest: digest, limiter: rate.NewLimiter(c.cfg.Rate, c.cfg.Burst), typing: typingLimit(), reads: budget{c.cfg.ReadRate, c.cfg.ReadBurst}.limiter()}
 	s.touch(now)
 
 	// The session record goes first, outside the membership lock: until
@@ -730,15 +730,6 @@ func (c *Chat) closeStream(st *Stream) {
 	}
 	s.mu.Unlock()
 	c.budgets.closeStream(s.addr)
-}
-
-// readLimit is a new session's budget of reads, nil when reads are not
-// budgeted.
-func (c *Chat) readLimit() *rate.Limiter {
-	if c.cfg.ReadRate < 0 {
-		return nil
-	}
-	return rate.NewLimiter(c.cfg.ReadRate, c.cfg.ReadBurst)
 }
 
 // Read takes one read (a page of history, a search of who is online) from

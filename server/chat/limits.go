@@ -10,69 +10,63 @@ import (
 	"hark/app/protocol"
 )
 
+// budget is a rate and a burst: a limiter's settings. A rate of 0 or less
+// is no budget at all.
+type budget struct {
+	rate  rate.Limit
+	burst int
+}
+
+// limiter is a new limiter on b, nil when b is no budget.
+func (b budget) limiter() *rate.Limiter {
+	if b.rate <= 0 {
+		return nil
+	}
+	return rate.NewLimiter(b.rate, b.burst)
+}
+
 // addrBudgets bounds what one client address may do across all its
-// sessions: registrations per second, live sessions, sends per second. A
-// per-session budget alone does nothing against one machine holding many
-// sessions.
+// sessions: registrations, sends and reads per second, live sessions and
+// open streams. A per-session budget alone does nothing against one
+// machine holding many sessions.
 type addrBudgets struct {
-	registerRate  rate.Limit
-	registerBurst int
-	sessions      int // 0: no bound
-	sendRate      rate.Limit
-	sendBurst     int
-	streams       int // 0: no bound
-	readRate      rate.Limit
-	readBurst     int
+	registers, sends, reads budget
+	sessions, streams       int // 0: no bound
 
 	mu    sync.Mutex
 	addrs map[string]*addrBudget
 }
 
 type addrBudget struct {
-	register *rate.Limiter // nil when registrations are not limited
-	send     *rate.Limiter // nil when sends are not limited
-	read     *rate.Limiter // nil when reads are not limited
-	sessions int
-	streams  int // open on this node
+	register, send, read *rate.Limiter // nil when not limited
+	sessions             int
+	streams              int // open on this node
 }
 
 func newAddrBudgets(cfg *Config) *addrBudgets {
-	b := &addrBudgets{addrs: make(map[string]*addrBudget)}
-	if cfg.AddrRegisterRate > 0 {
-		b.registerRate, b.registerBurst = cfg.AddrRegisterRate, cfg.AddrRegisterBurst
+	return &addrBudgets{
+		registers: budget{cfg.AddrRegisterRate, cfg.AddrRegisterBurst},
+		sends:     budget{cfg.AddrSendRate, cfg.AddrSendBurst},
+		reads:     budget{cfg.AddrReadRate, cfg.AddrReadBurst},
+		sessions:  max(cfg.AddrSessions, 0),
+		streams:   max(cfg.AddrStreams, 0),
+		addrs:     make(map[string]*addrBudget),
 	}
-	if cfg.AddrSessions > 0 {
-		b.sessions = cfg.AddrSessions
-	}
-	if cfg.AddrSendRate > 0 {
-		b.sendRate, b.sendBurst = cfg.AddrSendRate, cfg.AddrSendBurst
-	}
-	if cfg.AddrReadRate > 0 {
-		b.readRate, b.readBurst = cfg.AddrReadRate, cfg.AddrReadBurst
-	}
-	if cfg.AddrStreams > 0 {
-		b.streams = cfg.AddrStreams
-	}
-	return b
 }
 
 // get returns addr's budget, making it if need be; b.mu must be held.
 func (b *addrBudgets) get(addr string) *addrBudget {
 	a := b.addrs[addr]
 	if a == nil {
-		a = &addrBudget{}
-		if b.registerRate > 0 {
-			a.register = rate.NewLimiter(b.registerRate, b.registerBurst)
-		}
-		if b.sendRate > 0 {
-			a.send = rate.NewLimiter(b.sendRate, b.sendBurst)
-		}
-		if b.readRate > 0 {
-			a.read = rate.NewLimiter(b.readRate, b.readBurst)
-		}
+		a = &addrBudget{register: b.registers.limiter(), send: b.sends.limiter(), read: b.reads.limiter()}
 		b.addrs[addr] = a
 	}
 	return a
+}
+
+// tooMany refuses one more of something addr holds at its bound.
+func tooMany(msg string, retryAfter int) error {
+	return &protocol.Error{Code: protocol.CodeRateLimited, Message: msg, RetryAfter: retryAfter}
 }
 
 // register takes one registration and one live session from addr's
@@ -85,29 +79,13 @@ func (b *addrBudgets) register(addr string, now time.Time) error {
 	defer b.mu.Unlock()
 	a := b.get(addr)
 	if b.sessions > 0 && a.sessions >= b.sessions {
-		return &protocol.Error{
-			Code:       protocol.CodeRateLimited,
-			Message:    "too many names are held from your address; leave one before taking another",
-			RetryAfter: 30,
-		}
+		return tooMany("too many names are held from your address; leave one before taking another", 30)
 	}
 	if err := take(a.register, now, "too many registrations from your address; wait a moment"); err != nil {
 		return err
 	}
 	a.sessions++
 	return nil
-}
-
-// unregister gives back a live session of addr.
-func (b *addrBudgets) unregister(addr string) {
-	if addr == "" {
-		return
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if a := b.addrs[addr]; a != nil && a.sessions > 0 {
-		a.sessions--
-	}
 }
 
 // openStream takes one open stream from addr's budget, or refuses with
@@ -120,46 +98,58 @@ func (b *addrBudgets) openStream(addr string) error {
 	defer b.mu.Unlock()
 	a := b.get(addr)
 	if b.streams > 0 && a.streams >= b.streams {
-		return &protocol.Error{
-			Code:       protocol.CodeRateLimited,
-			Message:    "too many streams are open for the names of your address; close one before opening another",
-			RetryAfter: 5,
-		}
+		return tooMany("too many streams are open for the names of your address; close one before opening another", 5)
 	}
 	a.streams++
 	return nil
 }
 
+// unregister gives back a live session of addr.
+func (b *addrBudgets) unregister(addr string) {
+	b.giveBack(addr, func(a *addrBudget) *int { return &a.sessions })
+}
+
 // closeStream gives back an open stream of addr.
 func (b *addrBudgets) closeStream(addr string) {
+	b.giveBack(addr, func(a *addrBudget) *int { return &a.streams })
+}
+
+// giveBack lowers by one the count held picks of addr's (its live
+// sessions, its open streams).
+func (b *addrBudgets) giveBack(addr string, held func(*addrBudget) *int) {
 	if addr == "" {
 		return
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if a := b.addrs[addr]; a != nil && a.streams > 0 {
-		a.streams--
+	if a := b.addrs[addr]; a != nil {
+		if n := held(a); *n > 0 {
+			*n--
+		}
 	}
 }
 
 // send takes one send from addr's budget, or refuses with rate_limited.
 func (b *addrBudgets) send(addr string, now time.Time) error {
-	if addr == "" || b.sendRate <= 0 {
-		return nil
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return take(b.get(addr).send, now, "too many messages from your address; wait a moment before sending more")
+	return b.spend(addr, now, b.sends, func(a *addrBudget) *rate.Limiter { return a.send },
+		"too many messages from your address; wait a moment before sending more")
 }
 
 // read takes one read from addr's budget, or refuses with rate_limited.
 func (b *addrBudgets) read(addr string, now time.Time) error {
-	if addr == "" || b.readRate <= 0 {
+	return b.spend(addr, now, b.reads, func(a *addrBudget) *rate.Limiter { return a.read },
+		"too many reads of history or people from your address; wait a moment")
+}
+
+// spend takes one token of addr's limiter that of picks, when on is a
+// budget at all (no entry is made for addr otherwise).
+func (b *addrBudgets) spend(addr string, now time.Time, on budget, of func(*addrBudget) *rate.Limiter, msg string) error {
+	if addr == "" || on.rate <= 0 {
 		return nil
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return take(b.get(addr).read, now, "too many reads of history or people from your address; wait a moment")
+	return take(of(b.get(addr)), now, msg)
 }
 
 // prune forgets addresses with no live session whose budgets are full

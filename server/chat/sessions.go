@@ -67,7 +67,7 @@ func (c *Chat) load(d Digest) (*Session, error) {
 	if err != nil {
 		return nil, errUnauthorized
 	}
-	s := &Session{name: n, reg: rec.Reg, addr: rec.Addr, digest: d, limiter: rate.NewLimiter(c.cfg.Rate, c.cfg.Burst), typing: typingLimit(), reads: c.readLimit()}
+	s := &Session{name: n, reg: rec.Reg, addr: rec.Addr, digest: d, limiter: rate.NewLimiter(c.cfg.Rate, c.cfg.Burst), typing: typingLimit(), reads: budget{c.cfg.ReadRate, c.cfg.ReadBurst}.limiter()}
 	s.touch(c.cfg.Now())
 	c.mu.Lock()
 	if other, ok := c.sessions[d]; ok {
