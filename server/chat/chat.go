@@ -140,12 +140,14 @@ func (c *Config) setDefaults() {
 	c.AddrSendRate, c.AddrSendBurst = limitDefaults(c.AddrSendRate, c.AddrSendBurst, d.AddrSendRate, d.AddrSendBurst)
 	c.ReadRate, c.ReadBurst = limitDefaults(c.ReadRate, c.ReadBurst, d.ReadRate, d.ReadBurst)
 	c.AddrReadRate, c.AddrReadBurst = limitDefaults(c.AddrReadRate, c.AddrReadBurst, d.AddrReadRate, d.AddrReadBurst)
-	for _, f := range []struct{ v, def *int }{
-		{&c.AddrSessions, &d.AddrSessions}, {&c.AddrStreams, &d.AddrStreams}, {&c.SessionStreams, &d.SessionStreams},
-	} {
-		if *f.v == 0 {
-			*f.v = *f.def
-		}
+	if c.AddrSessions == 0 {
+		c.AddrSessions = d.AddrSessions
+	}
+	if c.AddrStreams == 0 {
+		c.AddrStreams = d.AddrStreams
+	}
+	if c.SessionStreams == 0 {
+		c.SessionStreams = d.SessionStreams
 	}
 	if c.Grace <= 0 {
 		c.Grace = d.Grace

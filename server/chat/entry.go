@@ -24,9 +24,10 @@
 //	addrBudgets.mu        per-address budgets (alone)
 //	idMemory.mu           remembered client ids (alone)
 //	MemorySignals.mu      the signals' feed (alone; released before feeding)
-//	fanout.obsMu          the list of observers (alone)
-//	observer.mu           one observer's queue (alone; the fan-out offers
-//	                      to it, the observer's goroutine takes from it)
+//	fanout.obsMu          the list of observers
+//	  observer.mu         one observer's queue (the fan-out offers to it
+//	                      under obsMu; the observer's goroutine takes from
+//	                      it alone)
 //
 // A typing notice holds no domain lock at all: Chat.Typing checks the
 // session and the recipient, publishes a Signal, and every node's feed

@@ -25,9 +25,9 @@ type fanout struct {
 	done    chan struct{}
 
 	// obs are the observers (Chat.Observe), handed every log entry after
-	// its delivery; obsMu serialises changes to the list.
+	// its delivery.
 	obsMu     sync.Mutex
-	obs       observers
+	obs       []*observer
 	obsClosed bool // the chat closed: observers added now are halted at once
 }
 

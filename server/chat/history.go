@@ -67,15 +67,14 @@ func (c *Chat) Page(s *Session, q HistoryQuery) (Page, error) {
 		}
 		conv.Reg, conv.Peer = s.reg, n.Key
 	}
-	// The log reads a conversation from its index; visibility is checked
-	// all the same, so a store whose index went wrong shows too little,
-	// never too much.
-	keep := func(e *Entry) bool { return e.VisibleTo(s.reg) }
 	var p Page
 	// One more than the limit is looked for: finding it is what says
 	// there is more, exactly, so a client never asks for an empty page.
+	// The log reads a conversation from its index; visibility is checked
+	// all the same, so a store whose index went wrong shows too little,
+	// never too much.
 	c.log.Messages(q.Before, conv, func(e *Entry) bool {
-		if !keep(e) {
+		if !e.VisibleTo(s.reg) {
 			return true
 		}
 		if len(p.Entries) == limit {

@@ -336,14 +336,20 @@ func (r *ring) firstAfter(seq uint64) int {
 // newest fills dst with held entries newest first, starting below before
 // (or from the newest when before is 0), and returns how many it filled.
 func (r *ring) newest(dst []*Entry, before uint64) int {
-	i := r.n - 1
+	return newestOf(dst, r.n, r.at, before)
+}
+
+// newestOf is newest for n entries in seq order, the i-th of which is
+// at(i): the ring, or one of the index's lists.
+func newestOf(dst []*Entry, n int, at func(int) *Entry, before uint64) int {
+	i := n - 1
 	if before != 0 {
-		i = sort.Search(r.n, func(i int) bool { return r.at(i).seq >= before }) - 1
+		i = sort.Search(n, func(i int) bool { return at(i).seq >= before }) - 1
 	}
-	n := 0
-	for ; i >= 0 && n < len(dst); i-- {
-		dst[n] = r.at(i)
-		n++
+	filled := 0
+	for ; i >= 0 && filled < len(dst); i-- {
+		dst[filled] = at(i)
+		filled++
 	}
-	return n
+	return filled
 }

@@ -4,7 +4,6 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
-	"sync/atomic"
 )
 
 // ObserveQueue is how many entries wait for one observer that is behind;
@@ -34,10 +33,6 @@ func (c *Chat) Observe(see func(*Entry)) (stop func()) {
 	}
 }
 
-// observers is the fan-out's list of observers, replaced whole when one
-// comes or goes, so the fan-out reads it with one atomic load.
-type observers = atomic.Pointer[[]*observer]
-
 func (f *fanout) addObserver(o *observer) {
 	f.obsMu.Lock()
 	defer f.obsMu.Unlock()
@@ -45,32 +40,21 @@ func (f *fanout) addObserver(o *observer) {
 		o.halt() // the chat has closed: it sees nothing
 		return
 	}
-	var list []*observer
-	if p := f.obs.Load(); p != nil {
-		list = slices.Clone(*p)
-	}
-	list = append(list, o)
-	f.obs.Store(&list)
+	f.obs = append(f.obs, o)
 }
 
 func (f *fanout) removeObserver(o *observer) {
 	f.obsMu.Lock()
 	defer f.obsMu.Unlock()
-	p := f.obs.Load()
-	if p == nil {
-		return
-	}
-	list := slices.DeleteFunc(slices.Clone(*p), func(x *observer) bool { return x == o })
-	f.obs.Store(&list)
+	f.obs = slices.DeleteFunc(f.obs, func(x *observer) bool { return x == o })
 }
 
-// observe hands the log's entries of batch to every observer.
+// observe hands the log's entries of batch to every observer. Offering
+// never blocks, so the lock is held a moment.
 func (f *fanout) observe(batch []*Entry) {
-	p := f.obs.Load()
-	if p == nil || len(*p) == 0 {
-		return
-	}
-	for _, o := range *p {
+	f.obsMu.Lock()
+	defer f.obsMu.Unlock()
+	for _, o := range f.obs {
 		o.offer(batch)
 	}
 }
@@ -80,15 +64,12 @@ func (f *fanout) observe(batch []*Entry) {
 // shutdown (stop, which its owner calls, does wait).
 func (f *fanout) closeObservers() {
 	f.obsMu.Lock()
-	p := f.obs.Swap(nil)
+	defer f.obsMu.Unlock()
 	f.obsClosed = true
-	f.obsMu.Unlock()
-	if p == nil {
-		return
-	}
-	for _, o := range *p {
+	for _, o := range f.obs {
 		o.halt()
 	}
+	f.obs = nil
 }
 
 // observer is one Observe call's queue and goroutine.

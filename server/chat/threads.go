@@ -1,7 +1,5 @@
 package chat
 
-import "sort"
-
 // Conversation picks the messages a history read wants. The zero value
 // picks every message; Everyone, the messages to everyone; Reg with Peer,
 // the direct messages registration Reg sent to or got from the name whose
@@ -118,18 +116,8 @@ func (q *entryQueue) popOldest(e *Entry) bool {
 	return true
 }
 
-// newest fills dst with held entries newest first, starting below before
-// (or from the newest when before is 0), and returns how many it filled.
+// newest is ring.newest for the list.
 func (q *entryQueue) newest(dst []*Entry, before uint64) int {
 	held := q.es[q.head:]
-	i := len(held) - 1
-	if before != 0 {
-		i = sort.Search(len(held), func(i int) bool { return held[i].seq >= before }) - 1
-	}
-	n := 0
-	for ; i >= 0 && n < len(dst); i-- {
-		dst[n] = held[i]
-		n++
-	}
-	return n
+	return newestOf(dst, len(held), func(i int) *Entry { return held[i] }, before)
 }
