@@ -99,6 +99,17 @@ func startCluster(t *testing.T, n int) ([]*server.Server, bool) {
 	return servers, true
 }
 
+// without is servers but the one named name.
+func without(servers []*server.Server, name string) []*server.Server {
+	var out []*server.Server
+	for _, s := range servers {
+		if s.Name() != name {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // connectAll connects to every server of the cluster, so the connection
 // survives the loss of any one.
 func connectAll(t *testing.T, servers []*server.Server) *nats.Conn {
@@ -148,11 +159,7 @@ func TestGraceAcrossNodes(t *testing.T) {
 	b := newNode(t, connectAll(t, servers), 3, grace)
 	watcher, watchTok := register(t, a.chat, "Watcher")
 	_ = watcher
-	ws, err := a.chat.Open(mustAuth(t, a.chat, watchTok), chat.Position{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.Close()
+	ws := openStream(t, a.chat, watchTok)
 
 	_, tok := register(t, a.chat, "Roamer")
 	st, err := b.chat.Open(mustAuth(t, b.chat, tok), chat.Position{})
@@ -230,11 +237,7 @@ func TestStreamLeaderLossLosesNothing(t *testing.T) {
 	reader := newNode(t, connectAll(t, servers), 3, time.Minute)
 	alice, _ := register(t, n.chat, "Alice")
 	_, bobTok := register(t, reader.chat, "Bob")
-	bobStream, err := reader.chat.Open(mustAuth(t, reader.chat, bobTok), chat.Position{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bobStream.Close()
+	bobStream := openStream(t, reader.chat, bobTok)
 
 	var acked []uint64
 	var stalled time.Duration
@@ -406,12 +409,7 @@ func TestMirrorOutlivesItsServer(t *testing.T) {
 	servers := cluster(t, 3)
 	b := newNode(t, connectAll(t, servers), 3, time.Minute)
 	victim := namesConsumerServer(t, servers)
-	var others []*server.Server
-	for _, s := range servers {
-		if s.Name() != victim {
-			others = append(others, s)
-		}
-	}
+	others := without(servers, victim)
 	a := newNode(t, connectAll(t, others), 3, time.Minute)
 	// Losing the JetStream meta leader too can cost one more attempt at
 	// making the consumer again: nats.go gives each attempt 10 s.

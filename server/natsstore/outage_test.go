@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 
 	"hark/app/protocol"
@@ -84,20 +83,11 @@ func copyLagAfterLoss(t *testing.T) (time.Duration, bool) {
 		t.Fatalf("node b is connected to %s, not to the meta leader %q", nc.ConnectedServerName(), victim)
 	}
 	t.Logf("losing %s; the log consumer's host: %s", victim, streamConsumerHost(t, servers, natsstore.StreamName))
-	var others []*server.Server
-	for _, s := range servers {
-		if s.Name() != victim {
-			others = append(others, s)
-		}
-	}
+	others := without(servers, victim)
 	a := newNodeKeeping(t, connectAll(t, others), 3, time.Minute, 1000)
 	alice, _ := register(t, a.chat, "Alice")
 	_, bobTok := register(t, b.chat, "Bob")
-	st, err := b.chat.Open(mustAuth(t, b.chat, bobTok), chat.Position{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStream(t, b.chat, bobTok)
 
 	var mu sync.Mutex
 	seen := map[uint64]time.Time{}

@@ -35,11 +35,7 @@ func TestTypingAcrossNodes(t *testing.T) {
 	_, carolTok := register(t, b.chat, "Carol")
 	open := func(n *node, tok string) *chat.Stream {
 		t.Helper()
-		st, err := n.chat.Open(mustAuth(t, n.chat, tok), chat.Position{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(st.Close)
+		st := openStream(t, n.chat, tok)
 		if e := next(t, st); e.Type() != protocol.TypeHello {
 			t.Fatalf("first %s, want hello", e.JSON)
 		}
@@ -108,11 +104,7 @@ func TestTypingOnTheEmbeddedServer(t *testing.T) {
 	n := newNode(t, nc, 1, time.Minute)
 	alice, _ := register(t, n.chat, "Alice")
 	_, bobTok := register(t, n.chat, "Bob")
-	st, err := n.chat.Open(mustAuth(t, n.chat, bobTok), chat.Position{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStream(t, n.chat, bobTok)
 	if err := n.chat.Typing(alice, "Bob"); err != nil {
 		t.Fatal(err)
 	}

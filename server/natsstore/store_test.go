@@ -103,6 +103,18 @@ func register(t *testing.T, c *chat.Chat, name string) (*chat.Session, string) {
 	return s, tok
 }
 
+// openStream opens a stream from the head for the session of tok, closed
+// when the test ends.
+func openStream(t *testing.T, c *chat.Chat, tok string) *chat.Stream {
+	t.Helper()
+	st, err := c.Open(mustAuth(t, c, tok), chat.Position{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	return st
+}
+
 func send(t *testing.T, c *chat.Chat, s *chat.Session, id, to, text string) uint64 {
 	t.Helper()
 	seq, err := c.Send(context.Background(), s, protocol.Send{ID: id, To: to, Text: text})
