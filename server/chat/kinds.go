@@ -3,25 +3,28 @@ package chat
 import "hark/app/protocol"
 
 // Kind is how the server treats one type of event: whether it is stored,
-// where, who may see it, and what reads hand it out again. Every type of
-// event the server makes has a row in kinds; adding a type is adding a row
-// (and TestEveryKindHasARow holds the table to the protocol's list).
+// where, and who may see it. Every type of event the server makes has a
+// row in kinds; adding a type is adding a row (and TestEveryKindHasARow
+// holds the table to the protocol's list).
 type Kind struct {
-	// Stored: the event is appended to the log and gets a seq (protocol's
-	// Sequenced); otherwise it is made for streams and never kept.
-	Stored bool
 	// Ring is the part of the log that keeps it, and the subject a
-	// durable log stores it under; RingNone when not stored.
+	// durable log stores it under; RingNone when it is made for streams
+	// and never kept.
 	Ring Ring
 	// Direct: when it names a recipient, only the sender's and the
 	// recipient's registrations may see it (Entry.VisibleTo); otherwise
 	// everyone.
 	Direct bool
-	// Replayed: a resume from before it hands it out again.
-	Replayed bool
-	// History: GET /api/history returns it.
-	History bool
 }
+
+// Stored reports whether the event is appended to the log and gets a seq
+// (protocol's Sequenced). What is stored is replayed to a resume from
+// before it.
+func (k Kind) Stored() bool { return k.Ring != RingNone }
+
+// InHistory reports whether GET /api/history returns it: what the
+// messages ring keeps.
+func (k Kind) InHistory() bool { return k.Ring == RingMessages }
 
 // Ring is a part of the log with a bound of its own, so that a churn of
 // one kind never evicts another.
@@ -40,9 +43,9 @@ const (
 // are made by the server for one stream or the fan-out; typing goes
 // through Signals to every node, and is never stored.
 var kinds = map[string]Kind{
-	protocol.TypeMessage:  {Stored: true, Ring: RingMessages, Direct: true, Replayed: true, History: true},
-	protocol.TypeJoin:     {Stored: true, Ring: RingPresence, Replayed: true},
-	protocol.TypeLeave:    {Stored: true, Ring: RingPresence, Replayed: true},
+	protocol.TypeMessage:  {Ring: RingMessages, Direct: true},
+	protocol.TypeJoin:     {Ring: RingPresence},
+	protocol.TypeLeave:    {Ring: RingPresence},
 	protocol.TypeHello:    {},
 	protocol.TypePresence: {},
 	protocol.TypeReset:    {},
@@ -59,5 +62,5 @@ func KindOf(t string) Kind {
 	if k, ok := kinds[t]; ok {
 		return k
 	}
-	return Kind{Stored: true, Ring: RingPresence, Replayed: true}
+	return Kind{Ring: RingPresence}
 }
