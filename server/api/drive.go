@@ -43,7 +43,7 @@ type driver struct {
 	parked chan struct{}
 	due    atomic.Bool  // a keep-alive is due
 	over   atomic.Bool  // the connection is done: no more writers
-	wrote  atomic.Int64 // when the last write ended, on co's clock
+	wrote  atomic.Int64 // when the last write ended, on co's clock; 0: never
 	timer  *time.Timer
 }
 
@@ -112,11 +112,19 @@ func (d *driver) wake(fill float64) {
 		}
 		return
 	}
-	if d.co != nil && fill < urgentFill && d.co.since(d.wrote.Load()) < d.co.delay {
+	if d.co != nil && fill < urgentFill && d.recent() {
 		d.co.hold(d)
 		return
 	}
 	go d.write(false)
+}
+
+// recent reports whether the stream wrote within co's delay. A stream
+// that has not written yet has not written recently, even in a
+// coalescer's first delay.
+func (d *driver) recent() bool {
+	w := d.wrote.Load()
+	return w != 0 && d.co.since(w) < d.co.delay
 }
 
 // batchPool holds the writers' batches: a connection holds none while
@@ -155,7 +163,7 @@ func (d *driver) write(busy bool) {
 			}
 		}
 		if wrote && d.co != nil {
-			d.wrote.Store(d.co.now())
+			d.wrote.Store(max(d.co.now(), 1)) // 0 is never
 			if busy {
 				// What comes within the delay goes at the next tick,
 				// with everything else that comes meanwhile (unless
@@ -199,10 +207,11 @@ func (d *driver) linger() {
 	ch := lingerPool.Get().(chan struct{})
 	d.parked = ch
 	d.co.hold(d)
-	// Look at the queue once held, not before: a wake-up that found it
-	// filling before the hold passed the writer by, since it was not
-	// held yet.
-	if d.st.Fill() >= urgentFill && d.held.CompareAndSwap(true, false) {
+	// Look at the queue, and for stop, once held, not before: a wake-up
+	// that found the queue filling, or a stop, before the hold passed
+	// the writer by, since it was not held yet (a writer stopped then
+	// would wait for the tick).
+	if (d.over.Load() || d.st.Fill() >= urgentFill) && d.held.CompareAndSwap(true, false) {
 		d.release()
 	}
 	<-ch

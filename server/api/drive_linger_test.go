@@ -102,12 +102,13 @@ func (c *coalescer) tickNow() {
 // A busy stream keeps the writer that wrote its last burst for the next
 // one, rather than starting a goroutine per burst (each of which would
 // grow a stack for the write path again). The coalescer's own tick never
-// comes during the test; the test ticks it by hand. Each burst starts with
-// one message, which comes within the delay of the write before and is
-// held; the three after it are written by the tick or by filling the
-// queue to a sixteenth, which must start a writer for the first burst and
-// wake the lingering one for the rest. stop must let that writer go at
-// once.
+// comes during the test; the test ticks it by hand for the first message
+// only, which comes within the delay of the hello's write and is held. Each burst then starts with one message,
+// held as the writer lingers, and the three after it fill the queue to a
+// sixteenth, which must wake the lingering writer. The bursts are never
+// ticked by hand: a tick racing the wake-up could find the writer with
+// nothing left to write, which lets it go (as it should), and the next
+// burst would rightly start another. stop must let the writer go at once.
 func TestBusyStreamKeepsItsWriter(t *testing.T) {
 	c, alice, out, d := drivenStream(t)
 	waitWritten(t, out, "the hello", 1)
@@ -118,27 +119,23 @@ func TestBusyStreamKeepsItsWriter(t *testing.T) {
 		}
 	}
 	want := out.entries()
-	// written waits for the stream's entries to be written, ticking
-	// only while something waits: a tick that finds a writer with
-	// nothing to write lets it go, as it should.
-	written := func(what string) {
-		t.Helper()
-		testkit.Eventually(t, what+" to be written", func() bool {
-			if out.entries() >= want {
-				return true
-			}
-			if !d.st.Idle() {
-				d.co.tickNow()
-			}
-			return false
-		})
-	}
 	// Bob's own join reaches his stream after the hello that already
 	// counts him, and is dropped when taken. A first message, written
-	// after it, leaves nothing of the kind queued for the bursts.
+	// after it, leaves nothing of the kind queued for the bursts. It is
+	// held (the hello was written a moment ago) until ticked; ticked
+	// until written, since a tick may come before the message reaches
+	// the stream (a writer then finds only the join, and the message is
+	// held again). Which writer the tick leaves lingering is not looked
+	// at: the bursts' writes are.
 	send("first")
 	want++
-	written("the first message")
+	testkit.Eventually(t, "the first message to be written", func() bool {
+		if out.entries() >= want {
+			return true
+		}
+		d.co.tickNow()
+		return false
+	})
 	out.mu.Lock()
 	before := len(out.writers)
 	out.mu.Unlock()
@@ -151,7 +148,7 @@ func TestBusyStreamKeepsItsWriter(t *testing.T) {
 			send("m-" + strconv.Itoa(b) + "-" + strconv.Itoa(i))
 		}
 		want += 4
-		written("burst " + strconv.Itoa(b))
+		waitWritten(t, out, "burst "+strconv.Itoa(b), want)
 	}
 
 	out.mu.Lock()

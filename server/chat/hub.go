@@ -159,9 +159,9 @@ func (h *Hub) offerReg(r RegID, run []*Entry) (n uint64) {
 }
 
 func (h *Hub) offer(s *Stream, run []*Entry) uint64 {
-	n, overflowed := s.offer(run)
-	if overflowed && h.onOverflow != nil {
-		h.onOverflow(len(run) - n)
+	n, dropped := s.offer(run)
+	if dropped > 0 && h.onOverflow != nil {
+		h.onOverflow(dropped)
 	}
 	return uint64(n)
 }

@@ -186,8 +186,8 @@ func TestStreamQueueIsBoundedInBytes(t *testing.T) {
 	}
 	st := testStream(1, 100)
 	st.bytes = 3584
-	if n, over := st.offer([]*Entry{big(1, 1000), big(2, 1000), big(3, 1000), big(4, 1000)}); n != 3 || !over {
-		t.Fatalf("offered four 1 KiB entries to a 3.5 KiB queue: %d queued, overflowed %v; want 3, true", n, over)
+	if n, dropped := st.offer([]*Entry{big(1, 1000), big(2, 1000), big(3, 1000), big(4, 1000)}); n != 3 || dropped != 1 {
+		t.Fatalf("offered four 1 KiB entries to a 3.5 KiB queue: %d queued, %d dropped; want 3, 1", n, dropped)
 	}
 	got, done := st.Take(nil, 10)
 	if len(got) != 3 || got[2].Seq() != 3 || !done {
@@ -196,8 +196,8 @@ func TestStreamQueueIsBoundedInBytes(t *testing.T) {
 
 	lone := testStream(2, 100)
 	lone.bytes = 100
-	if n, over := lone.offer([]*Entry{big(5, 1000)}); n != 1 || over {
-		t.Fatalf("one entry larger than the bound, to an empty queue: %d queued, overflowed %v; want 1, false", n, over)
+	if n, dropped := lone.offer([]*Entry{big(5, 1000)}); n != 1 || dropped != 0 {
+		t.Fatalf("one entry larger than the bound, to an empty queue: %d queued, %d dropped; want 1, 0", n, dropped)
 	}
 	if got, _ := lone.Take(nil, 10); len(got) != 1 || lone.queued != 0 {
 		t.Fatalf("took %d, %d bytes still counted; want 1 and 0", len(got), lone.queued)
@@ -368,5 +368,41 @@ func TestMemoryLogMessagesBefore(t *testing.T) {
 		if before <= 4 && want != before-1 {
 			t.Fatalf("Messages(%d) gave something; nothing is kept below 4", before)
 		}
+	}
+}
+
+// A stream's queue holds nothing its hello or replay covers: an entry the
+// hub queued between the stream's joining and its start, or offered after
+// it while the hub was behind the log, takes no room, counts towards no
+// fill and wakes no one; it would otherwise make a transport write early
+// (a busy stream's writes are held until its queue fills) only to drop
+// it.
+func TestStreamQueueHoldsNothingCovered(t *testing.T) {
+	at := func(seq uint64) *Entry {
+		e := newEntry(protocol.Event{Type: protocol.TypeMessage, From: "x", Text: "y"}, 9, 0)
+		e.seal(seq)
+		return e
+	}
+	st := testStream(1, 64)
+	st.offer([]*Entry{at(4), at(5)}) // queued while joining
+	st.start(nil, 5)
+	if len(st.queue) != 0 || st.queued != 0 || st.Fill() != 0 {
+		t.Fatalf("after a start covering seq 5: %d queued (%d bytes), fill %v; want nothing", len(st.queue), st.queued, st.Fill())
+	}
+	<-st.ready // the two offers' wake-up, from before the start
+
+	if n, dropped := st.offer([]*Entry{at(5)}); n != 0 || dropped != 0 {
+		t.Fatalf("offered seq 5 again: %d queued, %d dropped; want neither", n, dropped)
+	}
+	select {
+	case <-st.ready:
+		t.Fatal("an offer of nothing new woke the transport")
+	default:
+	}
+	if n, _ := st.offer([]*Entry{at(5), at(6)}); n != 1 {
+		t.Fatalf("offered seq 5 and 6: %d queued, want 1", n)
+	}
+	if got, _ := st.Take(nil, 10); len(got) != 1 || got[0].Seq() != 6 {
+		t.Fatalf("took %d entries, want seq 6 alone", len(got))
 	}
 }

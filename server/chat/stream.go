@@ -123,12 +123,22 @@ func (s *Stream) signal(fill float64) {
 
 // offer queues run unless the stream has ended; if the queue cannot take
 // all of run, it queues what fits and ends the stream with Overflow. It
-// returns how many it queued and whether this call overflowed the stream.
-func (s *Stream) offer(run []*Entry) (n int, overflowed bool) {
+// returns how many it queued and how many it dropped for want of room
+// (this call overflowed the stream). Entries the stream has already
+// covered (a hello's count, a replay) are neither: they would only take
+// room and wake the transport for nothing.
+func (s *Stream) offer(run []*Entry) (n, dropped int) {
 	s.mu.Lock()
 	if s.reason != Open {
 		s.mu.Unlock()
-		return 0, false
+		return 0, 0
+	}
+	for len(run) > 0 && s.covers(run[0]) {
+		run = run[1:]
+	}
+	if len(run) == 0 {
+		s.mu.Unlock()
+		return 0, 0
 	}
 	if s.queue == nil {
 		s.queue = make([]*Entry, 0, queueStart)
@@ -145,13 +155,18 @@ func (s *Stream) offer(run []*Entry) (n int, overflowed bool) {
 	s.queue = append(s.queue, run[:n]...)
 	if n < len(run) {
 		s.reason = Overflow
-		overflowed = true
+		dropped = len(run) - n
 	}
 	fill := s.fill(len(s.queue))
 	s.mu.Unlock()
 	s.signal(fill)
-	return n, overflowed
+	return n, dropped
 }
+
+// covers reports whether e is one the stream has handed out or counts
+// as seen (it is at or before last). Entries without a seq never are.
+// s.mu must be held.
+func (s *Stream) covers(e *Entry) bool { return e.seq != 0 && e.seq <= s.last }
 
 // end marks the stream ended with r unless it already was. Entries queued
 // are dropped unless r is Overflow.
@@ -211,10 +226,10 @@ func (s *Stream) Take(buf []*Entry, max int) (out []*Entry, done bool) {
 }
 
 func (s *Stream) fresh(e *Entry) bool {
+	if s.covers(e) {
+		return false
+	}
 	if e.seq != 0 {
-		if e.seq <= s.last {
-			return false
-		}
 		s.last = e.seq
 	}
 	return true
@@ -257,4 +272,17 @@ func (s *Stream) start(pending []*Entry, last uint64) {
 		s.pending = pending
 	}
 	s.last = last
+	// What the hub queued between the stream's joining and now, and the
+	// hello or replay cover, goes now rather than at the first Take: it
+	// would count towards the queue's fill until then.
+	kept := s.queue[:0]
+	for _, e := range s.queue {
+		if s.covers(e) {
+			s.queued -= len(e.JSON)
+			continue
+		}
+		kept = append(kept, e)
+	}
+	clear(s.queue[len(kept):])
+	s.queue = kept
 }
