@@ -15,7 +15,8 @@ import (
 
 // settings is what the command line says: each flag is bound to the field
 // of the config it sets, and shows that config's default (chat.Defaults,
-// api.Defaults) as its own, so a default is written once.
+// chat.DefaultLimits, api.Defaults) as its own, so a default is written
+// once.
 type settings struct {
 	chat  chat.Config
 	api   api.Config
@@ -32,13 +33,14 @@ type settings struct {
 // limit off writes the config's own spelling of off (a negative value;
 // a config's 0 is its default), through the flag.Values below.
 func bindFlags(fs *flag.FlagSet) *settings {
-	s := &settings{chat: chat.Defaults(), api: api.Defaults()}
+	s := &settings{chat: chat.Defaults(), api: api.Defaults(), store: storeConfig{Limits: chat.DefaultLimits()}}
 	c, a := &s.chat, &s.api
 
 	fs.StringVar(&s.addr, "addr", envOr("HARK_ADDR", "localhost:8080"), "address to listen on (env HARK_ADDR)")
 	fs.StringVar(&s.webDir, "web", "web", "directory of the web files (icons, styles, app.wasm)")
-	fs.IntVar(&c.Keep, "keep", c.Keep, "messages kept for resume and history (and as many joins and leaves)")
-	fs.DurationVar(&c.MaxAge, "max-age", 0, "also drop events older than this (0: keep by count only)")
+	l := &s.store.Limits
+	fs.IntVar(&l.Keep, "keep", l.Keep, "messages kept for resume and history (and as many joins and leaves)")
+	fs.DurationVar(&l.MaxAge, "max-age", l.MaxAge, "also drop events older than this (0: keep by count only)")
 	fs.DurationVar(&c.Grace, "grace", c.Grace, "how long a name is kept with no open stream")
 	fs.IntVar(&c.PresenceThreshold, "presence-threshold", c.PresenceThreshold, "people online above which presence goes by counts")
 	fs.Float64Var((*float64)(&c.Rate), "rate", float64(c.Rate), "messages per second each session may send")
@@ -73,11 +75,9 @@ func bindFlags(fs *flag.FlagSet) *settings {
 	return s
 }
 
-// finish fills in what follows from the flags once they are parsed: the
-// store's limits are the chat's (given once, on the command line).
+// finish fills in what follows from the flags once they are parsed.
 func (s *settings) finish() {
 	s.store.NATS = splitList(s.natsURLs)
-	s.store.Keep, s.store.MaxAge = s.chat.Keep, s.chat.MaxAge
 }
 
 func envOr(key, def string) string {

@@ -67,9 +67,8 @@ func run(args []string) error {
 	allowHosts := allowedHosts(set.hosts, ln.Addr())
 	// The wiring, in the order data flows: store -> chat -> api -> web.
 	cc := set.chat
-	cc.Log, cc.Registry, cc.Sessions, cc.Signals = st.Log, st.Registry, st.Sessions, st.Signals
 	cc.Logger = logger
-	ch := chat.New(cc)
+	ch := chat.New(st.Store, cc)
 	ac := set.api
 	ac.AllowOrigins, ac.AllowHosts, ac.Logger = splitList(set.origins), allowHosts, logger
 	srv := api.New(ch, ac)

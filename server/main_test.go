@@ -34,7 +34,7 @@ func TestWebDoesNotLeakFiles(t *testing.T) {
 	if err != nil || !bytes.Contains(gomod, []byte("module hark")) {
 		t.Fatalf("the test must run beside go.mod: %v", err)
 	}
-	ch := chat.New(chat.Config{})
+	ch := chat.New(chat.MemoryStore(chat.Limits{}, nil), chat.Config{})
 	t.Cleanup(ch.Close)
 	srv := api.New(ch, api.Config{Logger: slog.New(slog.DiscardHandler)})
 	hs := httptest.NewServer(newMux(srv, web.Config{Version: "test", WebDir: "web"}, false))
@@ -178,7 +178,7 @@ func TestAllowedHosts(t *testing.T) {
 		{"star", "*", loopback.Addr(), nil, []check{{"evil.example", true}, {"localhost", true}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ch := chat.New(chat.Config{})
+			ch := chat.New(chat.MemoryStore(chat.Limits{}, nil), chat.Config{})
 			t.Cleanup(ch.Close)
 			srv := api.New(ch, api.Config{
 				AllowHosts: allowedHosts(tc.flag, tc.bound),
@@ -285,8 +285,8 @@ func TestFlagsBindToConfigs(t *testing.T) {
 	if !reflect.DeepEqual(s.chat, chat.Defaults()) || !reflect.DeepEqual(s.api, api.Defaults()) {
 		t.Errorf("with no flags:\nchat %+v\napi  %+v\nwant the configs' defaults", s.chat, s.api)
 	}
-	if s.store.Keep != chat.Defaults().Keep {
-		t.Errorf("the store keeps %d by default, the chat %d", s.store.Keep, chat.Defaults().Keep)
+	if s.store.Limits != chat.DefaultLimits() {
+		t.Errorf("with no flags the store keeps %+v, want the default limits %+v", s.store.Limits, chat.DefaultLimits())
 	}
 
 	s, err = parse("-keep", "500", "-max-age", "1h", "-addr-sessions", "0", "-addr-register-rate", "0",
@@ -295,8 +295,8 @@ func TestFlagsBindToConfigs(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := s.chat
-	if c.Keep != 500 || s.store.Keep != 500 || c.MaxAge != time.Hour || s.store.MaxAge != time.Hour {
-		t.Errorf("-keep 500 -max-age 1h: chat %d %v, store %d %v", c.Keep, c.MaxAge, s.store.Keep, s.store.MaxAge)
+	if l := s.store.Limits; l.Keep != 500 || l.MaxAge != time.Hour {
+		t.Errorf("-keep 500 -max-age 1h: the store's limits are %+v", l)
 	}
 	if c.AddrSessions >= 0 || c.AddrRegisterRate >= 0 || c.AddrSendBurst >= 0 || c.ReadRate >= 0 || c.SessionStreams >= 0 || s.api.WriteDelay >= 0 {
 		t.Errorf("a 0 (or less) did not turn its limit off: %+v, write delay %v", c, s.api.WriteDelay)
@@ -305,7 +305,7 @@ func TestFlagsBindToConfigs(t *testing.T) {
 		t.Errorf("-addr-streams 7 -rate 2.5: %d %v", c.AddrStreams, c.Rate)
 	}
 	// Off reaches the chat as off: a chat made with it has no bound.
-	ch := chat.New(c)
+	ch := chat.New(chat.MemoryStore(s.store.Limits, nil), c)
 	defer ch.Close()
 	for i := range 60 { // past the default of 50 names per address
 		if _, _, _, err := ch.Register(context.Background(), fmt.Sprint("n", i), "192.0.2.1"); err != nil {

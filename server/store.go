@@ -21,18 +21,14 @@ type storeConfig struct {
 	NATS     []string // an external cluster's URLs; empty: embedded
 	Replicas int
 	Fsync    string // "", "always" or a duration
-	Keep     int
-	MaxAge   time.Duration
+	// Limits are what either store keeps.
+	Limits chat.Limits
 }
 
-// store is the state a node runs on: the chat.Config seams (all nil for
-// memory) and what to close at exit.
+// store is the state a node runs on, and what to close at exit.
 type store struct {
-	Log      chat.Log
-	Registry chat.Registry
-	Sessions chat.SessionStore
-	Signals  chat.Signals
-	closers  []func()
+	chat.Store
+	closers []func()
 }
 
 // Close shuts the store down, the last opened first.
@@ -90,6 +86,7 @@ func openStore(cfg storeConfig, logger *slog.Logger) (*store, error) {
 		if len(cfg.NATS) > 0 || cfg.Fsync != "" || cfg.Replicas > 1 {
 			logger.Warn("-nats, -fsync and -replicas are ignored with -store memory")
 		}
+		st.Store = chat.MemoryStore(cfg.Limits, nil)
 		return st, nil
 	case "nats":
 	default:
@@ -138,7 +135,7 @@ func openStore(cfg storeConfig, logger *slog.Logger) (*store, error) {
 	var err error
 	for deadline := time.Now().Add(time.Minute); ; {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		ns, err = natsstore.Open(ctx, nc, natsstore.Config{Keep: cfg.Keep, MaxAge: cfg.MaxAge, Replicas: replicas})
+		ns, err = natsstore.Open(ctx, nc, natsstore.Config{Limits: cfg.Limits, Replicas: replicas})
 		cancel()
 		if err == nil || time.Now().After(deadline) {
 			break
@@ -154,6 +151,6 @@ func openStore(cfg storeConfig, logger *slog.Logger) (*store, error) {
 	if len(ns.Log.Changed) > 0 {
 		logger.Warn("store: the event stream's limits changed with this start (on a cluster every node sets them when it starts: give them all the same flags)", "changes", strings.Join(ns.Log.Changed, ", "))
 	}
-	st.Log, st.Registry, st.Sessions, st.Signals = ns.Log, ns.Names, ns.Sessions, ns.Signals
+	st.Store = ns.Chat()
 	return st, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 
+	"hark/server/chat"
 	"hark/server/natsstore"
 )
 
@@ -48,7 +49,7 @@ func TestStoreFlagsThatDoNotApply(t *testing.T) {
 		t.Errorf("no warning for -fsync with -nats: %s", log.String())
 	}
 	log.Reset()
-	st, err := openStore(storeConfig{Kind: "nats", Dir: t.TempDir(), Replicas: 3, Keep: 100}, logger)
+	st, err := openStore(storeConfig{Kind: "nats", Dir: t.TempDir(), Replicas: 3, Limits: chat.Limits{Keep: 100}}, logger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,14 +75,14 @@ func TestNATSWithASingleServer(t *testing.T) {
 	var log bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&log, nil))
 	start := time.Now()
-	_, err = openStore(storeConfig{Kind: "nats", NATS: []string{srv.ClientURL()}, Replicas: 3, Keep: 100}, logger)
+	_, err = openStore(storeConfig{Kind: "nats", NATS: []string{srv.ClientURL()}, Replicas: 3, Limits: chat.Limits{Keep: 100}}, logger)
 	if err == nil || !strings.Contains(err.Error(), "-replicas 1") {
 		t.Fatalf("-replicas 3 on a single server: %v, want an error naming -replicas 1", err)
 	}
 	if strings.Contains(log.String(), "not ready yet") {
 		t.Errorf("retried a start that cannot succeed (after %v): %s", time.Since(start), log.String())
 	}
-	st, err := openStore(storeConfig{Kind: "nats", NATS: []string{srv.ClientURL()}, Keep: 100}, logger)
+	st, err := openStore(storeConfig{Kind: "nats", NATS: []string{srv.ClientURL()}, Limits: chat.Limits{Keep: 100}}, logger)
 	if err != nil {
 		t.Fatalf("without -replicas on a single server: %v", err)
 	}

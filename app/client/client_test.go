@@ -270,7 +270,7 @@ func TestResetOnStaleEpoch(t *testing.T) {
 		for _, stale := range []string{"epoch", "truncated"} {
 			t.Run(string(tr)+"/"+stale, func(t *testing.T) {
 				t.Parallel()
-				srv := newServer(t, chat.Config{Keep: 5})
+				srv := newServerKeeping(t, chat.Limits{Keep: 5}, chat.Config{})
 				bob := join(t, srv.URL, tr, "Bob", nil)
 				sess := rawSession(t, srv.URL, "Alice")
 				for i := range 8 {

@@ -197,13 +197,12 @@ func newFailoverNode(t *testing.T, natsURL string) *failoverNode {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	st, err := natsstore.Open(ctx, nc, natsstore.Config{Keep: 1000, Replicas: 1})
+	st, err := natsstore.Open(ctx, nc, natsstore.Config{Limits: chat.Limits{Keep: 1000}, Replicas: 1})
 	if err != nil {
 		nc.Close()
 		t.Fatalf("opening the store: %v", err)
 	}
-	ch := chat.New(chat.Config{
-		Log: st.Log, Registry: st.Names, Sessions: st.Sessions, Signals: st.Signals,
+	ch := chat.New(st.Chat(), chat.Config{
 		Rate: 1e4, Burst: 1e4,
 		// Every test client comes from 127.0.0.1.
 		AddrRegisterRate: -1, AddrSessions: -1, AddrSendRate: -1, AddrStreams: -1, AddrReadRate: -1,

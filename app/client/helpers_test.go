@@ -28,7 +28,13 @@ const waitLimit = 15 * time.Second
 // policies cfg.
 func newServer(t *testing.T, cfg chat.Config) *httptest.Server {
 	t.Helper()
-	a := newAPI(t, cfg)
+	return newServerKeeping(t, chat.Limits{}, cfg)
+}
+
+// newServerKeeping is newServer whose store keeps what limits say.
+func newServerKeeping(t *testing.T, limits chat.Limits, cfg chat.Config) *httptest.Server {
+	t.Helper()
+	a := newAPIOn(t, chat.MemoryStore(limits, nil), cfg)
 	srv := httptest.NewServer(a)
 	t.Cleanup(srv.Close)
 	return srv
@@ -39,9 +45,14 @@ func newServer(t *testing.T, cfg chat.Config) *httptest.Server {
 // budgets, which would count them all as one machine, are off; empty
 // polls end within a test.
 func newAPI(t *testing.T, cfg chat.Config) *api.Server {
+	return newAPIOn(t, chat.MemoryStore(chat.Limits{}, nil), cfg)
+}
+
+// newAPIOn is newAPI on st.
+func newAPIOn(t *testing.T, st chat.Store, cfg chat.Config) *api.Server {
 	cfg.AddrRegisterRate, cfg.AddrSessions, cfg.AddrSendRate = -1, -1, -1
 	cfg.AddrStreams, cfg.AddrReadRate = -1, -1
-	ch := chat.New(cfg)
+	ch := chat.New(st, cfg)
 	t.Cleanup(ch.Close)
 	return api.New(ch, api.Config{PollWait: 2 * time.Second})
 }

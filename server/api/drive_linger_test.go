@@ -54,7 +54,7 @@ func (s *writerSink) entries() int {
 // sixteenth of it is 4.
 func drivenStream(t *testing.T) (*chat.Chat, *chat.Session, *writerSink, *driver) {
 	t.Helper()
-	c := chat.New(chat.Config{QueueLen: 64, PresenceThreshold: 1000, Burst: 100})
+	c := chat.New(chat.MemoryStore(chat.Limits{}, nil), chat.Config{QueueLen: 64, PresenceThreshold: 1000, Burst: 100})
 	t.Cleanup(c.Close)
 	ctx := context.Background()
 	alice, _, _, err := c.Register(ctx, "Alice", "")

@@ -49,6 +49,8 @@ type testServer struct {
 type config struct {
 	api.Config
 	Chat chat.Config
+	// Store is what the chat's memory store keeps.
+	Store chat.Limits
 }
 
 func fastConfig() config {
@@ -97,7 +99,7 @@ func newServerOn(t *testing.T, edit func(*config), wrap func(net.Listener) net.L
 	if cfg.Chat.Logger == nil {
 		cfg.Chat.Logger = cfg.Logger
 	}
-	ts.api = api.New(chat.New(cfg.Chat), cfg.Config)
+	ts.api = api.New(chat.New(chat.MemoryStore(cfg.Store, nil), cfg.Chat), cfg.Config)
 	ts.Server = httptest.NewUnstartedServer(ts.api)
 	if wrap != nil {
 		ts.Listener = wrap(ts.Listener)

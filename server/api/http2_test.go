@@ -49,7 +49,7 @@ func newHTTP2Server(t *testing.T, pollWait time.Duration) *testServer {
 	ts := &testServer{logs: &testkit.Buffer{}}
 	cfg.Logger = slog.New(slog.NewTextHandler(ts.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg.Chat.Logger = cfg.Logger
-	ts.api = api.New(chat.New(cfg.Chat), cfg.Config)
+	ts.api = api.New(chat.New(chat.MemoryStore(cfg.Store, nil), cfg.Chat), cfg.Config)
 	ts.Server = httptest.NewUnstartedServer(ts.api)
 	ts.EnableHTTP2 = true
 	ts.StartTLS()

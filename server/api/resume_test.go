@@ -170,7 +170,7 @@ func TestTransportSwitchMidBurst(t *testing.T) {
 // A position older than the history kept gets a reset, then live events:
 // nothing of the old history is replayed as if it followed.
 func TestResetOldPosition(t *testing.T) {
-	ts := newServer(t, func(c *config) { c.Chat.Keep = 10 })
+	ts := newServer(t, func(c *config) { c.Store.Keep = 10 })
 	alice := ts.register(t, "Alice")
 	bob := ts.register(t, "Bob")
 	sendBurst(t, ts, alice.Token, "old", 30)

@@ -71,7 +71,7 @@ func (ts *testServer) scroll(t *testing.T, token string, limit int, conv url.Val
 // between sends changes nothing before it.
 func TestHistoryScrollback(t *testing.T) {
 	const keep = 40
-	ts := newServer(t, func(c *config) { c.Chat.Keep = keep })
+	ts := newServer(t, func(c *config) { c.Store.Keep = keep })
 	alice, bob, carol := ts.register(t, "Alice"), ts.register(t, "Bob"), ts.register(t, "Carol")
 	var all, everyone, aliceBob, aliceCarol []string // what Alice may see, by conversation
 	for i := range 60 {

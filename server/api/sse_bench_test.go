@@ -12,7 +12,7 @@ import (
 
 // benchEntry is a broadcast of typical size, as a chat logs it.
 func benchEntry(b *testing.B) *chat.Entry {
-	c := chat.New(chat.Config{})
+	c := chat.New(chat.MemoryStore(chat.Limits{}, nil), chat.Config{})
 	b.Cleanup(c.Close)
 	ctx := context.Background()
 	s, _, _, err := c.Register(ctx, "Alice", "")

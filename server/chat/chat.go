@@ -22,14 +22,6 @@ import (
 // Config sets the chat's policies. The zero value gives the contract's
 // defaults.
 type Config struct {
-	// Keep is how many messages the log keeps for resume and history.
-	Keep int
-	// KeepPresence is how many joins and leaves the log keeps for resume,
-	// apart from messages, so churn never evicts history (default Keep).
-	KeepPresence int
-	// MaxAge, when set, also drops events older than it from the
-	// in-memory log (a durable store applies its own).
-	MaxAge time.Duration
 	// Grace is how long a name is kept with no open stream.
 	Grace time.Duration
 	// PresenceThreshold is the number of people online above which
@@ -81,14 +73,6 @@ type Config struct {
 	// RememberIDs is how many client message ids the chat remembers, in
 	// all, to answer retries with the first seq (default 65,536).
 	RememberIDs int
-	// Log, Registry and Sessions replace the in-memory ones: a durable
-	// store, shared by every node of a cluster. Without Sessions, sessions
-	// live in this process only. Signals carries what is not stored
-	// (typing) to every node; without it, to this node's streams only.
-	Log      Log
-	Registry Registry
-	Sessions SessionStore
-	Signals  Signals
 	// Logger receives what the chat could not do and nobody asked about
 	// (a join or leave that could not be logged, a release that failed
 	// and is retried later); nil means slog.Default().
@@ -98,11 +82,9 @@ type Config struct {
 }
 
 // Defaults are the policies a zero field of Config takes, written here
-// once: the server's flags show them as theirs, and a durable store's
-// limits (natsstore.Config.Keep) come from here too.
+// once: the server's flags show them as theirs.
 func Defaults() Config {
 	return Config{
-		Keep:              10000,
 		Grace:             30 * time.Second,
 		PresenceThreshold: 200,
 		PresenceInterval:  time.Second,
@@ -127,12 +109,6 @@ func Defaults() Config {
 
 func (c *Config) setDefaults() {
 	d := Defaults()
-	if c.Keep <= 0 {
-		c.Keep = d.Keep
-	}
-	if c.KeepPresence <= 0 {
-		c.KeepPresence = c.Keep
-	}
 	if c.RememberIDs <= 0 {
 		c.RememberIDs = d.RememberIDs
 	}
@@ -212,7 +188,7 @@ type Chat struct {
 	registry Registry
 	hub      *Hub
 	fan      *fanout
-	store    SessionStore // nil: sessions live here only
+	store    SessionStore
 	signals  Signals
 	budgets  *addrBudgets
 	ids      *idMemory
@@ -242,13 +218,20 @@ type Chat struct {
 	endLife context.CancelFunc
 }
 
-// New returns a running chat; Close stops it.
-func New(cfg Config) *Chat {
+// New returns a running chat on st, whose every part it needs; Close
+// stops the chat (the store is the caller's to close).
+func New(st Store, cfg Config) *Chat {
+	if !st.complete() {
+		panic("chat: New needs a Store with every part (chat.MemoryStore for one node)")
+	}
 	cfg.setDefaults()
 	c := &Chat{
 		cfg:      cfg,
 		hub:      NewHub(),
-		registry: cfg.Registry,
+		log:      st.Log,
+		registry: st.Names,
+		store:    st.Sessions,
+		signals:  st.Signals,
 		budgets:  newAddrBudgets(&cfg),
 		ids:      newIDMemory(cfg.RememberIDs),
 		sessions: make(map[[sha256.Size]byte]*Session),
@@ -256,29 +239,12 @@ func New(cfg Config) *Chat {
 	c.life, c.endLife = context.WithCancel(context.Background())
 	c.hub.onOverflow = c.countOverflow
 	c.fan = newFanout(c.hub)
-	c.log = cfg.Log
-	if c.log == nil {
-		ml := NewMemoryLog(cfg.Keep, cfg.KeepPresence)
-		ml.SetMaxAge(cfg.MaxAge, cfg.Now)
-		c.log = ml
-	}
 	c.log.Follow(c.fan.push)
-	if c.registry == nil {
-		c.registry = NewMemoryRegistry()
-	}
-	c.signals = cfg.Signals
-	if c.signals == nil {
-		c.signals = NewMemorySignals()
-	}
 	c.signals.Follow(c.deliverSignal)
-	c.wg.Add(1)
+	c.store.OnGone(c.forget)
+	c.wg.Add(2)
 	go c.presenceLoop()
-	if cfg.Sessions != nil {
-		c.store = cfg.Sessions
-		c.store.OnGone(c.forget)
-		c.wg.Add(1)
-		go c.leaseLoop()
-	}
+	go c.leaseLoop()
 	return c
 }
 
@@ -332,22 +298,18 @@ func (c *Chat) Register(ctx context.Context, name, addr string) (*Session, strin
 	// The session record goes first, outside the membership lock: until
 	// the name is claimed nobody has its token, and a record without a
 	// name is deleted below or expires with its lease.
-	if c.store != nil {
-		rec := SessionRecord{Name: n.Display, Reg: s.reg, Addr: addr, Seen: now}
-		if err := c.store.Create(ctx, digest, rec); err != nil {
-			c.budgets.unregister(addr)
-			return nil, "", 0, err
-		}
+	rec := SessionRecord{Name: n.Display, Reg: s.reg, Addr: addr, Seen: now}
+	if err := c.store.Create(ctx, digest, rec); err != nil {
+		c.budgets.unregister(addr)
+		return nil, "", 0, err
 	}
 	c.membership.Lock()
 	if err := c.registry.Claim(ctx, n.Key, Holder{Display: n.Display, Reg: s.reg}); err != nil {
 		c.membership.Unlock()
 		c.budgets.unregister(addr)
-		if c.store != nil {
-			if _, derr := c.store.Delete(ctx, digest); derr != nil {
-				// The lease loop releases it once its grace has passed.
-				c.cfg.Logger.Warn("chat: forgetting the session of a refused registration", "name", n.Display, "err", derr)
-			}
+		if _, derr := c.store.Delete(ctx, digest); derr != nil {
+			// The lease loop releases it once its grace has passed.
+			c.cfg.Logger.Warn("chat: forgetting the session of a refused registration", "name", n.Display, "err", derr)
 		}
 		if errors.Is(err, ErrNameTaken) {
 			return nil, "", 0, protocol.Errorf(protocol.CodeNameTaken, "the name %q is in use", n.Display)
@@ -435,7 +397,7 @@ func (c *Chat) expire(s *Session) {
 		return
 	}
 	s.mu.Unlock()
-	if c.store != nil && c.seenElsewhere(s) {
+	if c.seenElsewhere(s) {
 		return
 	}
 	if err := c.release(context.Background(), s); err != nil {
@@ -453,17 +415,14 @@ func (c *Chat) release(ctx context.Context, s *Session) error {
 	if !c.endHere(s) {
 		return nil
 	}
-	if c.store != nil {
-		// Only the node whose delete wins frees the name and says leave:
-		// two nodes releasing one session (its grace ran out on both) say
-		// it once.
-		gone, err := c.store.Delete(ctx, s.digest)
-		if err != nil {
-			return errStoreDown // the record stays: the leave may be retried
-		}
-		if !gone {
-			return nil
-		}
+	// Only the node whose delete wins frees the name and says leave: two
+	// nodes releasing one session (its grace ran out on both) say it once.
+	gone, err := c.store.Delete(ctx, s.digest)
+	if err != nil {
+		return errStoreDown // the record stays: the leave may be retried
+	}
+	if !gone {
+		return nil
 	}
 
 	return c.freeName(ctx, s.name.Key, s.name.Display, s.reg)
@@ -707,15 +666,14 @@ func (c *Chat) catchUp(pos Position) {
 // most bound, and no longer than ctx or the chat. A log held in this
 // process always does.
 func (c *Chat) reach(ctx context.Context, seq uint64, bound time.Duration) {
-	lag, ok := c.log.(Lagging)
-	if !ok || seq <= c.log.Head() {
+	if seq <= c.log.Head() {
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, bound)
 	defer cancel()
 	stop := context.AfterFunc(c.life, cancel)
 	defer stop()
-	lag.WaitFor(ctx, seq)
+	c.log.Current(ctx, seq)
 }
 
 // catchUpWait bounds how long a resume waits for this node's copy.

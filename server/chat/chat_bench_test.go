@@ -17,7 +17,7 @@ import (
 func benchChat(b *testing.B, n int) (*Chat, []*Stream) {
 	b.Helper()
 	// Sends are not rate-limited: a benchmark's one sender carries the load.
-	c := New(Config{QueueLen: 256, Keep: 10000, PresenceThreshold: 1, PresenceInterval: time.Hour, Rate: 1e9, Burst: 1e9})
+	c := New(MemoryStore(Limits{Keep: 10000}, nil), Config{QueueLen: 256, PresenceThreshold: 1, PresenceInterval: time.Hour, Rate: 1e9, Burst: 1e9})
 	b.Cleanup(c.Close)
 	ctx := context.Background()
 	streams := make([]*Stream, n)
@@ -215,7 +215,7 @@ func BenchmarkLogSince(b *testing.B) {
 // replay of a full 10,000-entry log; the stream is closed again each time.
 func BenchmarkOpenResume(b *testing.B) {
 	const n = 10000
-	c := New(Config{Keep: n, PresenceThreshold: 1, PresenceInterval: time.Hour})
+	c := New(MemoryStore(Limits{Keep: n}, nil), Config{PresenceThreshold: 1, PresenceInterval: time.Hour})
 	b.Cleanup(c.Close)
 	ctx := context.Background()
 	s, _, _, err := c.Register(ctx, "Carol", "")

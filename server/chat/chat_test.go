@@ -15,7 +15,22 @@ import (
 	"hark/internal/testkit"
 )
 
+// newTestChat is a chat on a memory store, with the test's policies and
+// its per-address budgets off unless the test sets them.
 func newTestChat(t *testing.T, cfg Config) *Chat {
+	t.Helper()
+	return newTestChatOn(t, MemoryStore(Limits{}, cfg.Now), cfg)
+}
+
+// withLog is a memory store whose log is l.
+func withLog(l Log) Store {
+	st := MemoryStore(Limits{}, nil)
+	st.Log = l
+	return st
+}
+
+// newTestChatOn is newTestChat on st.
+func newTestChatOn(t *testing.T, st Store, cfg Config) *Chat {
 	t.Helper()
 	if cfg.PresenceInterval == 0 {
 		cfg.PresenceInterval = time.Hour
@@ -31,7 +46,7 @@ func newTestChat(t *testing.T, cfg Config) *Chat {
 	if cfg.AddrSendRate == 0 {
 		cfg.AddrSendRate = -1
 	}
-	c := New(cfg)
+	c := New(st, cfg)
 	t.Cleanup(c.Close)
 	return c
 }
@@ -392,7 +407,7 @@ func settle(t *testing.T, c *Chat) {
 // position a client saw on a faster node.
 type laggingLog struct{ *MemoryLog }
 
-func (l laggingLog) WaitFor(ctx context.Context, seq uint64) error {
+func (l laggingLog) Current(ctx context.Context, seq uint64) error {
 	for l.Head() < seq {
 		select {
 		case <-ctx.Done():
@@ -407,7 +422,7 @@ func (l laggingLog) WaitFor(ctx context.Context, seq uint64) error {
 // node to catch up and replays from there: no reset.
 func TestResumeAheadWaitsForTheLog(t *testing.T) {
 	log := laggingLog{NewMemoryLog(100, 100)}
-	c := newTestChat(t, Config{Log: log})
+	c := newTestChatOn(t, withLog(log), Config{})
 	alice := register(t, c, "Alice")
 	ahead := c.Head() + 2
 	go func() {
@@ -457,7 +472,7 @@ func TestMaxAgeDropsOldEvents(t *testing.T) {
 	var mu sync.Mutex
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	c := newTestChat(t, Config{MaxAge: time.Hour, Now: clock})
+	c := newTestChatOn(t, MemoryStore(Limits{MaxAge: time.Hour}, clock), Config{Now: clock})
 	alice := register(t, c, "Alice")
 	send(t, c, alice, "old", "", "an hour and more ago")
 	mu.Lock()
@@ -481,7 +496,7 @@ func TestMaxAgeDropsOldEvents(t *testing.T) {
 // client's resume from the last seq it saw is told to reset.
 func TestCopyGapEndsOpenStreams(t *testing.T) {
 	copyLog := NewMemoryLogAt("e1", 100, 100)
-	c := newTestChat(t, Config{Log: copyLog})
+	c := newTestChatOn(t, withLog(copyLog), Config{})
 	alice, bob := register(t, c, "Alice"), register(t, c, "Bob")
 	settle(t, c)
 	st := open(t, c, bob, Position{})
@@ -534,7 +549,7 @@ func (l *failingLog) Append(ctx context.Context, e *Entry) error {
 func TestChatLogsWhatItCannotDo(t *testing.T) {
 	var logs testkit.Buffer
 	l := &failingLog{MemoryLog: NewMemoryLog(100, 100)}
-	c := newTestChat(t, Config{Log: l, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	c := newTestChatOn(t, withLog(l), Config{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	l.fail.Store(true)
 	s, _, _, err := c.Register(context.Background(), "Alice", "")
 	if err != nil {

@@ -58,7 +58,9 @@ func (s *laggingStore) Current(ctx context.Context) error {
 // wait for it is bounded by a pass of the loop, and ends with the chat.
 func TestLaggingCopyDelaysNoTouch(t *testing.T) {
 	st := &laggingStore{records: make(map[Digest]SessionRecord)}
-	c := New(Config{Sessions: st, Grace: 300 * time.Millisecond, PresenceInterval: time.Hour, AddrRegisterRate: -1, AddrSessions: -1, AddrSendRate: -1})
+	mem := MemoryStore(Limits{}, nil)
+	mem.Sessions = st
+	c := New(mem, Config{Grace: 300 * time.Millisecond, PresenceInterval: time.Hour, AddrRegisterRate: -1, AddrSessions: -1, AddrSendRate: -1})
 	s := register(t, c, "alice")
 	stream, err := c.Open(s, Position{})
 	if err != nil {

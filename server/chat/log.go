@@ -41,15 +41,13 @@ type Log interface {
 	// in seq order, each once. New calls it once, before anything is
 	// appended; feed only queues (it may run under the log's lock).
 	Follow(feed func(*Entry))
-}
-
-// Lagging is a Log that may be behind the deployment's head (a node's copy
-// of a shared log). A resume from a position this node has not reached yet
-// waits for it rather than being told its position is gone, and a send
-// waits (briefly) for its own message, so the node can read it back.
-type Lagging interface {
-	// WaitFor returns once the log holds seq, or with ctx's error.
-	WaitFor(ctx context.Context, seq uint64) error
+	// Current returns once this node's view of the log holds every entry
+	// up to seq the store appended (a node's copy of a shared log may be
+	// behind it), or with ctx's error. A resume from a position another
+	// node served waits for it rather than being told it is gone, and a
+	// send waits (briefly) for its own message, so the node can read it
+	// back. A log held in this process is always current.
+	Current(ctx context.Context, seq uint64) error
 }
 
 // MemoryLog is a Log held in memory. Messages and presence events (joins,
@@ -136,6 +134,9 @@ func (l *MemoryLog) Follow(feed func(*Entry)) {
 	defer l.mu.Unlock()
 	l.feed = feed
 }
+
+// Current implements Log: every entry appended is held at once.
+func (l *MemoryLog) Current(context.Context, uint64) error { return nil }
 
 // NewEpoch returns a fresh random epoch name.
 func NewEpoch() string {

@@ -103,7 +103,7 @@ func TestStuckObserverSlowsNothing(t *testing.T) {
 // An observer that comes after the chat closed sees nothing, and its
 // stop returns.
 func TestObserverAfterCloseIsHalted(t *testing.T) {
-	c := New(Config{PresenceInterval: time.Hour})
+	c := New(MemoryStore(Limits{}, nil), Config{PresenceInterval: time.Hour})
 	c.Close()
 	stop := c.Observe(func(*Entry) { t.Error("an observer of a closed chat saw an entry") })
 	done := make(chan struct{})

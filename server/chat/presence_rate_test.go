@@ -12,7 +12,7 @@ import (
 // Above the presence threshold the online count goes out at most once a
 // second by default, however fast people come.
 func TestPresenceCountsAtMostOnceASecond(t *testing.T) {
-	c := New(Config{PresenceThreshold: 2, AddrRegisterRate: -1, AddrSessions: -1, AddrSendRate: -1})
+	c := New(MemoryStore(Limits{}, nil), Config{PresenceThreshold: 2, AddrRegisterRate: -1, AddrSessions: -1, AddrSendRate: -1})
 	t.Cleanup(c.Close)
 	watcher := register(t, c, "watcher")
 	st := open(t, c, watcher, Position{})

@@ -29,7 +29,7 @@ func (l *slowCopy) Append(_ context.Context, e *Entry) error {
 	return nil
 }
 
-func (l *slowCopy) WaitFor(ctx context.Context, seq uint64) error {
+func (l *slowCopy) Current(ctx context.Context, seq uint64) error {
 	for l.Head() < seq {
 		select {
 		case <-ctx.Done():
@@ -44,7 +44,7 @@ func (l *slowCopy) WaitFor(ctx context.Context, seq uint64) error {
 // for right after has it, though the node's copy of the log lags.
 func TestSendReadsBackOnItsNode(t *testing.T) {
 	log := &slowCopy{MemoryLog: NewMemoryLogAt("e", 100, 100)}
-	c := newTestChat(t, Config{Log: log, Rate: 1e6, Burst: 1e6})
+	c := newTestChatOn(t, withLog(log), Config{Rate: 1e6, Burst: 1e6})
 	alice := register(t, c, "alice")
 	for i, text := range []string{"one", "two", "three"} {
 		seq := send(t, c, alice, text, "", text)
@@ -59,7 +59,7 @@ func TestSendReadsBackOnItsNode(t *testing.T) {
 // longer than its caller wants.
 func TestSendDoesNotWaitLongForAStuckCopy(t *testing.T) {
 	log := &slowCopy{MemoryLog: NewMemoryLogAt("e", 100, 100)}
-	c := newTestChat(t, Config{Log: log, Rate: 1e6, Burst: 1e6})
+	c := newTestChatOn(t, withLog(log), Config{Rate: 1e6, Burst: 1e6})
 	alice := register(t, c, "alice")
 	log.stuck.Store(true)
 	for _, give := range []time.Duration{100 * time.Millisecond, time.Minute} {

@@ -160,8 +160,9 @@ func (l *Log) Messages(before uint64, c chat.Conversation, visit func(*chat.Entr
 // adds from now on.
 func (l *Log) Follow(feed func(*chat.Entry)) { l.cache.Follow(feed) }
 
-// WaitFor implements chat.Lagging.
-func (l *Log) WaitFor(ctx context.Context, seq uint64) error {
+// Current implements chat.Log: it waits for the ordered consumer to
+// bring seq into this node's copy.
+func (l *Log) Current(ctx context.Context, seq uint64) error {
 	return l.follower.pos.waitFor(ctx, seq)
 }
 

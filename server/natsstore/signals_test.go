@@ -65,7 +65,7 @@ func TestTypingAcrossNodes(t *testing.T) {
 	// The stream holds the four joins and the message, nothing else.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := b.store.Log.WaitFor(ctx, seq); err != nil {
+	if err := b.store.Log.Current(ctx, seq); err != nil {
 		t.Fatal(err)
 	}
 	var kinds []string

@@ -42,11 +42,9 @@ const (
 
 // Config sets up a Store.
 type Config struct {
-	// Keep is how many messages the stream keeps; KeepPresence how many
-	// joins and leaves (default Keep).
-	Keep, KeepPresence int
-	// MaxAge, when set, also drops events older than it (0: by count only).
-	MaxAge time.Duration
+	// Limits are what the stream keeps: Keep messages, KeepPresence
+	// joins and leaves, and none older than MaxAge when it is set.
+	chat.Limits
 	// Replicas is the stream's and buckets' replication (1 for one node,
 	// 3 on a three-server NATS cluster).
 	Replicas int
@@ -56,12 +54,7 @@ type Config struct {
 }
 
 func (c *Config) setDefaults() {
-	if c.Keep <= 0 {
-		c.Keep = chat.Defaults().Keep
-	}
-	if c.KeepPresence <= 0 {
-		c.KeepPresence = c.Keep
-	}
+	c.Limits = c.Limits.WithDefaults()
 	if c.Replicas <= 0 {
 		c.Replicas = 1
 	}
@@ -73,8 +66,7 @@ func (c *Config) setDefaults() {
 	}
 }
 
-// Store is Hark's state in NATS: pass Log, Names, Sessions and Signals
-// to chat.Config.
+// Store is Hark's state in NATS; Chat hands it to the chat.
 type Store struct {
 	Log      *Log
 	Names    *Names
@@ -113,6 +105,11 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Store, error) {
 		return fail(fmt.Errorf("the signals subject: %w", err))
 	}
 	return st, nil
+}
+
+// Chat is the store as the chat takes it.
+func (s *Store) Chat() chat.Store {
+	return chat.Store{Log: s.Log, Names: s.Names, Sessions: s.Sessions, Signals: s.Signals}
 }
 
 // Close stops following the stream and buckets, and deletes the
@@ -179,7 +176,6 @@ func bindBucket(ctx context.Context, js jetstream.JetStream, name string, cfg Co
 // compile-time checks that the store fits the domain's seams.
 var (
 	_ chat.Log          = (*Log)(nil)
-	_ chat.Lagging      = (*Log)(nil)
 	_ chat.Registry     = (*Names)(nil)
 	_ chat.SessionStore = (*Sessions)(nil)
 	_ chat.Signals      = (*Signals)(nil)

@@ -41,7 +41,7 @@ func newNodeKeeping(t *testing.T, nc *nats.Conn, replicas int, grace time.Durati
 	var err error
 	for {
 		try, cancelTry := context.WithTimeout(ctx, 3*time.Second)
-		st, err = natsstore.Open(try, nc, natsstore.Config{Keep: keep, Replicas: replicas})
+		st, err = natsstore.Open(try, nc, natsstore.Config{Limits: chat.Limits{Keep: keep}, Replicas: replicas})
 		cancelTry()
 		if err == nil || ctx.Err() != nil {
 			break
@@ -52,8 +52,7 @@ func newNodeKeeping(t *testing.T, nc *nats.Conn, replicas int, grace time.Durati
 	if err != nil {
 		t.Fatalf("opening the store: %v", err)
 	}
-	c := chat.New(chat.Config{
-		Log: st.Log, Registry: st.Names, Sessions: st.Sessions, Signals: st.Signals,
+	c := chat.New(st.Chat(), chat.Config{
 		Grace: grace, PresenceInterval: time.Hour,
 		AddrRegisterRate: -1, AddrSessions: -1, AddrSendRate: -1,
 		Rate: 1e6, Burst: 1e6,
@@ -224,11 +223,11 @@ func TestEverythingAgedOut(t *testing.T) {
 	open := func() (*natsstore.Store, *chat.Chat) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		st, err := natsstore.Open(ctx, nc, natsstore.Config{Keep: 100, MaxAge: time.Second})
+		st, err := natsstore.Open(ctx, nc, natsstore.Config{Limits: chat.Limits{Keep: 100, MaxAge: time.Second}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		c := chat.New(chat.Config{Log: st.Log, Registry: st.Names, Sessions: st.Sessions, Signals: st.Signals, PresenceInterval: time.Hour, AddrRegisterRate: -1, AddrSessions: -1, AddrSendRate: -1})
+		c := chat.New(st.Chat(), chat.Config{PresenceInterval: time.Hour, AddrRegisterRate: -1, AddrSessions: -1, AddrSendRate: -1})
 		return st, c
 	}
 	st, c := open()
@@ -273,13 +272,13 @@ func TestOpenSaysWhatLimitsItChanged(t *testing.T) {
 		st.Close()
 		return st.Log.Changed
 	}
-	if got := open(natsstore.Config{Keep: 100}); got != nil {
+	if got := open(natsstore.Config{Limits: chat.Limits{Keep: 100}}); got != nil {
 		t.Errorf("the node that made the stream changed %q", got)
 	}
-	if got := open(natsstore.Config{Keep: 100}); got != nil {
+	if got := open(natsstore.Config{Limits: chat.Limits{Keep: 100}}); got != nil {
 		t.Errorf("a node with the same limits changed %q", got)
 	}
-	got := open(natsstore.Config{Keep: 200, MaxAge: time.Hour})
+	got := open(natsstore.Config{Limits: chat.Limits{Keep: 200, MaxAge: time.Hour}})
 	if want := []string{"keep 100 -> 200", "max-age 0s -> 1h0m0s"}; !slices.Equal(got, want) {
 		t.Errorf("a node with other limits changed %q, want %q", got, want)
 	}
@@ -584,12 +583,12 @@ func TestMaxAge(t *testing.T) {
 	defer srv.Shutdown()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	st, err := natsstore.Open(ctx, nc, natsstore.Config{Keep: 100, MaxAge: time.Second})
+	st, err := natsstore.Open(ctx, nc, natsstore.Config{Limits: chat.Limits{Keep: 100, MaxAge: time.Second}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	c := chat.New(chat.Config{Log: st.Log, Registry: st.Names, Sessions: st.Sessions, Signals: st.Signals, PresenceInterval: time.Hour, AddrRegisterRate: -1, AddrSessions: -1, AddrSendRate: -1})
+	c := chat.New(st.Chat(), chat.Config{PresenceInterval: time.Hour, AddrRegisterRate: -1, AddrSessions: -1, AddrSendRate: -1})
 	defer c.Close()
 	alice, aliceTok := register(t, c, "Alice")
 	old := send(t, c, alice, "old", "", "soon gone")
