@@ -11,43 +11,20 @@ import (
 // which always lists a session of some other node as idle, so every pass
 // of the lease loop asks it to be current.
 type laggingStore struct {
+	*MemorySessions
 	mu      sync.Mutex
-	records map[Digest]SessionRecord
 	touches []time.Time
 }
 
-func (s *laggingStore) Create(_ context.Context, d Digest, r SessionRecord) error {
+func (s *laggingStore) Touch(ctx context.Context, d Digest, seen time.Time) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.records[d] = r
-	return nil
-}
-
-func (s *laggingStore) Get(_ context.Context, d Digest) (SessionRecord, bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, ok := s.records[d]
-	return r, ok, nil
-}
-
-func (s *laggingStore) Touch(_ context.Context, d Digest, seen time.Time) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.touches = append(s.touches, time.Now())
-	return nil
-}
-
-func (s *laggingStore) Delete(_ context.Context, d Digest) (bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, ok := s.records[d]
-	delete(s.records, d)
-	return ok, nil
+	s.mu.Unlock()
+	return s.MemorySessions.Touch(ctx, d, seen)
 }
 
 func (s *laggingStore) Idle(time.Time) []Digest { return []Digest{{1}} }
 func (s *laggingStore) Has(RegID) bool          { return true }
-func (s *laggingStore) OnGone(func(Digest))     {}
 
 func (s *laggingStore) Current(ctx context.Context) error {
 	<-ctx.Done()
@@ -57,7 +34,7 @@ func (s *laggingStore) Current(ctx context.Context) error {
 // A copy of the sessions that lags holds back releases, not touches: the
 // wait for it is bounded by a pass of the loop, and ends with the chat.
 func TestLaggingCopyDelaysNoTouch(t *testing.T) {
-	st := &laggingStore{records: make(map[Digest]SessionRecord)}
+	st := &laggingStore{MemorySessions: NewMemorySessions()}
 	mem := MemoryStore(Limits{}, nil)
 	mem.Sessions = st
 	c := New(mem, Config{Grace: 300 * time.Millisecond, PresenceInterval: time.Hour, AddrRegisterRate: -1, AddrSessions: -1, AddrSendRate: -1})
