@@ -100,9 +100,16 @@ func (e *Entry) Record() Record {
 // Seal gives an entry a durable log appended the seq the log gave it.
 func (e *Entry) Seal(seq uint64) { e.seal(seq) }
 
+// NewEntry is an entry, not yet appended, of record r: for tools that
+// feed a log themselves, and a store's conformance tests (see storetest).
+// r.Body is the event's JSON without its seq.
+func NewEntry(r Record) *Entry {
+	return &Entry{kind: r.Kind, from: r.From, to: r.To, fromKey: r.FromKey, toKey: r.ToKey, body: r.Body, dedupe: r.Dedupe, at: r.At.UnixMilli()}
+}
+
 // EntryFromRecord is the entry at seq of a durable log.
 func EntryFromRecord(seq uint64, r Record) *Entry {
-	e := &Entry{kind: r.Kind, from: r.From, to: r.To, fromKey: r.FromKey, toKey: r.ToKey, body: r.Body, at: r.At.UnixMilli()}
+	e := NewEntry(r)
 	if e.to != 0 && (e.fromKey == "" || e.toKey == "") {
 		// Stored before records carried the keys: read them once, here,
 		// not at every history read.

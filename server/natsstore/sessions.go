@@ -167,7 +167,20 @@ func (s *Sessions) Touch(ctx context.Context, d chat.Digest, seen time.Time) err
 		cur, ok := s.byKey[d]
 		s.mu.Unlock()
 		if !ok {
-			return nil // gone
+			// Gone, or made on another node a moment ago and not in this
+			// node's copy yet (the touch was dropped then, until the
+			// store contract's suite showed it): the leader knows which.
+			v, rev, err := s.leader.get(ctx, sessionKey(d))
+			if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if cur.rec, ok = decodeSession(v); !ok {
+				return nil
+			}
+			cur.rev = rev
 		}
 		if !seen.After(cur.rec.Seen) {
 			return nil

@@ -35,23 +35,7 @@ func newNode(t *testing.T, nc *nats.Conn, replicas int, grace time.Duration) *no
 // newNodeKeeping is newNode keeping keep messages.
 func newNodeKeeping(t *testing.T, nc *nats.Conn, replicas int, grace time.Duration, keep int) *node {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	var st *natsstore.Store
-	var err error
-	for {
-		try, cancelTry := context.WithTimeout(ctx, 3*time.Second)
-		st, err = natsstore.Open(try, nc, natsstore.Config{Limits: chat.Limits{Keep: keep}, Replicas: replicas})
-		cancelTry()
-		if err == nil || ctx.Err() != nil {
-			break
-		}
-		t.Logf("open: %v", err)
-		time.Sleep(100 * time.Millisecond) // a new cluster elects its leaders
-	}
-	if err != nil {
-		t.Fatalf("opening the store: %v", err)
-	}
+	st := openStore(t, nc, natsstore.Config{Limits: chat.Limits{Keep: keep}, Replicas: replicas})
 	c := chat.New(st.Chat(), chat.Config{
 		Grace: grace, PresenceInterval: time.Hour,
 		AddrRegisterRate: -1, AddrSessions: -1, AddrSendRate: -1,
@@ -65,6 +49,27 @@ func newNodeKeeping(t *testing.T, nc *nats.Conn, replicas int, grace time.Durati
 func (n *node) close() {
 	n.chat.Close()
 	n.store.Close()
+}
+
+// openStore opens a store on nc, trying for a while: a new cluster
+// elects its leaders. The caller closes it.
+func openStore(t *testing.T, nc *nats.Conn, cfg natsstore.Config) *natsstore.Store {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for {
+		try, cancelTry := context.WithTimeout(ctx, 3*time.Second)
+		st, err := natsstore.Open(try, nc, cfg)
+		cancelTry()
+		if err == nil {
+			return st
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("opening the store: %v", err)
+		}
+		t.Logf("open: %v", err)
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 func embedded(t *testing.T, dir string) (*server.Server, *nats.Conn) {
