@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"hark/app/protocol"
+	"hark/internal/clock"
 )
 
 // History and the user list answer at most 500 however many are asked
@@ -40,8 +41,9 @@ func TestListsAreCapped(t *testing.T) {
 // A read the address's budget refuses gives the session's back: a session
 // behind a busy address does not spend its own budget on refusals.
 func TestReadRefusedByTheAddressCostsTheSessionNothing(t *testing.T) {
-	now := time.Unix(1e9, 0)
-	c := newTestChat(t, Config{ReadRate: 0.001, ReadBurst: 2, AddrReadRate: 0.001, AddrReadBurst: 1, Now: func() time.Time { return now }})
+	fake := clock.NewFake(time.Unix(1e9, 0))
+	now := fake.Now()
+	c := newTestChat(t, Config{ReadRate: 0.001, ReadBurst: 2, AddrReadRate: 0.001, AddrReadBurst: 1, Clock: fake})
 	s, _, _, err := c.Register(context.Background(), "Alice", "192.0.2.1")
 	if err != nil {
 		t.Fatal(err)

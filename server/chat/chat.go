@@ -17,6 +17,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"hark/app/protocol"
+	"hark/internal/clock"
 )
 
 // Config sets the chat's policies. The zero value gives the contract's
@@ -77,8 +78,10 @@ type Config struct {
 	// (a join or leave that could not be logged, a release that failed
 	// and is retried later); nil means slog.Default().
 	Logger *slog.Logger
-	// Now is the clock, for tests.
-	Now func() time.Time
+	// Clock is the time the chat reads and its timers wait on (grace,
+	// presence, leases, budgets); nil is the system's. Tests move a
+	// clock.Fake instead of sleeping.
+	Clock clock.Clock
 }
 
 // Defaults are the policies a zero field of Config takes, written here
@@ -146,8 +149,8 @@ func (c *Config) setDefaults() {
 	if c.QueueBytes <= 0 {
 		c.QueueBytes = d.QueueBytes
 	}
-	if c.Now == nil {
-		c.Now = time.Now
+	if c.Clock == nil {
+		c.Clock = clock.Real
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -287,7 +290,7 @@ func (c *Chat) Register(ctx context.Context, name, addr string) (*Session, strin
 	if c.isClosed() {
 		return nil, "", 0, errUnavailable
 	}
-	now := c.cfg.Now()
+	now := c.cfg.Clock.Now()
 	if err := c.budgets.register(addr, now); err != nil {
 		return nil, "", 0, err
 	}
@@ -360,7 +363,7 @@ func (c *Chat) Authenticate(token string) (*Session, error) {
 	if !s.matches(digest) {
 		return nil, errUnauthorized
 	}
-	s.touch(c.cfg.Now())
+	s.touch(c.cfg.Clock.Now())
 	return s, nil
 }
 
@@ -373,7 +376,7 @@ func (c *Chat) Leave(ctx context.Context, s *Session) error {
 
 // armGrace has s expire after d; s.mu must be held.
 func (c *Chat) armGrace(s *Session, d time.Duration) {
-	s.grace = time.AfterFunc(d, func() { c.expire(s) })
+	s.grace = c.cfg.Clock.AfterFunc(d, func() { c.expire(s) })
 }
 
 // expire releases a session whose grace period ran out, unless a stream
@@ -391,7 +394,7 @@ func (c *Chat) expire(s *Session) {
 		s.mu.Unlock()
 		return
 	}
-	if idle := c.cfg.Now().Sub(s.lastSeen()); idle < c.cfg.Grace {
+	if idle := c.cfg.Clock.Now().Sub(s.lastSeen()); idle < c.cfg.Grace {
 		c.armGrace(s, c.cfg.Grace-idle)
 		s.mu.Unlock()
 		return
@@ -440,7 +443,7 @@ func (c *Chat) freeName(ctx context.Context, key, display string, reg RegID) err
 		return err
 	}
 	if !wasCounts {
-		if err := c.append(ctx, presenceEntry(protocol.TypeLeave, display, reg, c.cfg.Now())); err != nil {
+		if err := c.append(ctx, presenceEntry(protocol.TypeLeave, display, reg, c.cfg.Clock.Now())); err != nil {
 			// The name is free all the same; only the leave is not told.
 			c.cfg.Logger.Warn("chat: logging a leave", "name", display, "err", err)
 		}
@@ -527,7 +530,7 @@ func (c *Chat) sendLocked(ctx context.Context, s *Session, send protocol.Send) (
 	if seq, ok := c.ids.get(key, send.ID); ok {
 		return seq, nil
 	}
-	now := c.cfg.Now()
+	now := c.cfg.Clock.Now()
 	if err := take(s.limiter, now, "too many messages; wait a moment before sending more"); err != nil {
 		return 0, err
 	}
@@ -682,7 +685,7 @@ const catchUpWait = 5 * time.Second
 func (c *Chat) closeStream(st *Stream) {
 	c.hub.remove(st)
 	s := st.session
-	s.touch(c.cfg.Now())
+	s.touch(c.cfg.Clock.Now())
 	s.mu.Lock()
 	s.streams--
 	if s.streams == 0 && !s.released {
@@ -696,7 +699,7 @@ func (c *Chat) closeStream(st *Stream) {
 // s's budget and its address's, or refuses with rate_limited, saying when
 // to retry. The transports call it before they read for s.
 func (c *Chat) Read(s *Session) error {
-	now := c.cfg.Now()
+	now := c.cfg.Clock.Now()
 	r, err := reserve(s.reads, now, "too many reads of history or people; wait a moment")
 	if err != nil {
 		return err
@@ -731,19 +734,19 @@ func (c *Chat) Users(prefix string, limit int) (int, []string) {
 // per-address budgets now and then.
 func (c *Chat) presenceLoop() {
 	defer c.wg.Done()
-	t := time.NewTicker(c.cfg.PresenceInterval)
+	t := c.cfg.Clock.NewTicker(c.cfg.PresenceInterval)
 	defer t.Stop()
-	prune := time.NewTicker(time.Minute)
+	prune := c.cfg.Clock.NewTicker(time.Minute)
 	defer prune.Stop()
 	lastOnline, lastCounts := -1, false
 	for {
 		select {
 		case <-c.life.Done():
 			return
-		case <-prune.C:
-			c.budgets.prune(c.cfg.Now())
+		case <-prune.C():
+			c.budgets.prune(c.cfg.Clock.Now())
 			continue
-		case <-t.C:
+		case <-t.C():
 		}
 		c.membership.Lock()
 		online := c.registry.Count()

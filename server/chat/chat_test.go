@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"hark/app/protocol"
+	"hark/internal/clock"
 	"hark/internal/testkit"
 )
 
@@ -19,7 +20,22 @@ import (
 // its per-address budgets off unless the test sets them.
 func newTestChat(t *testing.T, cfg Config) *Chat {
 	t.Helper()
-	return newTestChatOn(t, MemoryStore(Limits{}, cfg.Now), cfg)
+	var now func() time.Time
+	if cfg.Clock != nil {
+		now = cfg.Clock.Now
+	}
+	return newTestChatOn(t, MemoryStore(Limits{}, now), cfg)
+}
+
+// graceRunsOut moves fake on until s is released: the grace's timer runs
+// in a goroutine of its own and may arm itself again, so the clock moves
+// in steps until it has.
+func graceRunsOut(t *testing.T, fake *clock.Fake, s *Session) {
+	t.Helper()
+	testkit.Eventually(t, "the grace release", func() bool {
+		fake.Advance(time.Second)
+		return !s.Live()
+	})
 }
 
 // withLog is a memory store whose log is l.
@@ -155,7 +171,8 @@ func TestOverflowResumesWithoutAGap(t *testing.T) {
 func TestReleasedStreamNeverSeesTheNextHolder(t *testing.T) {
 	for _, how := range []string{"leave", "grace"} {
 		t.Run(how, func(t *testing.T) {
-			c := newTestChat(t, Config{Grace: 50 * time.Millisecond})
+			fake := clock.NewFake(time.Now())
+			c := newTestChat(t, Config{Grace: 5 * time.Second, Clock: fake})
 			alice, bob := register(t, c, "Alice"), register(t, c, "Bob")
 			open(t, c, alice, Position{}) // keeps alice past the grace
 			old := open(t, c, bob, Position{})
@@ -164,7 +181,7 @@ func TestReleasedStreamNeverSeesTheNextHolder(t *testing.T) {
 				c.Leave(context.Background(), bob)
 			case "grace":
 				old.Close() // no stream left: the grace runs out
-				testkit.Eventually(t, "the grace release", func() bool { return !bob.Live() })
+				graceRunsOut(t, fake, bob)
 			}
 			newBob := register(t, c, "ｂｏｂ")
 			send(t, c, alice, "dm", "BOB", "for the new bob")
@@ -220,7 +237,8 @@ func TestNextHolderOfANameSeesNoEarlierDirectMessages(t *testing.T) {
 	for _, how := range []string{"leave", "grace"} {
 		for _, again := range []string{"bob", "BOB", "ＢＯＢ"} {
 			t.Run(how+"/"+again, func(t *testing.T) {
-				c := newTestChat(t, Config{Grace: 50 * time.Millisecond})
+				fake := clock.NewFake(time.Now())
+				c := newTestChat(t, Config{Grace: 5 * time.Second, Clock: fake})
 				alice, bob := register(t, c, "Alice"), register(t, c, "Bob")
 				keepAlice := open(t, c, alice, Position{})
 				_ = keepAlice
@@ -234,7 +252,7 @@ func TestNextHolderOfANameSeesNoEarlierDirectMessages(t *testing.T) {
 				case "leave":
 					c.Leave(context.Background(), bob)
 				case "grace":
-					testkit.Eventually(t, "the grace release", func() bool { return !bob.Live() })
+					graceRunsOut(t, fake, bob)
 				}
 				next := register(t, c, again)
 				if got := historyTexts(c, next); fmt.Sprint(got) != "[to everyone]" {
@@ -253,10 +271,11 @@ func TestNextHolderOfANameSeesNoEarlierDirectMessages(t *testing.T) {
 
 // A released session can send nothing, whoever holds its name now.
 func TestReleasedSessionCannotSend(t *testing.T) {
-	c := newTestChat(t, Config{Grace: 50 * time.Millisecond})
+	fake := clock.NewFake(time.Now())
+	c := newTestChat(t, Config{Grace: 5 * time.Second, Clock: fake})
 	left, lapsed := register(t, c, "Left"), register(t, c, "Lapsed")
 	c.Leave(context.Background(), left)
-	testkit.Eventually(t, "the grace release", func() bool { return !lapsed.Live() })
+	graceRunsOut(t, fake, lapsed)
 	for _, s := range []*Session{left, lapsed} {
 		_, err := c.Send(context.Background(), s, protocol.Send{ID: "x", Text: "still here?"})
 		if perr, ok := err.(*protocol.Error); !ok || perr.Code != protocol.CodeUnauthorized {
@@ -271,21 +290,22 @@ func TestReleasedSessionCannotSend(t *testing.T) {
 // Any authenticated request keeps a session without a stream alive; it is
 // released a grace period after the last one.
 func TestRequestsKeepASessionAlive(t *testing.T) {
-	const grace = 150 * time.Millisecond
-	c := newTestChat(t, Config{Grace: grace})
+	const grace = 30 * time.Second
+	fake := clock.NewFake(time.Now())
+	c := newTestChat(t, Config{Grace: grace, Clock: fake})
 	_, tok, _, err := c.Register(context.Background(), "Bot", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(3 * grace)
 	var s *Session
-	for time.Now().Before(deadline) {
+	for i := range 9 { // three graces of requests, a third of one apart
 		if s, err = c.Authenticate(tok); err != nil {
-			t.Fatalf("a session making requests every %v was released after %v", grace/3, 3*grace-time.Until(deadline))
+			t.Fatalf("a session making requests every %v was released after %v", grace/3, time.Duration(i)*grace/3)
 		}
-		time.Sleep(grace / 3)
+		fake.Advance(grace / 3)
+		time.Sleep(time.Millisecond) // a timer that fired runs in a goroutine of its own: let it
 	}
-	testkit.Eventually(t, "the release after the requests stopped", func() bool { return !s.Live() })
+	graceRunsOut(t, fake, s)
 	if _, err := c.Authenticate(tok); err == nil {
 		t.Fatal("the token still works after the release")
 	}
@@ -469,15 +489,12 @@ func TestReleaseAfterOverflowHandsOutNothing(t *testing.T) {
 // With a maximum age, events older than it leave history, and a resume
 // from before them gets a reset, as for events dropped by count.
 func TestMaxAgeDropsOldEvents(t *testing.T) {
-	var mu sync.Mutex
-	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	c := newTestChatOn(t, MemoryStore(Limits{MaxAge: time.Hour}, clock), Config{Now: clock})
+	fake := clock.NewFake(time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC))
+	c := newTestChatOn(t, MemoryStore(Limits{MaxAge: time.Hour}, fake.Now), Config{Clock: fake})
 	alice := register(t, c, "Alice")
+	open(t, c, alice, Position{}) // keeps her past the grace the hour and a half runs out
 	send(t, c, alice, "old", "", "an hour and more ago")
-	mu.Lock()
-	now = now.Add(90 * time.Minute)
-	mu.Unlock()
+	fake.Advance(90 * time.Minute)
 	send(t, c, alice, "new", "", "just now")
 	if got := historyTexts(c, alice); fmt.Sprint(got) != "[just now]" {
 		t.Fatalf("history %q, want only what is younger than the maximum age", got)

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"hark/app/protocol"
+	"hark/internal/clock"
 )
 
 // Session is one registration of a name and the token that proves it.
@@ -40,7 +41,7 @@ type Session struct {
 
 	mu       sync.Mutex
 	streams  int
-	grace    *time.Timer
+	grace    clock.Timer
 	released bool
 }
 

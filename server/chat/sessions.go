@@ -65,7 +65,7 @@ func (c *Chat) load(d Digest) (*Session, error) {
 		return nil, errUnauthorized
 	}
 	s := &Session{name: n, reg: rec.Reg, addr: rec.Addr, digest: d, limiter: rate.NewLimiter(c.cfg.Rate, c.cfg.Burst), typing: typingLimit(), reads: budget{c.cfg.ReadRate, c.cfg.ReadBurst}.limiter()}
-	s.touch(c.cfg.Now())
+	s.touch(c.cfg.Clock.Now())
 	c.mu.Lock()
 	if other, ok := c.sessions[d]; ok {
 		c.mu.Unlock()
@@ -111,7 +111,7 @@ func (c *Chat) seenElsewhere(s *Session) bool {
 	if err != nil || !ok {
 		return false // gone already, or the store is down: release here
 	}
-	idle := c.cfg.Now().Sub(rec.Seen)
+	idle := c.cfg.Clock.Now().Sub(rec.Seen)
 	if idle >= c.cfg.Grace {
 		return false
 	}
@@ -130,7 +130,7 @@ func (c *Chat) seenElsewhere(s *Session) bool {
 func (c *Chat) leaseLoop() {
 	defer c.wg.Done()
 	every := max(c.cfg.Grace/3, 10*time.Millisecond)
-	t := time.NewTicker(every)
+	t := c.cfg.Clock.NewTicker(every)
 	defer t.Stop()
 	leased := make(map[Digest]time.Time)
 	var sessionless map[string]RegID // the names without a session last pass
@@ -138,12 +138,12 @@ func (c *Chat) leaseLoop() {
 		select {
 		case <-c.life.Done():
 			return
-		case <-t.C:
+		case <-t.C():
 		}
 		if c.life.Err() != nil {
 			return // a tick and the stop came together
 		}
-		now := c.cfg.Now()
+		now := c.cfg.Clock.Now()
 		c.mu.RLock()
 		local := make([]*Session, 0, len(c.sessions))
 		for _, s := range c.sessions {

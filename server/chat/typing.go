@@ -39,7 +39,7 @@ func (c *Chat) Typing(s *Session, to string) error {
 		}
 		ev.To, sig.To = h.Display, h.Reg
 	}
-	if err := take(s.typing, c.cfg.Now(), typingTooOften); err != nil {
+	if err := take(s.typing, c.cfg.Clock.Now(), typingTooOften); err != nil {
 		return err
 	}
 	if sig.To == 0 && c.counts(c.registry.Count()) {
