@@ -15,20 +15,31 @@ import (
 	"hark/server/chat"
 )
 
-// writerSink records which goroutine made each write.
+// writerSink counts the entries written to it, signals each write, and
+// records which goroutine made each write if asked to.
 type writerSink struct {
+	who     bool // record the writers
 	mu      sync.Mutex
 	writers []string // goroutine of each write, in order
 	seen    int      // entries written
 	wrote   chan struct{}
 }
 
+func newWriterSink(who bool) *writerSink {
+	return &writerSink{who: who, wrote: make(chan struct{}, 1)}
+}
+
 func (s *writerSink) write(batch []*chat.Entry) error {
-	buf := make([]byte, 64)
-	buf = buf[:runtime.Stack(buf, false)]
-	id, _, _ := bytes.Cut(bytes.TrimPrefix(buf, []byte("goroutine ")), []byte(" "))
+	var id []byte
+	if s.who {
+		buf := make([]byte, 64)
+		buf = buf[:runtime.Stack(buf, false)]
+		id, _, _ = bytes.Cut(bytes.TrimPrefix(buf, []byte("goroutine ")), []byte(" "))
+	}
 	s.mu.Lock()
-	s.writers = append(s.writers, string(id))
+	if s.who {
+		s.writers = append(s.writers, string(id))
+	}
 	s.seen += len(batch)
 	s.mu.Unlock()
 	select {
@@ -48,36 +59,44 @@ func (s *writerSink) entries() int {
 	return s.seen
 }
 
+// bobsStream is Bob's open stream in a fresh chat made with cfg, and
+// Alice, to send to it.
+func bobsStream(tb testing.TB, cfg chat.Config) (*chat.Chat, *chat.Session, *chat.Stream) {
+	tb.Helper()
+	c := chat.New(cfg)
+	tb.Cleanup(c.Close)
+	ctx := context.Background()
+	alice, _, _, err := c.Register(ctx, "Alice", "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	bob, _, _, err := c.Register(ctx, "Bob", "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	st, err := c.Open(bob, chat.Position{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(st.Close)
+	return c, alice, st
+}
+
 // drivenStream is Bob's stream in a fresh chat, driven into a writerSink
 // with a keep-alive interval and a write delay of an hour (neither comes
 // during a test), and Alice to send to it. The queue holds 64 events, so a
 // sixteenth of it is 4.
 func drivenStream(t *testing.T) (*chat.Chat, *chat.Session, *writerSink, *driver) {
 	t.Helper()
-	c := chat.New(chat.Config{QueueLen: 64, PresenceThreshold: 1000, Burst: 100})
-	t.Cleanup(c.Close)
-	ctx := context.Background()
-	alice, _, _, err := c.Register(ctx, "Alice", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bob, _, _, err := c.Register(ctx, "Bob", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := c.Open(bob, chat.Position{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Close)
-	out := &writerSink{wrote: make(chan struct{}, 1)}
+	c, alice, st := bobsStream(t, chat.Config{QueueLen: 64, PresenceThreshold: 1000, Burst: 100})
+	out := newWriterSink(true)
 	d := drive(st, out, time.Hour, newCoalescer(time.Hour), func() {})
 	t.Cleanup(d.stop)
 	return c, alice, out, d
 }
 
 // waitWritten waits until out has written n entries.
-func waitWritten(t *testing.T, out *writerSink, what string, n int) {
+func waitWritten(t testing.TB, out *writerSink, what string, n int) {
 	t.Helper()
 	deadline := time.After(10 * time.Second)
 	for out.entries() < n {
