@@ -20,9 +20,10 @@ import (
 // coalescer's next tick (see linger), so the stream keeps one writer, and
 // its grown stack, instead of starting one per burst.
 //
-// It follows the same steps as pump (take, write, flush; tell the client
-// when the server ended the stream) through the same sink, so framing and
-// the stream's rules are shared; only who waits differs.
+// Its writer runs the same step as pump (take, write, flush; tell the
+// client when the server ended the stream; a keep-alive when due) through
+// the same sink, so framing, the stream's rules and the step itself are
+// shared; only who waits differs.
 type driver struct {
 	st       *chat.Stream
 	out      sink
@@ -137,30 +138,10 @@ func (d *driver) write(busy bool) {
 	bp := batchPool.Get().(*[]*chat.Entry)
 	defer batchPool.Put(bp)
 	for !d.over.Load() {
-		batch, done := d.st.Take((*bp)[:0], maxBatch)
-		*bp = batch[:0]
-		wrote := len(batch) > 0
-		if wrote {
-			err := d.out.write(batch)
-			if err == nil {
-				err = d.out.flush()
-			}
-			clear(batch)
-			if err != nil {
-				d.fail()
-				return
-			}
-		}
-		if done {
-			d.out.ended(d.st.Reason())
-			d.fail()
+		wrote, err := step(d.st, d.out, bp, d.keepAliveDue)
+		if err != nil {
+			d.fail() // the stream ended (the sink was told), or a write failed
 			return
-		}
-		if d.due.Swap(false) {
-			if err := d.out.idle(true); err != nil {
-				d.fail()
-				return
-			}
 		}
 		if wrote && d.co != nil {
 			d.wrote.Store(max(d.co.now(), 1)) // 0 is never
@@ -190,6 +171,9 @@ func (d *driver) write(busy bool) {
 		busy = busy || wrote // more came while it wrote
 	}
 }
+
+// keepAliveDue reports whether a keep-alive is due, and takes it.
+func (d *driver) keepAliveDue() bool { return d.due.Swap(false) }
 
 // lingerPool holds the channels lingering writers wait on: a connection
 // holds none while idle.

@@ -60,7 +60,7 @@ func (o *pollSink) write(batch []*chat.Entry) error {
 }
 
 // flush answers as soon as there is something to answer with: at most
-// maxBatch events (pump's batch), and the client asks again from the last
+// maxBatch events (a step's batch), and the client asks again from the last
 // seq for the rest.
 func (o *pollSink) flush() error {
 	if len(o.events) == 0 {

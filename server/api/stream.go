@@ -35,67 +35,103 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request, transport st
 	}, true
 }
 
-// sink is what a transport supplies to pump: how it frames and writes.
-// pump calls it from one goroutine.
+// sink is what a transport supplies to step: how it frames and writes.
+// One goroutine at a time calls it (pump's, or the driver's writer).
 type sink interface {
 	// write frames a batch of entries ready at once; it may buffer.
 	write(batch []*chat.Entry) error
 	// flush sends what write buffered to the client.
 	flush() error
-	// idle is called when the stream has nothing to send and pump is about
-	// to wait, and with tick set once every interval, whatever was sent
-	// (time for a keep-alive, which the contract wants at least that
-	// often, or for a long poll to answer empty). An error from idle,
-	// errStop included, ends pump.
+	// idle is called with tick set once every interval, whatever was
+	// sent (time for a keep-alive, which the contract wants at least
+	// that often, or for a long poll to answer empty), and by pump with
+	// tick unset when the stream has nothing to send and pump is about to
+	// wait (the driver's hijacked connections have no deadline to clear
+	// then). An error from idle, errStop included, ends delivery.
 	idle(tick bool) error
 	// ended tells the client the server ended the stream, after
 	// everything the stream still had was written and flushed.
 	ended(reason chat.CloseReason)
 }
 
-// errStop is returned by a sink to end pump without an error of its own: a
-// long poll that has answered.
+// errStop is returned by a sink to end delivery without an error of its
+// own: a long poll that has answered.
 var errStop = errors.New("api: stream answered")
 
-// maxBatch is the most entries pump hands to one write: a burst is written
-// and flushed in one go, with a bound so one write never grows without end.
+// maxBatch is the most entries a step hands to one write: a burst is
+// written and flushed in one go, with a bound so one write never grows
+// without end.
 const maxBatch = 256
 
-// pump is the one loop every transport runs: take what is ready, write it,
-// flush, then wait for more, for the next tick of interval, or for the end.
-// The stream's rules (what an ended stream still hands out) live in
-// chat.Stream; pump adds only the timing. It returns when the stream ends,
-// ctx is done or the sink fails.
+// errEnded is what step returns once the server has ended the stream and
+// the sink has been told.
+var errEnded = errors.New("api: stream ended")
+
+// step is one round of delivery, the same for every transport and both
+// schedulers (pump, driver): take what is ready (at most maxBatch, into
+// *bp, which keeps the batch's room for the next round), write and flush
+// it; once the stream has ended and handed out everything it still may,
+// tell the sink (ended) and return errEnded; else send a keep-alive if due
+// reports one is due, which it is asked after the write, so that the
+// keep-alive's beat holds even while events never stop. wrote reports
+// whether anything was written; any other error is the sink's, errStop
+// included. The stream's rules (what an ended stream still hands out) live
+// in chat.Stream; the schedulers add only who waits, and when.
+func step(st *chat.Stream, out sink, bp *[]*chat.Entry, due func() bool) (wrote bool, err error) {
+	batch, done := st.Take((*bp)[:0], maxBatch)
+	*bp = batch[:0]
+	if wrote = len(batch) > 0; wrote {
+		err = out.write(batch)
+		if err == nil {
+			err = out.flush()
+		}
+		clear(batch)
+		if err != nil {
+			return wrote, err
+		}
+	}
+	if done {
+		out.ended(st.Reason())
+		return wrote, errEnded
+	}
+	if due() {
+		return wrote, out.idle(true)
+	}
+	return wrote, nil
+}
+
+// pump runs step on the caller's goroutine, for a response net/http owns
+// (its handler must make, or wait for, the writes): it steps again at once
+// after a write, since more may be ready, and otherwise tells the sink it
+// is idle and waits for the stream, for the next tick of interval (a
+// keep-alive, or a long poll's empty answer) or for ctx. It returns nil
+// once the stream has ended, ctx's error, or the sink's.
 func pump(ctx context.Context, st *chat.Stream, out sink, interval time.Duration) error {
 	batch := make([]*chat.Entry, 0, 16)
 	tick := time.NewTimer(interval) // one timer per stream, no ticker goroutine
 	defer tick.Stop()
-	for {
-		batch, done := st.Take(batch[:0], maxBatch)
-		if len(batch) > 0 {
-			if err := out.write(batch); err != nil {
-				return err
-			}
-			if err := out.flush(); err != nil {
-				return err
-			}
-			clear(batch)
-		}
-		if done {
-			out.ended(st.Reason())
-			return nil
-		}
-		if len(batch) > 0 {
-			// More may be ready: ask at once, but keep the keep-alive's
-			// beat even while events never stop.
+	due := false // the tick came while pump waited
+	keepAlive := func() bool {
+		if !due {
 			select {
 			case <-tick.C:
-				if err := out.idle(true); err != nil {
-					return err
-				}
-				tick.Reset(interval)
 			default:
+				return false
 			}
+		}
+		due = false
+		tick.Reset(interval)
+		return true
+	}
+	for {
+		wrote, err := step(st, out, &batch, keepAlive)
+		if err == errEnded {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if wrote {
 			continue
 		}
 		if err := out.idle(false); err != nil {
@@ -104,10 +140,7 @@ func pump(ctx context.Context, st *chat.Stream, out sink, interval time.Duration
 		select {
 		case <-st.Ready():
 		case <-tick.C:
-			if err := out.idle(true); err != nil {
-				return err
-			}
-			tick.Reset(interval)
+			due = true
 		case <-ctx.Done():
 			return ctx.Err()
 		}
