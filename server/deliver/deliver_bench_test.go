@@ -1,4 +1,4 @@
-package api
+package deliver
 
 import (
 	"context"
@@ -17,16 +17,16 @@ import (
 func BenchmarkDeliver(b *testing.B) {
 	schedulers := []struct {
 		name  string
-		start func(st *chat.Stream, out sink) (stop func())
+		start func(st *chat.Stream, out Sink) (stop func())
 	}{
-		{"pump", func(st *chat.Stream, out sink) func() {
+		{"pump", func(st *chat.Stream, out Sink) func() {
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan struct{})
-			go func() { pump(ctx, st, out, time.Hour); close(done) }()
+			go func() { Pump(ctx, st, out, time.Hour); close(done) }()
 			return func() { cancel(); <-done }
 		}},
-		{"driver", func(st *chat.Stream, out sink) func() {
-			return drive(st, out, time.Hour, nil, func() {}).stop
+		{"driver", func(st *chat.Stream, out Sink) func() {
+			return Drive(st, out, time.Hour, nil, func() {}).Stop
 		}},
 	}
 	for _, sc := range schedulers {

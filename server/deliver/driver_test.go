@@ -1,4 +1,4 @@
-package api
+package deliver
 
 import (
 	"bytes"
@@ -29,7 +29,7 @@ func newWriterSink(who bool) *writerSink {
 	return &writerSink{who: who, wrote: make(chan struct{}, 1)}
 }
 
-func (s *writerSink) write(batch []*chat.Entry) error {
+func (s *writerSink) Write(batch []*chat.Entry) error {
 	var id []byte
 	if s.who {
 		buf := make([]byte, 64)
@@ -49,9 +49,9 @@ func (s *writerSink) write(batch []*chat.Entry) error {
 	return nil
 }
 
-func (s *writerSink) flush() error           { return nil }
-func (s *writerSink) idle(bool) error        { return nil }
-func (s *writerSink) ended(chat.CloseReason) {}
+func (s *writerSink) Flush() error           { return nil }
+func (s *writerSink) Idle(bool) error        { return nil }
+func (s *writerSink) Ended(chat.CloseReason) {}
 
 func (s *writerSink) entries() int {
 	s.mu.Lock()
@@ -86,12 +86,12 @@ func bobsStream(tb testing.TB, cfg chat.Config) (*chat.Chat, *chat.Session, *cha
 // with a keep-alive interval and a write delay of an hour (neither comes
 // during a test), and Alice to send to it. The queue holds 64 events, so a
 // sixteenth of it is 4.
-func drivenStream(t *testing.T) (*chat.Chat, *chat.Session, *writerSink, *driver) {
+func drivenStream(t *testing.T) (*chat.Chat, *chat.Session, *writerSink, *Driver) {
 	t.Helper()
 	c, alice, st := bobsStream(t, chat.Config{QueueLen: 64, PresenceThreshold: 1000, Burst: 100})
 	out := newWriterSink(true)
-	d := drive(st, out, time.Hour, newCoalescer(time.Hour), func() {})
-	t.Cleanup(d.stop)
+	d := Drive(st, out, time.Hour, NewCoalescer(time.Hour), func() {})
+	t.Cleanup(d.Stop)
 	return c, alice, out, d
 }
 
@@ -110,7 +110,7 @@ func waitWritten(t testing.TB, out *writerSink, what string, n int) {
 
 // tickNow does what the coalescer's next tick would, without waiting for
 // it.
-func (c *coalescer) tickNow() {
+func (c *Coalescer) tickNow() {
 	c.mu.Lock()
 	ready := c.held
 	c.held = nil
@@ -127,7 +127,7 @@ func (c *coalescer) tickNow() {
 // sixteenth, which must wake the lingering writer. The bursts are never
 // ticked by hand: a tick racing the wake-up could find the writer with
 // nothing left to write, which lets it go (as it should), and the next
-// burst would rightly start another. stop must let the writer go at once.
+// burst would rightly start another. Stop must let the writer go at once.
 func TestBusyStreamKeepsItsWriter(t *testing.T) {
 	c, alice, out, d := drivenStream(t)
 	waitWritten(t, out, "the hello", 1)
@@ -182,8 +182,8 @@ func TestBusyStreamKeepsItsWriter(t *testing.T) {
 		}
 	}
 
-	d.stop()
-	testkit.Eventually(t, "the lingering writer to go after stop", func() bool { return !strings.Contains(Goroutines(), "(*driver).linger") })
+	d.Stop()
+	testkit.Eventually(t, "the lingering writer to go after Stop", func() bool { return !strings.Contains(testkit.Goroutines(), "(*Driver).linger") })
 }
 
 // A quiet stream's writer exits once it has written, rather than waiting
@@ -194,7 +194,7 @@ func TestQuietStreamsWriterDoesNotLinger(t *testing.T) {
 	_, _, out, _ := drivenStream(t)
 	waitWritten(t, out, "the hello", 1)
 	testkit.Eventually(t, "a quiet stream's writer to exit after its write", func() bool {
-		return !strings.Contains(Goroutines(), "(*driver).write")
+		return !strings.Contains(testkit.Goroutines(), "(*Driver).write")
 	})
 }
 
