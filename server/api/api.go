@@ -19,6 +19,7 @@ import (
 
 	"hark/app/protocol"
 	"hark/server/chat"
+	"hark/server/deliver"
 )
 
 // Config sets up a Server. The zero value serves the contract's defaults.
@@ -112,7 +113,7 @@ type Server struct {
 	hosts   hostPolicy
 	// writes holds back busy streams' writes (Config.WriteDelay); nil
 	// when every event is written at once.
-	writes *coalescer
+	writes *deliver.Coalescer
 }
 
 // New returns a server of the chat c, which its caller made and closes:
@@ -127,7 +128,7 @@ func New(c *chat.Chat, cfg Config) *Server {
 		mux:     http.NewServeMux(),
 		origins: newOriginPolicy(cfg.AllowOrigins),
 		hosts:   newHostPolicy(cfg.AllowHosts),
-		writes:  newCoalescer(cfg.WriteDelay),
+		writes:  deliver.NewCoalescer(cfg.WriteDelay),
 	}
 	s.metrics = newMetrics(cfg.Metrics, s.chat)
 	s.routes()

@@ -14,13 +14,13 @@ import (
 
 	"hark/app/protocol"
 	"hark/internal/testkit"
-	"hark/server/api"
+	"hark/server/deliver"
 )
 
 // An idle WebSocket's reader waits outside the WebSocket library, even
-// after keep-alives it must read the answers to (wsidle.go); where the
-// poller exists (idlewait.go), an idle WebSocket or SSE stream holds no
-// goroutine at all. The frames that do come are all read and answered: a
+// after keep-alives it must read the answers to (deliver's wsidle.go);
+// where the poller exists (idlewait.go), an idle WebSocket or SSE stream
+// holds no goroutine at all. The frames that do come are all read and answered: a
 // send, and a send fragmented across a pause in the middle of its
 // message. A client that goes, and a stream the server ends, are noticed
 // and cleaned up as before.
@@ -44,13 +44,13 @@ func TestIdleReadersWaitOutsideTheLibrary(t *testing.T) {
 	waitIdle := func(when string, streams int) {
 		t.Helper()
 		want := streams // one waiting goroutine per stream
-		if api.PollsIdle() {
+		if deliver.PollsIdle() {
 			want = 0
 		}
 		deadline := time.Now().Add(wait)
 		for {
-			stacks := api.Goroutines()
-			waiting := strings.Count(stacks, "api.(*rawConn).serveReads(") + strings.Count(stacks, "api.(*idleWait).resume(")
+			stacks := testkit.Goroutines()
+			waiting := strings.Count(stacks, "deliver.(*Conn).ServeReads(") + strings.Count(stacks, "deliver.(*idleWait).resume(")
 			reading := strings.Count(stacks, "api.(*Server).readFrames(")
 			if waiting == want && reading == 0 {
 				return
@@ -176,5 +176,5 @@ func TestParkedWaitsEndUnderChurn(t *testing.T) {
 	}
 	wg.Wait()
 	testkit.Eventually(t, "every stream to close on the server", func() bool { return ts.streamsOpen(t, "ws") == 0 && ts.streamsOpen(t, "sse") == 0 })
-	testkit.Eventually(t, "the poller to forget every connection", func() bool { return api.ParkedWaits() == 0 })
+	testkit.Eventually(t, "the poller to forget every connection", func() bool { return deliver.ParkedWaits() == 0 })
 }

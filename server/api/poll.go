@@ -5,6 +5,7 @@ import (
 
 	"hark/app/protocol"
 	"hark/server/chat"
+	"hark/server/deliver"
 )
 
 // handlePoll answers GET /api/poll?since=N&epoch=E with the visible events
@@ -20,11 +21,11 @@ func (s *Server) handlePoll(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	out := &pollSink{
 		w:         w,
-		deadline:  newWriteDeadline(w, r, s.cfg.WriteTimeout),
+		deadline:  deliver.NewWriteDeadline(w, r, s.cfg.WriteTimeout),
 		wantHello: q.Get("since") == "" || q.Get("hello") == "1",
 		events:    make([]*chat.Entry, 0, 8),
 	}
-	if err := pump(r.Context(), st, out, s.cfg.PollWait); err == errStop {
+	if err := deliver.Pump(r.Context(), st, out, s.cfg.PollWait); err == deliver.ErrStop {
 		return
 	}
 	if r.Context().Err() == nil {
@@ -36,13 +37,13 @@ func (s *Server) handlePoll(w http.ResponseWriter, r *http.Request) {
 // answered at once, or none once the wait is over.
 type pollSink struct {
 	w         http.ResponseWriter
-	deadline  *writeDeadline
+	deadline  *deliver.WriteDeadline
 	wantHello bool
 	hello     *chat.Entry // held back unless wanted or a reset follows
 	events    []*chat.Entry
 }
 
-func (o *pollSink) write(batch []*chat.Entry) error {
+func (o *pollSink) Write(batch []*chat.Entry) error {
 	for _, e := range batch {
 		switch {
 		case e.Type() == protocol.TypeHello && !o.wantHello:
@@ -59,30 +60,30 @@ func (o *pollSink) write(batch []*chat.Entry) error {
 	return nil
 }
 
-// flush answers as soon as there is something to answer with: at most
-// maxBatch events (pump's batch), and the client asks again from the last
+// Flush answers as soon as there is something to answer with: at most
+// deliver.MaxBatch events (a step's batch), and the client asks again from the last
 // seq for the rest.
-func (o *pollSink) flush() error {
+func (o *pollSink) Flush() error {
 	if len(o.events) == 0 {
 		return nil // only a hello the client did not ask for
 	}
 	o.answer()
-	return errStop
+	return deliver.ErrStop
 }
 
-// idle answers with nothing once the poll wait is over.
-func (o *pollSink) idle(tick bool) error {
+// Idle answers with nothing once the poll wait is over.
+func (o *pollSink) Idle(tick bool) error {
 	if !tick {
 		return nil
 	}
 	o.answer()
-	return errStop
+	return deliver.ErrStop
 }
 
-// ended needs nothing: handlePoll answers with what was taken.
-func (o *pollSink) ended(chat.CloseReason) {}
+// Ended needs nothing: handlePoll answers with what was taken.
+func (o *pollSink) Ended(chat.CloseReason) {}
 
 func (o *pollSink) answer() {
-	o.deadline.arm()
+	o.deadline.Arm()
 	writeEvents(o.w, o.events)
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"hark/server/chat"
+	"hark/server/deliver"
 )
 
 // sseRetry is the reconnect delay, in milliseconds, the stream suggests to
@@ -16,7 +17,7 @@ const sseRetry = 1000
 // Over HTTP/1.1 the server takes the connection from net/http once the
 // stream is open and writes the chunked response itself, so an idle stream
 // keeps no handler goroutine, request or net/http buffers; over HTTP/2 (and
-// HTTP/1.0) the response stays with net/http and pump runs it.
+// HTTP/1.0) the response stays with net/http and deliver.Pump runs it.
 func (s *Server) handleSSE(w http.ResponseWriter, r *http.Request) {
 	st, done, ok := s.openStream(w, r, "sse", true)
 	if !ok {
@@ -35,13 +36,13 @@ func (s *Server) handleSSE(w http.ResponseWriter, r *http.Request) {
 	*bp = appendRetry(*bp, sseRetry)
 
 	if r.ProtoMajor == 1 && r.ProtoMinor >= 1 {
-		if conn, err := hijack(w, s.cfg.WriteTimeout); err == nil {
-			out.to = newChunkedResponse(conn, h)
-			d := drive(st, out, s.cfg.PingInterval, s.writes, func() { conn.close() })
+		if conn, err := deliver.Hijack(w, s.cfg.WriteTimeout); err == nil {
+			out.to = deliver.NewChunkedResponse(conn, h)
+			d := deliver.Drive(st, out, s.cfg.PingInterval, s.writes, func() { conn.Close() })
 			// Until the client goes or the driver hangs up.
-			go conn.serveReads(conn.discard, func() {
-				conn.close()
-				d.stop()
+			go conn.ServeReads(conn.Discard, func() {
+				conn.Close()
+				d.Stop()
 				done()
 			})
 			return
@@ -49,46 +50,43 @@ func (s *Server) handleSSE(w http.ResponseWriter, r *http.Request) {
 	}
 	defer done()
 	w.WriteHeader(http.StatusOK)
-	out.to = &responseOut{w: w, rc: http.NewResponseController(w), deadline: newWriteDeadline(w, r, s.cfg.WriteTimeout)}
-	pump(r.Context(), st, out, s.cfg.PingInterval)
+	out.to = &responseOut{w: w, rc: http.NewResponseController(w), deadline: deliver.NewWriteDeadline(w, r, s.cfg.WriteTimeout)}
+	deliver.Pump(r.Context(), st, out, s.cfg.PingInterval)
 }
 
 // sseSink frames entries as Server-Sent Events. Frames gather in a buffer
 // taken from a pool when there is something to send and given back by the
 // flush that sends it, so an idle stream holds no buffer.
 type sseSink struct {
-	buf *[]byte // frames not yet flushed, after headroom; nil when none
+	buf *[]byte // frames not yet flushed, after deliver.Headroom; nil when none
 	to  sseOut
 }
 
-// sseOut is where a flush sends the gathered frames.
+// sseOut is where a flush sends the gathered frames: a
+// deliver.ChunkedResponse on a hijacked HTTP/1.1 connection, or
+// responseOut.
 type sseOut interface {
-	// send writes (*bp)[headroom:] (the bytes before it are free for the
-	// writer's own framing) and flushes it to the client. The buffer is
-	// the caller's again when send returns; send may grow it.
-	send(bp *[]byte) error
-	// idle is called when the stream goes quiet.
-	idle()
-	// end ends the response properly, after its last frame, when the
+	// Send writes (*bp)[deliver.Headroom:] (the bytes before it are free
+	// for the writer's own framing) and flushes it to the client. The
+	// buffer is the caller's again when Send returns; Send may grow it.
+	Send(bp *[]byte) error
+	// Idle is called when the stream goes quiet.
+	Idle()
+	// End ends the response properly, after its last frame, when the
 	// server ends the stream.
-	end()
+	End()
 }
-
-// headroom is the space kept free at the start of every flushed buffer:
-// enough for a chunk's size line, so a chunked response is framed in place
-// and leaves in one write.
-const headroom = 10
 
 // pending is the buffer frames gather in until the next flush.
 func (o *sseSink) pending() *[]byte {
 	if o.buf == nil {
-		o.buf = framePool.Get().(*[]byte)
-		*o.buf = append((*o.buf)[:0], make([]byte, headroom)...)
+		o.buf = deliver.GetFrame()
+		*o.buf = append((*o.buf)[:0], make([]byte, deliver.Headroom)...)
 	}
 	return o.buf
 }
 
-func (o *sseSink) write(batch []*chat.Entry) error {
+func (o *sseSink) Write(batch []*chat.Entry) error {
 	bp := o.pending()
 	for _, e := range batch {
 		*bp = appendSSE(*bp, e)
@@ -96,55 +94,55 @@ func (o *sseSink) write(batch []*chat.Entry) error {
 	return nil
 }
 
-func (o *sseSink) flush() error {
+func (o *sseSink) Flush() error {
 	if o.buf == nil {
 		return nil
 	}
 	bp := o.buf
 	o.buf = nil
-	err := o.to.send(bp)
-	putFrame(bp)
+	err := o.to.Send(bp)
+	deliver.PutFrame(bp)
 	return err
 }
 
-func (o *sseSink) idle(tick bool) error {
+func (o *sseSink) Idle(tick bool) error {
 	if tick {
 		bp := o.pending()
 		*bp = append(*bp, ": ping\n\n"...)
-		if err := o.flush(); err != nil {
+		if err := o.Flush(); err != nil {
 			return err
 		}
 	}
-	o.to.idle()
+	o.to.Idle()
 	return nil
 }
 
-// ended needs no frame: ending the response is the signal (overflow,
+// Ended needs no frame: ending the response is the signal (overflow,
 // shutdown or leave), and EventSource reconnects with Last-Event-ID. It
 // is ended as a response should be, so that a proxy or curl sees a
 // complete one.
-func (o *sseSink) ended(chat.CloseReason) { o.to.end() }
+func (o *sseSink) Ended(chat.CloseReason) { o.to.End() }
 
 // responseOut sends through net/http's response: HTTP/2, HTTP/1.0.
 type responseOut struct {
 	w        http.ResponseWriter
 	rc       *http.ResponseController
-	deadline *writeDeadline
+	deadline *deliver.WriteDeadline
 }
 
-func (o *responseOut) send(bp *[]byte) error {
-	o.deadline.arm()
-	if _, err := o.w.Write((*bp)[headroom:]); err != nil {
+func (o *responseOut) Send(bp *[]byte) error {
+	o.deadline.Arm()
+	if _, err := o.w.Write((*bp)[deliver.Headroom:]); err != nil {
 		return err
 	}
 	return o.rc.Flush()
 }
 
-func (o *responseOut) idle() { o.deadline.idle() }
+func (o *responseOut) Idle() { o.deadline.Idle() }
 
-// end leaves the response to net/http, which ends it when the handler
+// End leaves the response to net/http, which ends it when the handler
 // returns (the last chunk, or HTTP/2's end of stream).
-func (o *responseOut) end() {}
+func (o *responseOut) End() {}
 
 // appendRetry appends the SSE retry field.
 func appendRetry(b []byte, ms int) []byte {

@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"sync"
 	"sync/atomic"
 
 	"github.com/coder/websocket"
 
 	"hark/app/protocol"
 	"hark/server/chat"
+	"hark/server/deliver"
 )
 
 // wsReadLimit is the largest frame read at all. Frames between
@@ -23,14 +23,14 @@ const wsReadLimit = 4 * protocol.MaxBodyBytes
 // handleWebSocket streams events over a WebSocket and takes send frames on
 // it: GET /api/ws. Once the connection is accepted the handler returns:
 // the connection's reader goroutine reads sends and cleans up, and a
-// driver writes the stream only while it has something to send, so an idle
+// deliver.Driver writes the stream only while it has something to send, so an idle
 // socket keeps one goroutine and no request, context or write buffer.
 func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 	st, done, ok := s.openStream(w, r, "ws", true)
 	if !ok {
 		return
 	}
-	hj := &wsHijack{ResponseWriter: w, timeout: s.cfg.WriteTimeout}
+	hj := deliver.NewWebSocketResponse(w, s.cfg.WriteTimeout)
 	conn, err := websocket.Accept(hj, r, &websocket.AcceptOptions{
 		// The origin was checked by the server's origin policy, with the
 		// contract's error body; Accept's own check would only repeat it.
@@ -42,11 +42,11 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	conn.SetReadLimit(wsReadLimit)
-	out := &wsSink{srv: s, conn: conn, raw: hj.conn, batch: r.URL.Query().Get("batch") == "1"}
-	d := drive(st, out, s.cfg.PingInterval, s.writes, func() { conn.CloseNow() })
+	out := &wsSink{srv: s, conn: conn, raw: hj.Conn(), batch: r.URL.Query().Get("batch") == "1"}
+	d := deliver.Drive(st, out, s.cfg.PingInterval, s.writes, func() { conn.CloseNow() })
 	go s.readSends(conn, st.Session(), out, func() {
 		conn.CloseNow()
-		d.stop()
+		d.Stop()
 		done()
 	})
 }
@@ -54,22 +54,22 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 // wsSink writes entries as WebSocket text frames: one event each, or, for
 // a client that asked with batch=1, every event ready at once in one frame,
 // a line each (event JSON holds no raw newline). Either way a burst leaves
-// in one write: frames gather in the held rawConn until flush.
+// in one write: frames gather in the held deliver.Conn until Flush.
 type wsSink struct {
 	srv   *Server
 	conn  *websocket.Conn
-	raw   *rawConn
+	raw   *deliver.Conn
 	batch bool
 	// pinging is set while a ping waits for its pong, so a client that
 	// stops answering never has more than one ping goroutine. A goroutine
 	// per ping rather than one per connection keeps idle sockets small.
 	pinging atomic.Bool
-	held    bool // write has held raw; flush releases it
+	held    bool // Write has held raw; Flush releases it
 }
 
-func (o *wsSink) write(batch []*chat.Entry) error {
+func (o *wsSink) Write(batch []*chat.Entry) error {
 	if !o.held {
-		o.raw.hold()
+		o.raw.Hold()
 		o.held = true
 	}
 	if !o.batch || len(batch) == 1 {
@@ -80,7 +80,7 @@ func (o *wsSink) write(batch []*chat.Entry) error {
 		}
 		return nil
 	}
-	bp := framePool.Get().(*[]byte)
+	bp := deliver.GetFrame()
 	b := (*bp)[:0]
 	for i, e := range batch {
 		if i > 0 {
@@ -90,38 +90,38 @@ func (o *wsSink) write(batch []*chat.Entry) error {
 	}
 	err := o.frame(b)
 	*bp = b
-	putFrame(bp)
+	deliver.PutFrame(bp)
 	return err
 }
 
-// frame writes one text frame. A context that never ends: the rawConn's
+// frame writes one text frame. A context that never ends: the Conn's
 // write deadline bounds the write, and the library then skips its
 // per-write cancellation hook (allocations and locks per delivery).
 func (o *wsSink) frame(b []byte) error {
 	return o.conn.Write(context.Background(), websocket.MessageText, b)
 }
 
-// flush sends the frames write gathered, in one write.
-func (o *wsSink) flush() error {
+// Flush sends the frames Write gathered, in one write.
+func (o *wsSink) Flush() error {
 	if !o.held {
 		return nil
 	}
 	o.held = false
-	return o.raw.release()
+	return o.raw.Release()
 }
 
 // reply writes one frame from the reader (an ack or an error), gathered
 // and sent in one write like the stream's.
 func (o *wsSink) reply(b []byte) error {
-	o.raw.hold()
+	o.raw.Hold()
 	err := o.frame(b)
-	if err2 := o.raw.release(); err == nil {
+	if err2 := o.raw.Release(); err == nil {
 		err = err2
 	}
 	return err
 }
 
-func (o *wsSink) idle(tick bool) error {
+func (o *wsSink) Idle(tick bool) error {
 	if tick && o.pinging.CompareAndSwap(false, true) {
 		go func() {
 			defer o.pinging.Store(false)
@@ -131,24 +131,9 @@ func (o *wsSink) idle(tick bool) error {
 	return nil
 }
 
-func (o *wsSink) ended(reason chat.CloseReason) {
-	if r := o.raw.reads; r != nil {
-		r.parking.Store(false) // the close handshake waits for the client's answer
-	}
+func (o *wsSink) Ended(reason chat.CloseReason) {
+	o.raw.StopParking() // the close handshake waits for the client's answer
 	o.conn.Close(closeStatus(reason))
-}
-
-// framePool holds the buffers frames are gathered and joined in; only
-// moderate ones go back (putFrame), so one huge burst does not pin memory.
-var framePool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
-
-const maxPooledFrame = 64 << 10
-
-func putFrame(bp *[]byte) {
-	if cap(*bp) <= maxPooledFrame {
-		*bp = (*bp)[:0]
-		framePool.Put(bp)
-	}
 }
 
 // closeStatus is the close code and reason for a stream the server ended.
@@ -177,11 +162,11 @@ func (s *Server) ping(conn *websocket.Conn) {
 // serialises writes): a send is answered even while the stream has
 // nothing to say.
 //
-// Where reads can park (wsidle.go), the connection waits for its client
-// without a goroutine reading (idlewait.go), and reads in one that lasts
-// until the client has nothing more to say for now.
+// Where reads can park (deliver's wsidle.go), the connection waits for its
+// client without a goroutine reading (idlewait.go), and reads in one that
+// lasts until the client has nothing more to say for now.
 func (s *Server) readSends(conn *websocket.Conn, sess *chat.Session, out *wsSink, end func()) {
-	out.raw.serveReads(func() bool { return s.readFrames(conn, sess, out) }, end)
+	out.raw.ServeReads(func() bool { return s.readFrames(conn, sess, out) }, end)
 }
 
 // readFrames reads and answers frames until the connection ends, or a
@@ -195,7 +180,7 @@ func (s *Server) readFrames(conn *websocket.Conn, sess *chat.Session, out *wsSin
 	for {
 		typ, data, err := conn.Read(ctx)
 		if err != nil {
-			return errors.Is(err, errParked)
+			return errors.Is(err, deliver.ErrParked)
 		}
 		var reply any
 		send, err := decodeFrame(typ, data)

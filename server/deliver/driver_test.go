@@ -1,4 +1,4 @@
-package api
+package deliver
 
 import (
 	"bytes"
@@ -15,20 +15,31 @@ import (
 	"hark/server/chat"
 )
 
-// writerSink records which goroutine made each write.
+// writerSink counts the entries written to it, signals each write, and
+// records which goroutine made each write if asked to.
 type writerSink struct {
+	who     bool // record the writers
 	mu      sync.Mutex
 	writers []string // goroutine of each write, in order
 	seen    int      // entries written
 	wrote   chan struct{}
 }
 
-func (s *writerSink) write(batch []*chat.Entry) error {
-	buf := make([]byte, 64)
-	buf = buf[:runtime.Stack(buf, false)]
-	id, _, _ := bytes.Cut(bytes.TrimPrefix(buf, []byte("goroutine ")), []byte(" "))
+func newWriterSink(who bool) *writerSink {
+	return &writerSink{who: who, wrote: make(chan struct{}, 1)}
+}
+
+func (s *writerSink) Write(batch []*chat.Entry) error {
+	var id []byte
+	if s.who {
+		buf := make([]byte, 64)
+		buf = buf[:runtime.Stack(buf, false)]
+		id, _, _ = bytes.Cut(bytes.TrimPrefix(buf, []byte("goroutine ")), []byte(" "))
+	}
 	s.mu.Lock()
-	s.writers = append(s.writers, string(id))
+	if s.who {
+		s.writers = append(s.writers, string(id))
+	}
 	s.seen += len(batch)
 	s.mu.Unlock()
 	select {
@@ -38,9 +49,9 @@ func (s *writerSink) write(batch []*chat.Entry) error {
 	return nil
 }
 
-func (s *writerSink) flush() error           { return nil }
-func (s *writerSink) idle(bool) error        { return nil }
-func (s *writerSink) ended(chat.CloseReason) {}
+func (s *writerSink) Flush() error           { return nil }
+func (s *writerSink) Idle(bool) error        { return nil }
+func (s *writerSink) Ended(chat.CloseReason) {}
 
 func (s *writerSink) entries() int {
 	s.mu.Lock()
@@ -48,36 +59,44 @@ func (s *writerSink) entries() int {
 	return s.seen
 }
 
+// bobsStream is Bob's open stream in a fresh chat made with cfg, and
+// Alice, to send to it.
+func bobsStream(tb testing.TB, cfg chat.Config) (*chat.Chat, *chat.Session, *chat.Stream) {
+	tb.Helper()
+	c := chat.New(chat.MemoryStore(chat.Limits{}, nil), cfg)
+	tb.Cleanup(c.Close)
+	ctx := context.Background()
+	alice, _, _, err := c.Register(ctx, "Alice", "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	bob, _, _, err := c.Register(ctx, "Bob", "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	st, err := c.Open(bob, chat.Position{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(st.Close)
+	return c, alice, st
+}
+
 // drivenStream is Bob's stream in a fresh chat, driven into a writerSink
 // with a keep-alive interval and a write delay of an hour (neither comes
 // during a test), and Alice to send to it. The queue holds 64 events, so a
 // sixteenth of it is 4.
-func drivenStream(t *testing.T) (*chat.Chat, *chat.Session, *writerSink, *driver) {
+func drivenStream(t *testing.T) (*chat.Chat, *chat.Session, *writerSink, *Driver) {
 	t.Helper()
-	c := chat.New(chat.MemoryStore(chat.Limits{}, nil), chat.Config{QueueLen: 64, PresenceThreshold: 1000, Burst: 100})
-	t.Cleanup(c.Close)
-	ctx := context.Background()
-	alice, _, _, err := c.Register(ctx, "Alice", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bob, _, _, err := c.Register(ctx, "Bob", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := c.Open(bob, chat.Position{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Close)
-	out := &writerSink{wrote: make(chan struct{}, 1)}
-	d := drive(st, out, time.Hour, newCoalescer(time.Hour), func() {})
-	t.Cleanup(d.stop)
+	c, alice, st := bobsStream(t, chat.Config{QueueLen: 64, PresenceThreshold: 1000, Burst: 100})
+	out := newWriterSink(true)
+	d := Drive(st, out, time.Hour, NewCoalescer(time.Hour), func() {})
+	t.Cleanup(d.Stop)
 	return c, alice, out, d
 }
 
 // waitWritten waits until out has written n entries.
-func waitWritten(t *testing.T, out *writerSink, what string, n int) {
+func waitWritten(t testing.TB, out *writerSink, what string, n int) {
 	t.Helper()
 	deadline := time.After(10 * time.Second)
 	for out.entries() < n {
@@ -91,7 +110,7 @@ func waitWritten(t *testing.T, out *writerSink, what string, n int) {
 
 // tickNow does what the coalescer's next tick would, without waiting for
 // it.
-func (c *coalescer) tickNow() {
+func (c *Coalescer) tickNow() {
 	c.mu.Lock()
 	ready := c.held
 	c.held = nil
@@ -108,7 +127,7 @@ func (c *coalescer) tickNow() {
 // sixteenth, which must wake the lingering writer. The bursts are never
 // ticked by hand: a tick racing the wake-up could find the writer with
 // nothing left to write, which lets it go (as it should), and the next
-// burst would rightly start another. stop must let the writer go at once.
+// burst would rightly start another. Stop must let the writer go at once.
 func TestBusyStreamKeepsItsWriter(t *testing.T) {
 	c, alice, out, d := drivenStream(t)
 	waitWritten(t, out, "the hello", 1)
@@ -163,8 +182,8 @@ func TestBusyStreamKeepsItsWriter(t *testing.T) {
 		}
 	}
 
-	d.stop()
-	testkit.Eventually(t, "the lingering writer to go after stop", func() bool { return !strings.Contains(Goroutines(), "(*driver).linger") })
+	d.Stop()
+	testkit.Eventually(t, "the lingering writer to go after Stop", func() bool { return !strings.Contains(testkit.Goroutines(), "(*Driver).linger") })
 }
 
 // A quiet stream's writer exits once it has written, rather than waiting
@@ -175,7 +194,7 @@ func TestQuietStreamsWriterDoesNotLinger(t *testing.T) {
 	_, _, out, _ := drivenStream(t)
 	waitWritten(t, out, "the hello", 1)
 	testkit.Eventually(t, "a quiet stream's writer to exit after its write", func() bool {
-		return !strings.Contains(Goroutines(), "(*driver).write")
+		return !strings.Contains(testkit.Goroutines(), "(*Driver).write")
 	})
 }
 

@@ -1,4 +1,4 @@
-package api
+package deliver
 
 import (
 	"encoding/binary"
@@ -23,18 +23,18 @@ import (
 // (awaitReadable: a peek, never a read), then hands the reading to a new
 // goroutine, which reads frames through the library until the library,
 // between two messages, asks for bytes the socket does not have yet. That
-// read returns errParked instead of blocking (rawConn.Read, told by a
+// read returns ErrParked instead of blocking (Conn.Read, told by a
 // frameTracker where messages end), the library returns it as an error
 // before touching anything of the next frame, and the goroutine exits,
 // taking the deep stack with it. Mid-message the read blocks as usual,
 // and so do the reads of a close handshake (the sink turns parking off
 // before one).
 
-// errParked is a read's answer, between messages, when nothing has
+// ErrParked is a read's answer, between messages, when nothing has
 // arrived: the caller goes back to waiting.
-var errParked = errors.New("api: nothing to read between messages")
+var ErrParked = errors.New("deliver: nothing to read between messages")
 
-// parkedReads is the part of rawConn that lets a WebSocket's reads park.
+// parkedReads is the part of Conn that lets a WebSocket's reads park.
 // The library reads one at a time (its read lock), whoever it reads for.
 type parkedReads struct {
 	socket  syscall.RawConn // nil: reads never park
@@ -42,7 +42,7 @@ type parkedReads struct {
 	parking atomic.Bool // cleared before a close handshake, whose reads must block
 }
 
-// park reports whether a read should return errParked now: between
+// park reports whether a read should return ErrParked now: between
 // messages, parking on, and nothing to read.
 func (p *parkedReads) park() bool {
 	return p.socket != nil && p.parking.Load() && p.frames.between() && !readableNow(p.socket)

@@ -1,4 +1,4 @@
-package api
+package deliver
 
 import (
 	"sync/atomic"
@@ -52,11 +52,11 @@ func newIdleWait(c any) *idleWait {
 	return w
 }
 
-// serveReads runs read whenever the client has sent something, until
+// ServeReads runs read whenever the client has sent something, until
 // read reports the connection over; then end. Where the poller waits it
 // returns at once, and the caller's goroutine may exit; elsewhere it
 // returns after end.
-func (c *rawConn) serveReads(read func() bool, end func()) {
+func (c *Conn) ServeReads(read func() bool, end func()) {
 	w := c.wait
 	if w == nil {
 		for read() {

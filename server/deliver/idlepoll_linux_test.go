@@ -1,6 +1,6 @@
 //go:build linux
 
-package api
+package deliver
 
 import (
 	"net"
@@ -14,7 +14,7 @@ import (
 // skips where there is none.
 func pollerListener(t *testing.T) net.Listener {
 	t.Helper()
-	if !pollsIdle() {
+	if !PollsIdle() {
 		t.Skip("no poller here")
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -26,8 +26,8 @@ func pollerListener(t *testing.T) net.Listener {
 }
 
 // accepted dials ln unless client is given, and returns the server's side
-// as a rawConn that waits in the poller, and the client's.
-func accepted(t *testing.T, ln net.Listener, client net.Conn) (*rawConn, net.Conn) {
+// as a Conn that waits in the poller, and the client's.
+func accepted(t *testing.T, ln net.Listener, client net.Conn) (*Conn, net.Conn) {
 	t.Helper()
 	if client == nil {
 		var err error
@@ -40,7 +40,7 @@ func accepted(t *testing.T, ln net.Listener, client net.Conn) (*rawConn, net.Con
 	if err != nil {
 		t.Fatal(err)
 	}
-	rc := newRawConn(sc, time.Second)
+	rc := newConn(sc, time.Second)
 	if rc.wait = newIdleWait(sc); rc.wait == nil {
 		t.Fatal("no idle wait for a TCP connection")
 	}
@@ -55,7 +55,7 @@ func accepted(t *testing.T, ln net.Listener, client net.Conn) (*rawConn, net.Con
 func TestLateParkLeavesAReusedDescriptorAlone(t *testing.T) {
 	ln := pollerListener(t)
 	old, _ := accepted(t, ln, nil)
-	old.wait.read, old.wait.end = old.discard, func() {}
+	old.wait.read, old.wait.end = old.Discard, func() {}
 
 	// The next connection waits in the accept queue while the old one is
 	// closed, so accepting it takes the old one's descriptor.
@@ -69,12 +69,12 @@ func TestLateParkLeavesAReusedDescriptorAlone(t *testing.T) {
 		t.Skipf("descriptor not reused (%d, then %d)", old.wait.fd, fresh.wait.fd)
 	}
 	read := make(chan struct{}, 1)
-	fresh.serveReads(func() bool {
+	fresh.ServeReads(func() bool {
 		select {
 		case read <- struct{}{}:
 		default:
 		}
-		return fresh.discard()
+		return fresh.Discard()
 	}, func() {})
 
 	if old.wait.park() {
@@ -103,7 +103,7 @@ func TestParkingBusySocketsIsRaceFree(t *testing.T) {
 	for i := range conns {
 		rc, client := accepted(t, ln, nil)
 		clients = append(clients, client)
-		rc.serveReads(func() bool {
+		rc.ServeReads(func() bool {
 			var b [64]byte
 			_, err := rc.Conn.Read(b[:])
 			reads[i].Add(1)

@@ -1,11 +1,11 @@
 //go:build !(linux || darwin || freebsd || netbsd || openbsd || dragonfly)
 
-package api
+package deliver
 
 import "syscall"
 
 // peekable says there is no way to peek at a socket here: reads never
-// park (see wsidle.go), wsHijack leaves the socket unset, and these are
+// park (see wsidle.go), WebSocketResponse leaves the socket unset, and these are
 // never called.
 const peekable = false
 

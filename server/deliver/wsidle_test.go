@@ -1,4 +1,4 @@
-package api
+package deliver
 
 import (
 	"encoding/binary"

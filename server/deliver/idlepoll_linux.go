@@ -1,4 +1,4 @@
-package api
+package deliver
 
 import (
 	"errors"
@@ -77,7 +77,7 @@ func (w *idleWait) park() bool {
 		w.id = p.ids.Add(1)
 	}
 	w.parked.Store(true) // before arming: the event may come at once
-	armErr := errors.New("api: socket closed")
+	armErr := errors.New("deliver: socket closed")
 	w.socket.Control(func(fd uintptr) {
 		// Only inside Control is the descriptor this connection's: once
 		// it is closed its number may belong to a newer connection,
@@ -141,7 +141,7 @@ func (p *poller) run() {
 		if err != nil {
 			// Only a bad epoll descriptor or buffer gets here: nothing
 			// parked would ever wake, so stop loudly.
-			panic(fmt.Sprintf("api: epoll_wait: %v", err))
+			panic(fmt.Sprintf("deliver: epoll_wait: %v", err))
 		}
 		p.mu.Lock()
 		for _, ev := range events[:n] {
@@ -163,11 +163,12 @@ func (p *poller) run() {
 	}
 }
 
-// pollsIdle reports whether waits park in the poller.
-func pollsIdle() bool { return idlePoller() != nil }
+// PollsIdle reports whether a connection waiting for its client parks in
+// the poller here, holding no goroutine (idlewait.go).
+func PollsIdle() bool { return idlePoller() != nil }
 
-// parkedWaits is how many waits the poller holds.
-func parkedWaits() int {
+// ParkedWaits is how many connections' waits the poller holds.
+func ParkedWaits() int {
 	p := idlePoller()
 	if p == nil {
 		return 0
