@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -20,6 +19,7 @@ import (
 	"github.com/coder/websocket"
 
 	"hark/app/protocol"
+	"hark/internal/sse"
 	"hark/internal/testkit"
 )
 
@@ -461,22 +461,23 @@ func openStream(t *testing.T, base, kind, token string, since uint64, epoch stri
 		}
 		loop = func() error {
 			defer resp.Body.Close()
-			sc := bufio.NewScanner(resp.Body)
-			var id, data string
-			for sc.Scan() {
-				switch line := sc.Text(); {
-				case line == "" && data != "":
-					if e := r.decode([]byte(data)); e.Sequenced() != (id != "") || id != "" && id != strconv.FormatUint(e.Seq, 10) {
-						r.problem("event %s under id %q", data, id)
-					}
-					id, data = "", ""
-				case strings.HasPrefix(line, "id:"):
-					id = strings.TrimSpace(line[3:])
-				case strings.HasPrefix(line, "data:"):
-					data += strings.TrimSpace(line[5:])
+			p := sse.NewParser(resp.Body)
+			var id string
+			p.OnField = func(name, value string) {
+				if name == "id" {
+					id = value
 				}
 			}
-			return fmt.Errorf("SSE ended: %v", sc.Err())
+			for {
+				ev, err := p.Next()
+				if err != nil {
+					return fmt.Errorf("SSE ended: %v", err)
+				}
+				if e := r.decode([]byte(ev.Data)); e.Sequenced() != (id != "") || id != "" && id != strconv.FormatUint(e.Seq, 10) {
+					r.problem("event %s under id %q", ev.Data, id)
+				}
+				id = ""
+			}
 		}
 	case "poll":
 		loop = func() error {

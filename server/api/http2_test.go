@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"hark/app/protocol"
+	"hark/internal/sse"
 	"hark/internal/testkit"
 	"hark/server/api"
 	"hark/server/chat"
@@ -94,23 +94,24 @@ func TestHTTP2IdleSSEStreamSurvivesWriteTimeouts(t *testing.T) {
 
 	got := make(chan sseEvent, 64)
 	go func() {
-		p := &sseParser{r: bufio.NewReader(resp.Body)}
+		p := sse.NewParser(resp.Body)
+		p.OnField = func(name, value string) {
+			if name == "" && value == "ping" {
+				got <- sseEvent{ping: true}
+			}
+		}
 		for {
-			f, err := p.next()
-			switch {
-			case err != nil:
+			f, err := p.Next()
+			if err != nil {
 				got <- sseEvent{err: err}
 				return
-			case f.comment == "ping":
-				got <- sseEvent{ping: true}
-			case f.data != "":
-				var e protocol.Event
-				if err := json.Unmarshal([]byte(f.data), &e); err != nil {
-					got <- sseEvent{err: err}
-					return
-				}
-				got <- sseEvent{event: e}
 			}
+			var e protocol.Event
+			if err := json.Unmarshal([]byte(f.Data), &e); err != nil {
+				got <- sseEvent{err: err}
+				return
+			}
+			got <- sseEvent{event: e}
 		}
 	}()
 
