@@ -389,11 +389,11 @@ func (r *reader) decode(b []byte) protocol.Event {
 // waitSeq waits until the stream has delivered a seq of at least seq.
 func (r *reader) waitSeq(t *testing.T, seq uint64) {
 	t.Helper()
-	for deadline := time.Now().Add(crashWait); ; time.Sleep(10 * time.Millisecond) {
+	testkit.Within(t, crashWait, fmt.Sprintf("seq %d on the stream", seq), func() bool {
 		evs := r.events()
 		for i := len(evs) - 1; i >= 0; i-- {
 			if evs[i].Sequenced() && evs[i].Seq >= seq {
-				return
+				return true
 			}
 		}
 		select {
@@ -401,10 +401,8 @@ func (r *reader) waitSeq(t *testing.T, seq uint64) {
 			t.Fatalf("the stream ended (%v) before seq %d", r.err, seq)
 		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no seq %d on the stream within %v", seq, crashWait)
-		}
-	}
+		return false
+	})
 }
 
 func (r *reader) waitEnd(t *testing.T) {

@@ -557,16 +557,10 @@ func TestClusterIsOneChat(t *testing.T) {
 	}
 	for i, n := range nodes {
 		// Each node hears of the leave through its follower, a moment later.
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			if _, err := n.chat.Authenticate(bobTok); err != nil {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("bob's token still works on node %d after his leave", i)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		testkit.Eventually(t, fmt.Sprintf("bob's token to stop working on node %d after his leave", i), func() bool {
+			_, err := n.chat.Authenticate(bobTok)
+			return err != nil
+		})
 	}
 	if _, _, _, err := nodes[2].chat.Register(context.Background(), "bob", ""); err != nil {
 		t.Fatalf("bob's name is not free after the leave: %v", err)
@@ -614,17 +608,9 @@ func TestMaxAge(t *testing.T) {
 	old := send(t, c, alice, "old", "", "soon gone")
 	time.Sleep(1500 * time.Millisecond)
 	send(t, c, alice, "new", "", "still here")
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		got := texts(c.History(alice, 10))
-		if fmt.Sprint(got) == "[still here]" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("history %q, want only what is younger than a second", got)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testkit.Eventually(t, "history to hold only what is younger than a second", func() bool {
+		return fmt.Sprint(texts(c.History(alice, 10))) == "[still here]"
+	})
 	// A resume from before the dropped message cannot be served whole.
 	if reset, n := resumeResets(t, c, alice, old-1, c.Epoch()); !reset {
 		t.Fatalf("a resume from before the dropped message did not reset (%d events)", n)
