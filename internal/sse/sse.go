@@ -112,11 +112,15 @@ func isDigits(s string) bool {
 
 // scanLines splits on CRLF, LF or a lone CR. A CR at the end of the
 // buffer waits for the next byte, which says whether an LF belongs to it.
+// What follows the last line end at the end of the stream is dropped.
 func scanLines(data []byte, atEOF bool) (int, []byte, error) {
 	i := bytes.IndexAny(data, "\r\n")
 	if i < 0 {
 		if atEOF && len(data) > 0 {
-			return len(data), data, nil
+			// A line the stream's end cut off is not a line: it is
+			// dropped, as a field of its cut short (an id, a retry)
+			// would be wrong.
+			return len(data), nil, nil
 		}
 		return 0, nil, nil
 	}

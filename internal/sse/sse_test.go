@@ -110,3 +110,20 @@ func TestOnField(t *testing.T) {
 		t.Fatalf("fields %q, want %q", got, want)
 	}
 }
+
+// A line that the stream's end cuts off is not read: the standard's lines
+// end in a line end, and a field cut short (id: 4 of id: 42) is wrong.
+func TestCutLineDropped(t *testing.T) {
+	p := NewParser(strings.NewReader("id: 1\ndata: a\n\nid: 4"))
+	var fields []string
+	p.OnField = func(name, value string) { fields = append(fields, name+"="+value) }
+	if ev, err := p.Next(); err != nil || ev.ID != "1" {
+		t.Fatalf("first = %+v, %v", ev, err)
+	}
+	if _, err := p.Next(); !errors.Is(err, io.EOF) {
+		t.Fatalf("end = %v", err)
+	}
+	if strings.Join(fields, " ") != "id=1 data=a" {
+		t.Fatalf("fields %q: the cut line was read", fields)
+	}
+}
