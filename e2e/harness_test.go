@@ -4,7 +4,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -17,11 +16,13 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"hark/internal/proc"
+	"hark/internal/testkit"
 )
 
 // Paths set up by TestMain.
@@ -78,10 +79,7 @@ func runMain(m *testing.M) int {
 	}
 	defer os.RemoveAll(tmp)
 	serverBin = filepath.Join(tmp, "hark")
-	build := exec.Command("go", "build", "-ldflags", "-X main.version=e2e", "-o", serverBin, "./server")
-	build.Dir = root
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
+	if err := proc.Build(root, serverBin, "./server", "-ldflags", "-X main.version=e2e"); err != nil {
 		fmt.Fprintln(os.Stderr, "building the server:", err)
 		return 1
 	}
@@ -124,16 +122,10 @@ type server struct {
 	ln   net.Listener
 	args []string
 	URL  string
-	proc *process // nil while stopped
+	run  *proc.Process // nil while stopped
 
 	mu      sync.Mutex
 	backend string // the process's own address; "" while stopped
-}
-
-// process is one run of the server binary.
-type process struct {
-	cmd  *exec.Cmd
-	done chan struct{} // closed once it has exited
 }
 
 // startServer runs the server behind a loopback port of its own, with
@@ -167,55 +159,43 @@ func (s *server) Start() {
 	// (flags of 0), so no test trips them by having many people.
 	args := append([]string{"-addr", "127.0.0.1:0", "-web", webDir, "-log-level", "warn",
 		"-addr-register-rate", "0", "-addr-sessions", "0", "-addr-streams", "0", "-addr-read-rate", "0", "-addr-send-rate", "0"}, s.args...)
+	// The server's output goes to the test's standard error.
 	cmd := exec.Command(serverBin, args...)
-	addr := make(chan string, 1)
-	cmd.Stdout = &announcement{addr: addr}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	p, err := proc.Start(cmd)
+	if err != nil {
 		s.t.Fatal(err)
 	}
-	p := &process{cmd: cmd, done: make(chan struct{})}
-	go func() {
-		cmd.Wait()
-		close(p.done)
-	}()
-	s.proc = p
-	select {
-	case a := <-addr:
-		s.setBackend(a)
-	case <-p.done:
-		s.t.Fatalf("the server exited at start: %v", cmd.ProcessState)
-	case <-time.After(10 * time.Second):
-		s.t.Fatalf("the server did not say where it listens within 10s")
+	s.run = p
+	at, err := p.URL(10 * time.Second)
+	if err != nil {
+		s.t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(s.URL + "/healthz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
+	u, err := url.Parse(at)
+	if err != nil || u.Host == "" {
+		s.t.Fatalf("the server says it runs at %q", at)
+	}
+	s.setBackend(u.Host)
+	testkit.Within(s.t, 10*time.Second, "the server behind "+s.URL+" to be healthy", func() bool {
+		resp, err := http.Get(s.URL + "/healthz")
+		if err != nil {
+			return false
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	s.t.Fatalf("server behind %s not healthy within 10s", s.URL)
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
 }
 
 // Stop ends the server with SIGTERM, as an operator would; from then on
 // the test's port resets every connection until Start.
 func (s *server) Stop() {
-	p := s.proc
+	p := s.run
 	if p == nil {
 		return
 	}
-	s.proc = nil
+	s.run = nil
 	s.setBackend("")
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(10 * time.Second):
-		p.cmd.Process.Kill()
-		<-p.done
+	if !p.Stop(10 * time.Second) {
 		s.t.Errorf("server did not exit within 10s of SIGTERM")
 	}
 }
@@ -270,35 +250,6 @@ func reset(c net.Conn) {
 		tc.SetLinger(0)
 	}
 	c.Close()
-}
-
-// announcement passes the server's standard output on to the test's
-// standard error, and sends the address from the line in which the server
-// says where it runs ("Hark is running at http://127.0.0.1:NNNN/").
-type announcement struct {
-	addr    chan<- string
-	partial []byte
-}
-
-func (a *announcement) Write(b []byte) (int, error) {
-	os.Stderr.Write(b)
-	a.partial = append(a.partial, b...)
-	for {
-		line, rest, ok := bytes.Cut(a.partial, []byte("\n"))
-		if !ok {
-			break
-		}
-		a.partial = rest
-		if at, found := strings.CutPrefix(string(line), "Hark is running at "); found {
-			if u, err := url.Parse(strings.TrimSpace(at)); err == nil && u.Host != "" {
-				select {
-				case a.addr <- u.Host:
-				default:
-				}
-			}
-		}
-	}
-	return len(b), nil
 }
 
 // browser is one headless Chromium; each person gets a browser context of

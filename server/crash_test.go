@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -20,6 +19,8 @@ import (
 	"github.com/coder/websocket"
 
 	"hark/app/protocol"
+	"hark/internal/proc"
+	"hark/internal/sse"
 	"hark/internal/testkit"
 )
 
@@ -234,8 +235,7 @@ func checkEvents(t *testing.T, what string, evs []protocol.Event, want map[strin
 // hark is a running server binary.
 type hark struct {
 	url       string
-	cmd       *exec.Cmd
-	done      chan struct{}
+	proc      *proc.Process
 	out, errs *testkit.Buffer
 }
 
@@ -248,12 +248,19 @@ func startHark(t *testing.T, bin, data, web string) *hark {
 		"-addr-register-rate", "0", "-addr-sessions", "0", "-addr-streams", "0", "-addr-read-rate", "0", "-addr-send-rate", "0"))
 }
 
-// buildHark builds the server binary into a directory of the test's.
+// harkBin is the server binary, built once for every test that runs it,
+// into a directory that TestMain removes.
+var harkBin = sync.OnceValues(func() (string, error) {
+	bin := filepath.Join(binDir, "hark")
+	return bin, proc.Build(".", bin, ".")
+})
+
+// buildHark returns the server binary, built at the first call.
 func buildHark(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "hark")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("building the server: %v\n%s", err, out)
+	bin, err := harkBin()
+	if err != nil {
+		t.Fatalf("building the server: %v", err)
 	}
 	return bin
 }
@@ -262,43 +269,29 @@ func buildHark(t *testing.T) string {
 // serves; the test's end kills it if it still runs.
 func runHark(t *testing.T, cmd *exec.Cmd) *hark {
 	t.Helper()
-	h := &hark{cmd: cmd, done: make(chan struct{}), out: &testkit.Buffer{}, errs: &testkit.Buffer{}}
-	h.cmd.Stdout, h.cmd.Stderr = h.out, h.errs
-	if err := h.cmd.Start(); err != nil {
+	h := &hark{out: &testkit.Buffer{}, errs: &testkit.Buffer{}}
+	cmd.Stdout, cmd.Stderr = h.out, h.errs
+	p, err := proc.Start(cmd)
+	if err != nil {
 		t.Fatal(err)
 	}
-	go func() { h.cmd.Wait(); close(h.done) }()
+	h.proc = p
 	t.Cleanup(func() {
 		h.kill(t)
 		if t.Failed() {
-			t.Logf("server (pid %d) stderr:\n%s", h.cmd.Process.Pid, h.errs)
+			t.Logf("server (pid %d) stderr:\n%s", p.Pid(), h.errs)
 		}
 	})
-	for deadline := time.Now().Add(crashWait); ; time.Sleep(20 * time.Millisecond) {
-		if _, rest, ok := strings.Cut(h.out.String(), "Hark is running at "); ok {
-			if line, _, ok := strings.Cut(rest, "\n"); ok {
-				h.url = strings.TrimSuffix(strings.TrimSpace(line), "/")
-				return h
-			}
-		}
-		select {
-		case <-h.done:
-			t.Fatalf("the server exited at start: %v\n%s", h.cmd.ProcessState, h.errs)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the server did not say where it serves within %v:\n%s", crashWait, h.errs)
-		}
+	if h.url, err = p.URL(crashWait); err != nil {
+		t.Fatalf("%v:\n%s", err, h.errs)
 	}
+	return h
 }
 
 // kill sends SIGKILL and waits for the process to be gone.
 func (h *hark) kill(t *testing.T) {
-	h.cmd.Process.Kill()
-	select {
-	case <-h.done:
-	case <-time.After(crashWait):
-		t.Errorf("the server (pid %d) did not die of SIGKILL", h.cmd.Process.Pid)
+	if !h.proc.Kill(crashWait) {
+		t.Errorf("the server (pid %d) did not die of SIGKILL", h.proc.Pid())
 	}
 }
 
@@ -389,11 +382,11 @@ func (r *reader) decode(b []byte) protocol.Event {
 // waitSeq waits until the stream has delivered a seq of at least seq.
 func (r *reader) waitSeq(t *testing.T, seq uint64) {
 	t.Helper()
-	for deadline := time.Now().Add(crashWait); ; time.Sleep(10 * time.Millisecond) {
+	testkit.Within(t, crashWait, fmt.Sprintf("seq %d on the stream", seq), func() bool {
 		evs := r.events()
 		for i := len(evs) - 1; i >= 0; i-- {
 			if evs[i].Sequenced() && evs[i].Seq >= seq {
-				return
+				return true
 			}
 		}
 		select {
@@ -401,10 +394,8 @@ func (r *reader) waitSeq(t *testing.T, seq uint64) {
 			t.Fatalf("the stream ended (%v) before seq %d", r.err, seq)
 		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no seq %d on the stream within %v", seq, crashWait)
-		}
-	}
+		return false
+	})
 }
 
 func (r *reader) waitEnd(t *testing.T) {
@@ -461,22 +452,23 @@ func openStream(t *testing.T, base, kind, token string, since uint64, epoch stri
 		}
 		loop = func() error {
 			defer resp.Body.Close()
-			sc := bufio.NewScanner(resp.Body)
-			var id, data string
-			for sc.Scan() {
-				switch line := sc.Text(); {
-				case line == "" && data != "":
-					if e := r.decode([]byte(data)); e.Sequenced() != (id != "") || id != "" && id != strconv.FormatUint(e.Seq, 10) {
-						r.problem("event %s under id %q", data, id)
-					}
-					id, data = "", ""
-				case strings.HasPrefix(line, "id:"):
-					id = strings.TrimSpace(line[3:])
-				case strings.HasPrefix(line, "data:"):
-					data += strings.TrimSpace(line[5:])
+			p := sse.NewParser(resp.Body)
+			var id string
+			p.OnField = func(name, value string) {
+				if name == "id" {
+					id = value
 				}
 			}
-			return fmt.Errorf("SSE ended: %v", sc.Err())
+			for {
+				ev, err := p.Next()
+				if err != nil {
+					return fmt.Errorf("SSE ended: %v", err)
+				}
+				if e := r.decode([]byte(ev.Data)); e.Sequenced() != (id != "") || id != "" && id != strconv.FormatUint(e.Seq, 10) {
+					r.problem("event %s under id %q", ev.Data, id)
+				}
+				id = ""
+			}
 		}
 	case "poll":
 		loop = func() error {

@@ -11,18 +11,19 @@ import (
 	"time"
 
 	"hark/app/protocol"
+	"hark/internal/sse"
 )
 
 // sseIdle is how long a stream may be silent before it is taken for dead:
 // the server pings at least every protocol.PingInterval.
 const sseIdle = 3 * protocol.PingInterval
 
-// sseStream reads GET /api/events with net/http and the parser in
-// sse_parse.go. It never reconnects by itself: the Client does, so its
+// sseStream reads GET /api/events with net/http and the parser of
+// internal/sse. It never reconnects by itself: the Client does, so its
 // state and position stay right.
 type sseStream struct {
 	body   io.ReadCloser
-	p      *sseParser
+	p      *sse.Parser
 	cancel context.CancelFunc
 	idle   *time.Timer
 }
@@ -61,7 +62,7 @@ func dialSSE(ctx context.Context, l link) (stream, error) {
 	}
 	s := &sseStream{body: resp.Body, cancel: cancel}
 	s.idle = time.AfterFunc(sseIdle, cancel)
-	s.p = newSSEParser(touchReader{r: resp.Body, t: s.idle})
+	s.p = sse.NewParser(touchReader{r: resp.Body, t: s.idle})
 	return s, nil
 }
 
@@ -84,7 +85,7 @@ func (s *sseStream) next(ctx context.Context) (protocol.Event, error) {
 	stop := context.AfterFunc(ctx, s.cancel)
 	defer stop()
 	for {
-		se, err := s.p.next()
+		se, err := s.p.Next()
 		if err != nil {
 			if errors.Is(err, io.EOF) {
 				err = io.ErrUnexpectedEOF // the server ended the stream: resume

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"hark/app/protocol"
+	"hark/internal/testkit"
 	"hark/server/chat"
 )
 
@@ -42,13 +43,13 @@ func waitPolls(t *testing.T, tr Transport, base string, n int) {
 	}
 	want := fmt.Sprintf(`hark_streams_open{transport="poll"} %d`, n)
 	held := func() bool { return metric(t, base, `hark_streams_open{transport="poll"}`) == want }
-	deadline := time.Now().Add(waitLimit)
-	for !held() || !func() bool { time.Sleep(10 * time.Millisecond); return held() }() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", want)
+	testkit.Within(t, waitLimit, want, func() bool {
+		if !held() {
+			return false
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		time.Sleep(10 * time.Millisecond)
+		return held()
+	})
 }
 
 // Typing reaches the people it is for on every transport and shows in
@@ -92,15 +93,9 @@ func TestTyping(t *testing.T) {
 				t.Errorf("Alice typing to Bob at once: %v, want rate_limited", err)
 			}
 			// (over WebSocket the frame is not answered: wait for it)
-			for deadline := time.Now().Add(waitLimit); ; time.Sleep(5 * time.Millisecond) {
-				got := metric(t, srv.URL, `hark_typing_total{outcome="rate_limited"}`)
-				if strings.HasSuffix(got, " 1") {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("rate_limited typing: %q, want 1", got)
-				}
-			}
+			testkit.Within(t, waitLimit, "rate_limited typing to count 1", func() bool {
+				return strings.HasSuffix(metric(t, srv.URL, `hark_typing_total{outcome="rate_limited"}`), " 1")
+			})
 			bob.waitFor("Alice's typing to lapse", func(s State) bool { return len(s.TypingIn("")) == 0 })
 
 			waitPolls(t, tr, srv.URL, 2)

@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"hark/internal/testkit"
 )
 
 // key presses key on the text and reports whether a handler cancelled it.
@@ -24,21 +26,21 @@ func TestMentionKeyboard(t *testing.T) {
 		fire(box, "input", "")
 	}
 	typeIn("hi @al")
-	eventually(t, "Albert and Alma offered, not oneself", func() bool { return textOf("mention-list") == "@Albert@Alma" })
-	eventually(t, "the first picked", func() bool {
+	testkit.Eventually(t, "Albert and Alma offered, not oneself", func() bool { return textOf("mention-list") == "@Albert@Alma" })
+	testkit.Eventually(t, "the first picked", func() bool {
 		return box.Call("getAttribute", "aria-activedescendant").String() == "mention-0"
 	})
 	if !key("ArrowDown") {
 		t.Error("ArrowDown was not taken by the list")
 	}
-	eventually(t, "the second picked", func() bool {
+	testkit.Eventually(t, "the second picked", func() bool {
 		return byID("mention-1").Call("getAttribute", "aria-selected").String() == "true" &&
 			box.Call("getAttribute", "aria-activedescendant").String() == "mention-1"
 	})
 	if !key("Enter") {
 		t.Error("Enter on the list was not cancelled")
 	}
-	eventually(t, "Alma completed", func() bool { return box.Get("value").String() == "hi @Alma " && !byID("mention-list").Truthy() })
+	testkit.Eventually(t, "Alma completed", func() bool { return box.Get("value").String() == "hi @Alma " && !byID("mention-list").Truthy() })
 	if n := len(cl.State().Messages); n != 0 {
 		t.Errorf("Enter on the list sent %d messages", n)
 	}
@@ -47,9 +49,9 @@ func TestMentionKeyboard(t *testing.T) {
 	}
 
 	typeIn("@b")
-	eventually(t, "Bob offered", func() bool { return textOf("mention-list") == "@Bob" })
+	testkit.Eventually(t, "Bob offered", func() bool { return textOf("mention-list") == "@Bob" })
 	key("Escape")
-	eventually(t, "the list closed by Escape", func() bool { return !byID("mention-list").Truthy() })
+	testkit.Eventually(t, "the list closed by Escape", func() bool { return !byID("mention-list").Truthy() })
 	if v := box.Get("value").String(); v != "@b" {
 		t.Errorf("Escape changed the text to %q", v)
 	}

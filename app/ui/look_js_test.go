@@ -8,19 +8,8 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"hark/app/client"
+	"hark/internal/testkit"
 )
-
-// eventually waits up to two seconds for cond, which reads the page: the
-// engine renders on its own goroutine, between frames.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for end := time.Now().Add(2 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
-		if cond() {
-			return
-		}
-	}
-	t.Fatalf("timed out waiting for %s", what)
-}
 
 func byID(id string) app.Value { return app.Window().GetElementByID(id) }
 
@@ -55,7 +44,7 @@ func TestJoinErrorClearsWhenEdited(t *testing.T) {
 	name := byID("name")
 	name.Set("value", "alice2")
 	fire(name, "input", "")
-	eventually(t, "the error to clear", func() bool {
+	testkit.Eventually(t, "the error to clear", func() bool {
 		return textOf("join-error") == "" && name.Call("getAttribute", "aria-invalid").String() != "true"
 	})
 	if f.name != "alice2" {
@@ -76,18 +65,18 @@ func TestComposerCounter(t *testing.T) {
 		t.Errorf("far from the limit the counter says %q", got)
 	}
 	typeText(strings.Repeat("x", 3500))
-	eventually(t, "the counter", func() bool { return textOf("count") == "596 characters left" })
+	testkit.Eventually(t, "the counter", func() bool { return textOf("count") == "596 characters left" })
 	typeText(strings.Repeat("x", 4100))
-	eventually(t, "the counter over", func() bool {
+	testkit.Eventually(t, "the counter over", func() bool {
 		return textOf("count") == "4 characters too many" &&
 			byID("count").Get("classList").Call("contains", "over").Bool() &&
 			textBox().Call("getAttribute", "aria-invalid").String() == "true"
 	})
 	typeText(strings.Repeat("é", 1600))
-	eventually(t, "characters and bytes", func() bool { return textOf("count") == "1,600 characters, 3,200 of 4,096 bytes" })
+	testkit.Eventually(t, "characters and bytes", func() bool { return textOf("count") == "1,600 characters, 3,200 of 4,096 bytes" })
 	// Sending clears it with the text.
 	press(strings.Repeat("y", 3200), "Enter", false, false)
-	eventually(t, "the counter cleared by sending", func() bool { return textOf("count") == "" })
+	testkit.Eventually(t, "the counter cleared by sending", func() bool { return textOf("count") == "" })
 	if n := len(cl.State().Messages); n != 1 {
 		t.Errorf("%d messages sent, want 1", n)
 	}
@@ -101,14 +90,14 @@ func TestConnMenuOpensAndEscapeCloses(t *testing.T) {
 		t.Fatal("the menu starts open")
 	}
 	button.Call("click")
-	eventually(t, "the menu open, the focus on the picker", func() bool {
+	testkit.Eventually(t, "the menu open, the focus on the picker", func() bool {
 		return !menu.Get("hidden").Bool() && button.Call("getAttribute", "aria-expanded").String() == "true" && activeID() == "transport"
 	})
 	if got := textOf("active"); got != "via Server-Sent Events" {
 		t.Errorf("the menu says %q, want the transport in use", got)
 	}
 	fire(byID("transport"), "keydown", "Escape")
-	eventually(t, "the menu closed, the focus on its button", func() bool {
+	testkit.Eventually(t, "the menu closed, the focus on its button", func() bool {
 		return menu.Get("hidden").Bool() && activeID() == "status"
 	})
 }
@@ -123,7 +112,7 @@ func TestConnMenuCountsDown(t *testing.T) {
 	if got := textOf("retry"); got != "retry in 3s" {
 		t.Fatalf("the countdown starts at %q, want the delay chosen (retry in 3s)", got)
 	}
-	eventually(t, "the countdown at 2s", func() bool { return textOf("retry") == "retry in 2s" })
+	testkit.Eventually(t, "the countdown at 2s", func() bool { return textOf("retry") == "retry in 2s" })
 	if textOf("active") != "" || strings.Contains(app.Window().Get("document").Get("body").Get("textContent").String(), "via none") {
 		t.Error("offline, the menu names a transport")
 	}

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"hark/internal/proc"
 )
 
 // A cluster run (-nodes N, N > 1): three nats-servers with JetStream,
@@ -27,9 +29,7 @@ func natsServerBin(path string) (string, error) {
 		return path, nil
 	}
 	fmt.Fprintf(os.Stderr, "load: building %s\n", path)
-	cmd := exec.Command("go", "build", "-o", path, "github.com/nats-io/nats-server/v2")
-	cmd.Stderr = os.Stderr
-	return path, cmd.Run()
+	return path, proc.Build(".", path, "github.com/nats-io/nats-server/v2")
 }
 
 // freePorts picks n loopback ports that are free now.
@@ -75,14 +75,13 @@ func startNATS(ctx context.Context, hc *http.Client, bin string) ([]*server, []s
 			"-js", "-sd", filepath.Join(dir, "js"), "--cluster_name", "hark-bench",
 			"--cluster", routes[i], "--routes", strings.Join(routes, ","))
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-		if err := cmd.Start(); err != nil {
+		p, err := proc.Start(cmd)
+		if err != nil {
 			os.RemoveAll(dir)
 			stopAll()
 			return nil, nil, err
 		}
-		exited := make(chan error, 1)
-		go func() { exited <- cmd.Wait() }()
-		procs = append(procs, &server{pid: cmd.Process.Pid, cmd: cmd, dir: dir, exited: exited})
+		procs = append(procs, &server{pid: p.Pid(), proc: p, dir: dir})
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for i := range 3 {

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"hark/internal/proc"
 )
 
 // raiseFileLimit lifts RLIMIT_NOFILE as far as the system allows: every
@@ -212,10 +214,8 @@ func saveProfile(ctx context.Context, hc *http.Client, url string, timeout time.
 type server struct {
 	pid  int
 	args []string
-	cmd  *exec.Cmd // nil unless spawned
-	dir  string    // the spawned server's empty web directory
-	// exited yields the spawned server's exit, once.
-	exited chan error
+	proc *proc.Process // nil unless spawned
+	dir  string        // the spawned server's empty web directory
 	// others are the cluster's other processes (-nodes), stopped with it.
 	others []*server
 }
@@ -244,22 +244,21 @@ func spawnServer(ctx context.Context, hc *http.Client, bin, addr, base string, a
 	// Its own process group, so an interrupted load generator's ^C does
 	// not reach the server before the generator stops it itself.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	p, err := proc.Start(cmd)
+	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	exited := make(chan error, 1)
-	s := &server{pid: cmd.Process.Pid, args: full, cmd: cmd, dir: dir, exited: exited}
-	go func() { exited <- cmd.Wait() }()
+	s := &server{pid: p.Pid(), args: full, proc: p, dir: dir}
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		if get(ctx, hc, base+"/healthz", time.Second, nil) == nil {
 			return s, nil
 		}
 		select {
-		case err := <-exited:
+		case <-p.Done():
 			os.RemoveAll(dir)
-			return nil, fmt.Errorf("server exited before serving: %v", err)
+			return nil, fmt.Errorf("server exited before serving: %v", p.Err())
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
@@ -277,16 +276,10 @@ func (s *server) stop() {
 	if s == nil {
 		return
 	}
-	if s.cmd != nil {
-		s.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-s.exited:
-		case <-time.After(5 * time.Second):
-			s.cmd.Process.Kill()
-			<-s.exited
-		}
+	if s.proc != nil {
+		s.proc.Stop(5 * time.Second)
 		os.RemoveAll(s.dir)
-		s.cmd = nil
+		s.proc = nil
 	}
 	for _, o := range s.others {
 		o.stop()

@@ -9,6 +9,7 @@ import (
 // client by its /64, so a client cannot dodge them with a fresh address
 // from its own network per request.
 func TestClientAddr(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ remote, want string }{
 		{"192.0.2.7:5000", "192.0.2.7"},
 		{"[::ffff:192.0.2.7]:5000", "192.0.2.7"}, // IPv4-mapped counts as IPv4

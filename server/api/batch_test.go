@@ -13,6 +13,7 @@ import (
 // A WebSocket client that asks for batch=1 gets what is ready at once in one
 // frame, an event a line; one that does not, an event a frame, as before.
 func TestWebSocketBatches(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t, nil)
 	alice := ts.register(t, "Alice")
 	var last uint64

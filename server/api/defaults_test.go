@@ -9,6 +9,7 @@ import (
 // keep-alive at least every 15 s and a long poll held 25 s at most, by
 // default and whatever a configuration asks beyond them.
 func TestStreamTimingDefaults(t *testing.T) {
+	t.Parallel()
 	for _, asked := range []time.Duration{0, time.Hour} {
 		c := Config{PingInterval: asked, PollWait: asked}
 		c.setDefaults()

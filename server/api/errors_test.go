@@ -11,6 +11,7 @@ import (
 // Every refusal of the contract on the HTTP endpoints, each followed by
 // proof that the server still serves everyone else.
 func TestErrorRows(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t, nil)
 	alice := ts.register(t, "Alice")
 	bob := ts.register(t, "Bob")
@@ -79,6 +80,7 @@ func TestErrorRows(t *testing.T) {
 
 // A flood is refused with 429 and Retry-After, for that session only.
 func TestRateLimit(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t, func(c *config) { c.Chat.Rate, c.Chat.Burst = 1, 3 })
 	alice := ts.register(t, "Alice")
 	bob := ts.register(t, "Bob")
@@ -126,6 +128,7 @@ func TestRateLimit(t *testing.T) {
 // Browsers on a foreign origin may not change state or open a WebSocket;
 // the server's own origin and the -allow-origin list may.
 func TestOriginCheck(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t, func(c *config) { c.AllowOrigins = []string{"https://app.example"} })
 	own := ts.URL
 	alice := ts.register(t, "Alice")

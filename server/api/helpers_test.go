@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -22,6 +21,7 @@ import (
 	"github.com/coder/websocket"
 
 	"hark/app/protocol"
+	"hark/internal/sse"
 	"hark/internal/testkit"
 	"hark/server/api"
 	"hark/server/chat"
@@ -545,57 +545,10 @@ func (ts *testServer) getSSE(t *testing.T, query string, header map[string]strin
 	return resp, cancel
 }
 
-// sseFrame is one dispatched SSE event, or a comment.
-type sseFrame struct {
-	id, data, retry, comment string
-	hasID                    bool
-}
-
-// sseParser reads the text/event-stream format: fields up to a blank line.
-type sseParser struct{ r *bufio.Reader }
-
-func (p *sseParser) next() (sseFrame, error) {
-	var f sseFrame
-	var any bool
-	for {
-		line, err := p.r.ReadString('\n')
-		if err != nil {
-			if line != "" {
-				return f, fmt.Errorf("stream ended inside a line %q: %w", line, err)
-			}
-			return f, err
-		}
-		line = strings.TrimSuffix(line, "\n")
-		if line == "" {
-			if any {
-				return f, nil
-			}
-			continue
-		}
-		any = true
-		field, value, _ := strings.Cut(line, ":")
-		value = strings.TrimPrefix(value, " ")
-		switch field {
-		case "":
-			f.comment = value
-		case "id":
-			f.id, f.hasID = value, true
-		case "data":
-			if f.data != "" {
-				f.data += "\n"
-			}
-			f.data += value
-		case "retry":
-			f.retry = value
-		default:
-			return f, fmt.Errorf("unknown SSE field in %q", line)
-		}
-	}
-}
-
 // readSSE starts reading events from an SSE response, checking the
-// framing: retry once, before any event; id equal to the seq of every
-// sequenced event and absent on control events.
+// framing: retry once, before any event; no comment but pings; no field
+// but id, data and retry; id equal to the seq of every sequenced event
+// and absent on control events; no line cut off at the end.
 func readSSE(t *testing.T, resp *http.Response, cancel context.CancelFunc) *client {
 	c := newClient(t, "sse")
 	c.stop = func() {
@@ -604,41 +557,67 @@ func readSSE(t *testing.T, resp *http.Response, cancel context.CancelFunc) *clie
 	}
 	go func() {
 		defer resp.Body.Close()
-		p := &sseParser{r: bufio.NewReader(resp.Body)}
+		body := &lastByte{r: resp.Body}
+		p := sse.NewParser(body)
 		retries, frames := 0, 0
-		for {
-			f, err := p.next()
-			if err != nil {
-				c.finish(err)
-				return
-			}
-			switch {
-			case f.retry != "":
+		var id string
+		hasID := false
+		p.OnField = func(name, value string) {
+			switch name {
+			case "retry":
 				retries++
 				if retries > 1 || frames > 0 {
 					c.problem("retry: sent again or after events")
 				}
-				continue
-			case f.comment != "":
-				if f.comment != "ping" {
-					c.problem("comment %q", f.comment)
+			case "":
+				if value != "ping" {
+					c.problem("comment %q", value)
 				}
-				continue
+			case "id":
+				id, hasID = value, true
+			case "data":
+			default:
+				c.problem("unknown SSE field %q: %q", name, value)
+			}
+		}
+		for {
+			ev, err := p.Next()
+			if err != nil {
+				if err == io.EOF && body.last != 0 && body.last != '\n' {
+					err = fmt.Errorf("stream ended inside a line: %w", err)
+				}
+				c.finish(err)
+				return
 			}
 			frames++
 			var e protocol.Event
-			if err := json.Unmarshal([]byte(f.data), &e); err != nil {
-				c.problem("data %q is not an event: %v", f.data, err)
-				continue
+			if err := json.Unmarshal([]byte(ev.Data), &e); err != nil {
+				c.problem("data %q is not an event: %v", ev.Data, err)
+			} else {
+				if e.Sequenced() != hasID || hasID && id != strconv.FormatUint(e.Seq, 10) {
+					c.problem("event %s has id %q (present %v)", ev.Data, id, hasID)
+				}
+				c.ch <- e
 			}
-			if e.Sequenced() != f.hasID || f.hasID && f.id != strconv.FormatUint(e.Seq, 10) {
-				c.problem("event %s has id %q (present %v)", f.data, f.id, f.hasID)
-			}
-			c.ch <- e
+			id, hasID = "", false
 		}
 	}()
 	t.Cleanup(c.Close)
 	return c
+}
+
+// lastByte remembers the last byte read from r, 0 before any.
+type lastByte struct {
+	r    io.Reader
+	last byte
+}
+
+func (l *lastByte) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	if n > 0 {
+		l.last = p[n-1]
+	}
+	return n, err
 }
 
 // openPoll long-polls in a loop from since (from the head, with a hello,

@@ -13,6 +13,7 @@ import (
 // The API answers only the hosts it is told to: others get the contract's
 // 403 forbidden_host, before anything else is looked at.
 func TestHostNotAllowedIsRefused(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t, func(c *config) { c.AllowHosts = api.LoopbackHosts })
 	port := ts.Listener.Addr().String()[len("127.0.0.1:"):]
 	for i, tc := range []struct {
@@ -72,6 +73,7 @@ func (ts *testServer) doHost(t *testing.T, method, path, host, body string, head
 
 // With no list, any host is served (a server bound to a public address).
 func TestHostAnyByDefault(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t, nil)
 	for _, host := range []string{"evil.example", "chat.example:443", "localhost"} {
 		if r := ts.doHost(t, "GET", "/healthz", host, "", nil); r.status != http.StatusOK {
@@ -81,6 +83,7 @@ func TestHostAnyByDefault(t *testing.T) {
 }
 
 func TestValidHost(t *testing.T) {
+	t.Parallel()
 	for h, want := range map[string]bool{
 		"localhost": true, "chat.example:8443": true, "[::1]:80": true, "::1": true,
 		"127.0.0.0/8": true, "*": true, "10.0.0.0/33": false, "": false, "a b": false,

@@ -15,6 +15,7 @@ import (
 // One broadcast reaches a WebSocket, an SSE and a long-poll client at once,
 // as the same event; its sender is the token's name whatever the body says.
 func TestBroadcastReachesEveryTransport(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t, nil)
 	alice := ts.register(t, "Alice")
 	clients := map[string]*client{}
@@ -53,6 +54,7 @@ func TestBroadcastReachesEveryTransport(t *testing.T) {
 // A direct message reaches the recipient and every stream of the sender,
 // and no one else: not live, not in history.
 func TestDirectMessage(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t, nil)
 	alice := ts.register(t, "Alice")
 	bob := ts.register(t, "Bob")
@@ -103,6 +105,7 @@ func TestDirectMessage(t *testing.T) {
 // A retried id is answered with the first seq and delivered once, also
 // when the retries race and when they come over another transport.
 func TestIdempotentRetry(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t, nil)
 	alice := ts.register(t, "Alice")
 	watcher := ts.register(t, "Watcher")
@@ -160,6 +163,7 @@ func TestIdempotentRetry(t *testing.T) {
 // Send frames on a WebSocket are answered on that socket: an ack with the
 // seq, or an error frame with the id, and the socket stays open.
 func TestWebSocketSendFrames(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t, nil)
 	alice := ts.register(t, "Alice")
 	bob := ts.register(t, "Bob")
@@ -250,6 +254,7 @@ func TestWebSocketSendFrames(t *testing.T) {
 }
 
 func TestHistoryAndUsers(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t, nil)
 	alice := ts.register(t, "Alice")
 	bob := ts.register(t, "bob")

@@ -25,6 +25,7 @@ func sendBurst(t *testing.T, ts *testServer, token, prefix string, n int) []uint
 // was away, with more sent while it reconnects: every visible event once,
 // in order, no gap at the seam between replay and live.
 func TestResumeSince(t *testing.T) {
+	t.Parallel()
 	for _, tr := range transports {
 		t.Run(tr, func(t *testing.T) {
 			ts := newServer(t, nil)
@@ -79,6 +80,7 @@ func TestResumeSince(t *testing.T) {
 // An SSE stream resumes from Last-Event-ID, which wins over the since in
 // its URL (EventSource keeps its first URL on reconnects).
 func TestResumeLastEventID(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t, nil)
 	alice := ts.register(t, "Alice")
 	bob := ts.register(t, "Bob")
@@ -106,6 +108,7 @@ func TestResumeLastEventID(t *testing.T) {
 // A client switching transport mid-burst with its last seq loses and
 // repeats nothing: part on WebSocket, then SSE, then long polling.
 func TestTransportSwitchMidBurst(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t, nil)
 	alice := ts.register(t, "Alice")
 	bob := ts.register(t, "Bob")
@@ -170,6 +173,7 @@ func TestTransportSwitchMidBurst(t *testing.T) {
 // A position older than the history kept gets a reset, then live events:
 // nothing of the old history is replayed as if it followed.
 func TestResetOldPosition(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t, func(c *config) { c.Store.Keep = 10 })
 	alice := ts.register(t, "Alice")
 	bob := ts.register(t, "Bob")
@@ -209,6 +213,7 @@ func TestResetOldPosition(t *testing.T) {
 // runs past it) gets a reset, never the new log's events as if they
 // followed.
 func TestResetStaleEpoch(t *testing.T) {
+	t.Parallel()
 	old := newServer(t, nil)
 	a := old.register(t, "Alice")
 	b := old.register(t, "Bob")

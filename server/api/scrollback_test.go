@@ -70,6 +70,7 @@ func (ts *testServer) scroll(t *testing.T, token string, limit int, conv url.Val
 // the start of what the server keeps, whatever the page size; a page
 // between sends changes nothing before it.
 func TestHistoryScrollback(t *testing.T) {
+	t.Parallel()
 	const keep = 40
 	ts := newServer(t, func(c *config) { c.Store.Keep = keep })
 	alice, bob, carol := ts.register(t, "Alice"), ts.register(t, "Bob"), ts.register(t, "Carol")
@@ -147,6 +148,7 @@ func TestHistoryScrollback(t *testing.T) {
 // earlier holder's conversation with anyone, and the other party sees the
 // two holders' conversations as one (they are with the one name).
 func TestHistoryWithIsPrivateToTheRegistration(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t, nil)
 	alice, bob := ts.register(t, "Alice"), ts.register(t, "Bob")
 	ts.send(t, alice.Token, "a1", "Bob", "to the first bob")
@@ -184,6 +186,7 @@ func ids(evs []protocol.Event) []string {
 // Bad before and with are refused with what is wrong, and the server goes
 // on serving.
 func TestHistoryBadParameters(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t, nil)
 	alice := ts.register(t, "Alice")
 	for q, says := range map[string]string{

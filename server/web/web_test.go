@@ -69,6 +69,7 @@ func body(t *testing.T, res *http.Response) string {
 }
 
 func TestWasmEncodings(t *testing.T) {
+	t.Parallel()
 	h := Handler(Config{Version: "v1", WebDir: webDir(t, ".gz", ".br")})
 	tests := []struct {
 		accept   string
@@ -118,6 +119,7 @@ func TestWasmEncodings(t *testing.T) {
 }
 
 func TestWasmWithoutSiblings(t *testing.T) {
+	t.Parallel()
 	h := Handler(Config{Version: "v1", WebDir: webDir(t)})
 	res := get(t, h, "GET", "/web/app.wasm", map[string]string{"Accept-Encoding": "br, gzip"})
 	if res.Header.Get("Content-Encoding") != "" || body(t, res) != string(wasmBody) {
@@ -126,6 +128,7 @@ func TestWasmWithoutSiblings(t *testing.T) {
 }
 
 func TestWasmRevalidation(t *testing.T) {
+	t.Parallel()
 	h := Handler(Config{Version: "v1", WebDir: webDir(t, ".br")})
 	res := get(t, h, "GET", "/web/app.wasm", map[string]string{"Accept-Encoding": "br"})
 	etag := res.Header.Get("ETag")
@@ -154,6 +157,7 @@ func TestWasmRevalidation(t *testing.T) {
 // says what to run instead of loading for ever; once it is built, a
 // reload gets the app.
 func TestWasmMissing(t *testing.T) {
+	t.Parallel()
 	dir := webDir(t)
 	os.Remove(filepath.Join(dir, "app.wasm"))
 	h := Handler(Config{Version: "v1", WebDir: dir})
@@ -182,6 +186,7 @@ func TestWasmMissing(t *testing.T) {
 // The handler must not serve files outside the web directory, nor list it,
 // nor show its dotfiles, even when nothing cleans the path in front of it.
 func TestNoFileLeaks(t *testing.T) {
+	t.Parallel()
 	dir := webDir(t)
 	secret := filepath.Join(filepath.Dir(dir), "go.mod")
 	os.WriteFile(secret, []byte("module secret"), 0o644)
@@ -205,6 +210,7 @@ func TestNoFileLeaks(t *testing.T) {
 }
 
 func TestPageAndPWA(t *testing.T) {
+	t.Parallel()
 	h := Handler(Config{Version: "v42", WebDir: webDir(t)})
 
 	res := get(t, h, "GET", "/", nil)
@@ -265,6 +271,7 @@ func TestPageAndPWA(t *testing.T) {
 }
 
 func TestVersionFallback(t *testing.T) {
+	t.Parallel()
 	dir := webDir(t)
 	js := body(t, get(t, Handler(Config{WebDir: dir}), "GET", "/app.js", nil))
 	js2 := body(t, get(t, Handler(Config{WebDir: dir}), "GET", "/app.js", nil))
@@ -280,6 +287,7 @@ func TestVersionFallback(t *testing.T) {
 }
 
 func TestAccepts(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		header, coding string
 		want           bool

@@ -16,7 +16,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -31,6 +30,8 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"hark/internal/proc"
 )
 
 // probe runs in every page before its own scripts: it notes the time
@@ -166,26 +167,17 @@ func load(ctx context.Context, url string) (float64, error) {
 func startServer(bin, web string) (string, func(), error) {
 	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-store", "memory", "-web", web, "-log-level", "warn")
 	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
+	p, err := proc.Start(cmd)
 	if err != nil {
 		return "", nil, err
 	}
-	if err := cmd.Start(); err != nil {
-		return "", nil, err
+	stop := func() { p.Stop(time.Minute) }
+	u, err := p.URL(time.Minute)
+	if err != nil {
+		stop()
+		return "", nil, fmt.Errorf("%s: %v", bin, err)
 	}
-	stop := func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }
-	lines := bufio.NewScanner(out)
-	for lines.Scan() {
-		if at, ok := strings.CutPrefix(lines.Text(), "Hark is running at "); ok {
-			go func() {
-				for lines.Scan() {
-				}
-			}()
-			return strings.TrimSpace(at), stop, nil
-		}
-	}
-	stop()
-	return "", nil, fmt.Errorf("%s exited without saying where it runs", bin)
+	return u + "/", stop, nil
 }
 
 func report(what, unit string, v []float64) {

@@ -1,6 +1,7 @@
-//go:build !js
-
-package client
+// Package sse reads a Server-Sent Events stream as the WHATWG HTML
+// standard says. The client's SSE transport reads with it, and so do the
+// tests that read the server's streams, so both read the wire the same way.
+package sse
 
 import (
 	"bufio"
@@ -10,39 +11,46 @@ import (
 	"strings"
 )
 
-// sseEvent is one dispatched Server-Sent Event.
-type sseEvent struct {
+// Event is one dispatched Server-Sent Event.
+type Event struct {
 	Type string // "message" unless an event: field said otherwise
 	Data string
 	ID   string // the last event ID at dispatch
 }
 
-// sseParser reads an event stream as the WHATWG HTML standard's
+// Parser reads an event stream as the WHATWG HTML standard's
 // "interpreting an event stream" says: lines end in CRLF, LF or CR; a
 // blank line dispatches; ":" starts a comment; data lines join with LF.
-type sseParser struct {
+type Parser struct {
 	sc *bufio.Scanner
 	// Retry is the reconnect delay the stream asked for, in milliseconds,
-	// 0 if none. It is parsed to follow the standard; reconnects follow
-	// the Client's backoff, which is what every transport shares.
-	Retry  int
-	lastID string
+	// 0 if none. It is parsed to follow the standard; the client's
+	// reconnects follow its backoff, which is what every transport shares.
+	Retry int
+	// OnField, if set, sees every line that is not blank, as it is read
+	// and before it is interpreted: a comment with name "", a field the
+	// standard ignores too. It is for a reader that checks the framing
+	// (which fields an event came with, the pings between events), which
+	// dispatched events do not show.
+	OnField func(name, value string)
+	lastID  string
 }
 
-// maxSSELine bounds a line: one event's JSON is far below it.
-const maxSSELine = 1 << 20
+// maxLine bounds a line: one event's JSON is far below it.
+const maxLine = 1 << 20
 
-func newSSEParser(r io.Reader) *sseParser {
+// NewParser reads the stream r.
+func NewParser(r io.Reader) *Parser {
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 4096), maxSSELine)
-	sc.Split(scanSSELines)
-	return &sseParser{sc: sc}
+	sc.Buffer(make([]byte, 0, 4096), maxLine)
+	sc.Split(scanLines)
+	return &Parser{sc: sc}
 }
 
-// next returns the next event. At the end of the stream it returns
+// Next returns the next event. At the end of the stream it returns
 // io.EOF; an event not followed by a blank line is not dispatched, as the
 // standard says.
-func (p *sseParser) next() (sseEvent, error) {
+func (p *Parser) Next() (Event, error) {
 	var data strings.Builder
 	var typ string
 	hasData := false
@@ -63,13 +71,13 @@ func (p *sseParser) next() (sseEvent, error) {
 				typ = "message"
 			}
 			s := data.String()
-			return sseEvent{Type: typ, Data: strings.TrimSuffix(s, "\n"), ID: p.lastID}, nil
-		}
-		if line[0] == ':' {
-			continue
+			return Event{Type: typ, Data: strings.TrimSuffix(s, "\n"), ID: p.lastID}, nil
 		}
 		field, value, _ := strings.Cut(line, ":")
 		value = strings.TrimPrefix(value, " ")
+		if p.OnField != nil {
+			p.OnField(field, value)
+		}
 		switch field {
 		case "event":
 			typ = value
@@ -88,9 +96,9 @@ func (p *sseParser) next() (sseEvent, error) {
 		}
 	}
 	if err := p.sc.Err(); err != nil {
-		return sseEvent{}, err
+		return Event{}, err
 	}
-	return sseEvent{}, io.EOF
+	return Event{}, io.EOF
 }
 
 func isDigits(s string) bool {
@@ -102,13 +110,17 @@ func isDigits(s string) bool {
 	return s != ""
 }
 
-// scanSSELines splits on CRLF, LF or a lone CR. A CR at the end of the
+// scanLines splits on CRLF, LF or a lone CR. A CR at the end of the
 // buffer waits for the next byte, which says whether an LF belongs to it.
-func scanSSELines(data []byte, atEOF bool) (int, []byte, error) {
+// What follows the last line end at the end of the stream is dropped.
+func scanLines(data []byte, atEOF bool) (int, []byte, error) {
 	i := bytes.IndexAny(data, "\r\n")
 	if i < 0 {
 		if atEOF && len(data) > 0 {
-			return len(data), data, nil
+			// A line the stream's end cut off is not a line: it is
+			// dropped, as a field of its cut short (an id, a retry)
+			// would be wrong.
+			return len(data), nil, nil
 		}
 		return 0, nil, nil
 	}
