@@ -45,6 +45,7 @@ func bindFlags(fs *flag.FlagSet) *settings {
 	fs.IntVar(&c.PresenceThreshold, "presence-threshold", c.PresenceThreshold, "people online above which presence goes by counts")
 	fs.Float64Var((*float64)(&c.Rate), "rate", float64(c.Rate), "messages per second each session may send")
 	fs.IntVar(&c.Burst, "burst", c.Burst, "messages a session may send at once")
+	fs.Var(offDuration{&c.EditWindow}, "edit-window", "how long after sending a message its author may edit it (a `duration`; 0: no bound)")
 	fs.IntVar(&c.QueueLen, "queue", c.QueueLen, "events a stream may fall behind before it is disconnected")
 	fs.IntVar(&c.QueueBytes, "queue-bytes", c.QueueBytes, "bytes of events a stream may fall behind before it is disconnected")
 	fs.StringVar(&s.origins, "allow-origin", "", "comma-separated origins (https://host:port) allowed besides the server's own")

@@ -292,7 +292,7 @@ func TestFlagsBindToConfigs(t *testing.T) {
 	}
 
 	s, err = parse("-keep", "500", "-max-age", "1h", "-addr-sessions", "0", "-addr-register-rate", "0",
-		"-addr-send-burst", "0", "-read-rate", "0", "-session-streams", "-3", "-write-delay", "0", "-addr-streams", "7", "-rate", "2.5")
+		"-addr-send-burst", "0", "-read-rate", "0", "-session-streams", "-3", "-write-delay", "0", "-addr-streams", "7", "-rate", "2.5", "-edit-window", "0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,7 +300,7 @@ func TestFlagsBindToConfigs(t *testing.T) {
 	if l := s.store.Limits; l.Keep != 500 || l.MaxAge != time.Hour {
 		t.Errorf("-keep 500 -max-age 1h: the store's limits are %+v", l)
 	}
-	if c.AddrSessions >= 0 || c.AddrRegisterRate >= 0 || c.AddrSendBurst >= 0 || c.ReadRate >= 0 || c.SessionStreams >= 0 || s.api.WriteDelay >= 0 {
+	if c.AddrSessions >= 0 || c.AddrRegisterRate >= 0 || c.AddrSendBurst >= 0 || c.ReadRate >= 0 || c.SessionStreams >= 0 || s.api.WriteDelay >= 0 || c.EditWindow >= 0 {
 		t.Errorf("a 0 (or less) did not turn its limit off: %+v, write delay %v", c, s.api.WriteDelay)
 	}
 	if c.AddrStreams != 7 || c.Rate != 2.5 {

@@ -19,6 +19,14 @@ const (
 	// not answer for, a defence against DNS rebinding. An addition to the
 	// contract.
 	CodeForbiddenHost = "forbidden_host"
+	// CodeForbidden (403) refuses an action only someone else may take:
+	// editing or deleting another person's message, or an edit past the
+	// edit window. An addition to the contract.
+	CodeForbidden = "forbidden"
+	// CodeNotFound (404) answers an action on, or a reply to, a message
+	// that does not exist, is no longer kept, cannot be seen by the
+	// asker, or was deleted. An addition to the contract.
+	CodeNotFound = "not_found"
 	// CodeInternal is for failures of the server itself; not a client's fault.
 	CodeInternal = "internal"
 	// CodeUnavailable answers while the server is shutting down.
@@ -47,9 +55,9 @@ func (e *Error) Status() int {
 		return http.StatusBadRequest
 	case CodeUnauthorized:
 		return http.StatusUnauthorized
-	case CodeForbiddenOrigin, CodeForbiddenHost:
+	case CodeForbiddenOrigin, CodeForbiddenHost, CodeForbidden:
 		return http.StatusForbidden
-	case CodeNoSuchUser:
+	case CodeNoSuchUser, CodeNotFound:
 		return http.StatusNotFound
 	case CodeNameTaken:
 		return http.StatusConflict

@@ -75,20 +75,41 @@ type Event struct {
 	Epoch string   `json:"epoch,omitempty"`
 	// Error is the refusal carried by an error frame on a WebSocket.
 	Error *Error `json:"error,omitempty"`
+	// ReplyTo is the seq of the message a message answers. An addition
+	// to the contract.
+	ReplyTo uint64 `json:"reply_to,omitempty"`
+	// Target is the seq of the message an action (react, edit, delete)
+	// acts on; Emoji and On are a reaction's. Additions to the contract.
+	Target uint64 `json:"target,omitempty"`
+	Emoji  string `json:"emoji,omitempty"`
+	On     bool   `json:"on,omitempty"`
+	// Deleted marks a message its author deleted, as history and replay
+	// show it: without its text. An addition to the contract.
+	Deleted bool `json:"deleted,omitempty"`
 }
 
 // Sequenced reports whether the event is an entry of the log (has a seq of
 // its own).
 func (e *Event) Sequenced() bool {
 	switch e.Type {
-	case TypeMessage, TypeJoin, TypeLeave:
+	case TypeMessage, TypeJoin, TypeLeave, TypeReact, TypeEdit, TypeDelete:
 		return true
 	}
 	return false
 }
 
-// Direct reports whether the event is a direct message.
-func (e *Event) Direct() bool { return e.Type == TypeMessage && e.To != "" }
+// IsAction reports whether the event acts on a message (its Target).
+func (e *Event) IsAction() bool {
+	switch e.Type {
+	case TypeReact, TypeEdit, TypeDelete:
+		return true
+	}
+	return false
+}
+
+// Direct reports whether the event is a direct message, or an action on
+// one (To is then the other person of the conversation, as From sees it).
+func (e *Event) Direct() bool { return (e.Type == TypeMessage || e.IsAction()) && e.To != "" }
 
 // Send is a message a client asks the server to send: the body of
 // POST /api/messages, and a WebSocket frame with Type "send".
@@ -97,6 +118,9 @@ type Send struct {
 	ID   string `json:"id"`
 	To   string `json:"to,omitempty"`
 	Text string `json:"text"`
+	// ReplyTo is the seq of the message this one answers, in the same
+	// conversation. An addition to the contract.
+	ReplyTo uint64 `json:"reply_to,omitempty"`
 }
 
 // SendResult answers an accepted send: POST /api/messages' body, and the

@@ -27,19 +27,32 @@ func (s *Send) Validate() error {
 	if s.Type != "" && s.Type != TypeSend {
 		return Errorf(CodeBadRequest, "a frame of type %q cannot be sent; use %q", s.Type, TypeSend)
 	}
-	if s.ID == "" {
-		return Errorf(CodeBadRequest, "a message needs an id (1 to %d characters) so retries are delivered once", MaxIDRunes)
+	if err := validID(s.ID, "a message"); err != nil {
+		return err
 	}
-	if !utf8.ValidString(s.ID) || utf8.RuneCountInString(s.ID) > MaxIDRunes {
-		return Errorf(CodeBadRequest, "a message id is 1 to %d characters of UTF-8", MaxIDRunes)
+	return validText(s.Text)
+}
+
+// validID checks the client's id of a send or an action.
+func validID(id, what string) error {
+	if id == "" {
+		return Errorf(CodeBadRequest, "%s needs an id (1 to %d characters) so retries are delivered once", what, MaxIDRunes)
 	}
-	if len(s.Text) > MaxTextBytes {
-		return Errorf(CodeTooLarge, "a message is at most %d bytes (this one has %d)", MaxTextBytes, len(s.Text))
+	if !utf8.ValidString(id) || utf8.RuneCountInString(id) > MaxIDRunes {
+		return Errorf(CodeBadRequest, "%s id is 1 to %d characters of UTF-8", what, MaxIDRunes)
 	}
-	if !utf8.ValidString(s.Text) {
+	return nil
+}
+
+// validText checks the text of a message or an edit.
+func validText(text string) error {
+	if len(text) > MaxTextBytes {
+		return Errorf(CodeTooLarge, "a message is at most %d bytes (this one has %d)", MaxTextBytes, len(text))
+	}
+	if !utf8.ValidString(text) {
 		return Errorf(CodeBadRequest, "a message must be UTF-8 text")
 	}
-	if isAllSpace(s.Text) {
+	if isAllSpace(text) {
 		return Errorf(CodeBadRequest, "a message cannot be empty")
 	}
 	return nil

@@ -139,6 +139,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /api/session", s.handleRegister)
 	s.mux.HandleFunc("DELETE /api/session", s.handleLeave)
 	s.mux.HandleFunc("POST /api/messages", s.handleSend)
+	s.mux.HandleFunc("POST /api/actions", s.handleAct)
 	s.mux.HandleFunc("POST /api/typing", s.handleTyping)
 	s.mux.HandleFunc("GET /api/history", s.handleHistory)
 	s.mux.HandleFunc("GET /api/users", s.handleUsers)

@@ -42,6 +42,31 @@ func (s *Server) send(ctx context.Context, sess *chat.Session, send protocol.Sen
 	return seq, err
 }
 
+// handleAct acts on a message: POST /api/actions {"type", "id",
+// "target", ...}, answered as a send is, with the action's seq.
+func (s *Server) handleAct(w http.ResponseWriter, r *http.Request) {
+	sess, err := s.authenticate(r, false)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	body, err := readBody(r)
+	var a protocol.Action
+	if err == nil {
+		a, err = protocol.DecodeAction(body)
+	}
+	var seq uint64
+	if err == nil {
+		seq, err = s.chat.Act(r.Context(), sess, a)
+	}
+	s.metrics.actions.WithLabelValues(actionType(a.Type), outcome(err)).Inc()
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, protocol.SendResult{ID: a.ID, Seq: seq})
+}
+
 // outcome labels a request's result for the metrics: ok or the refusal's
 // code.
 func outcome(err error) string {

@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"hark/app/protocol"
 	"hark/server/chat"
 )
 
@@ -15,6 +16,7 @@ type metrics struct {
 	streams *prometheus.GaugeVec   // open streams by transport
 	refused *prometheus.CounterVec // registrations refused, by reason
 	sends   *prometheus.CounterVec // sends by outcome
+	actions *prometheus.CounterVec // actions by type and outcome
 	typing  *prometheus.CounterVec // typing notices by outcome
 }
 
@@ -29,6 +31,9 @@ func newMetrics(reg *prometheus.Registry, c *chat.Chat) *metrics {
 		sends: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hark_sends_total", Help: "Sends, by outcome (ok or error code).",
 		}, []string{"outcome"}),
+		actions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hark_actions_total", Help: "Actions on messages (react, edit, delete; other for a type the contract does not know), by outcome (ok or error code).",
+		}, []string{"type", "outcome"}),
 		typing: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hark_typing_total", Help: "Typing notices, by outcome (ok or error code).",
 		}, []string{"outcome"}),
@@ -37,7 +42,7 @@ func newMetrics(reg *prometheus.Registry, c *chat.Chat) *metrics {
 		return func() float64 { return f(c.Stats()) }
 	}
 	reg.MustRegister(
-		m.streams, m.refused, m.sends, m.typing,
+		m.streams, m.refused, m.sends, m.actions, m.typing,
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "hark_events_logged_total", Help: "Sequenced events appended to the log.",
 		}, stat(func(s chat.Stats) float64 { return float64(s.Logged) })),
@@ -64,4 +69,14 @@ func newMetrics(reg *prometheus.Registry, c *chat.Chat) *metrics {
 
 func (m *metrics) handler(reg *prometheus.Registry) http.Handler {
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+}
+
+// actionType is an action's type as a metric label: one of the contract's,
+// or "other", so a client cannot make labels without end.
+func actionType(t string) string {
+	switch t {
+	case protocol.TypeReact, protocol.TypeEdit, protocol.TypeDelete:
+		return t
+	}
+	return "other"
 }

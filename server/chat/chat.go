@@ -71,6 +71,9 @@ type Config struct {
 	// QueueBytes, whichever comes first, so a queue of large messages
 	// holds no more than a queue of small ones would.
 	QueueBytes int
+	// EditWindow is how long after sending a message its author may
+	// still edit it (default 24 hours; negative: no bound).
+	EditWindow time.Duration
 	// RememberIDs is how many client message ids the chat remembers, in
 	// all, to answer retries with the first seq (default 65,536).
 	RememberIDs int
@@ -104,6 +107,7 @@ func Defaults() Config {
 		AddrReadBurst:     100,
 		AddrStreams:       200,
 		SessionStreams:    10,
+		EditWindow:        24 * time.Hour,
 		QueueLen:          256,
 		QueueBytes:        1 << 20,
 		RememberIDs:       1 << 16,
@@ -145,6 +149,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.QueueLen <= 0 {
 		c.QueueLen = d.QueueLen
+	}
+	if c.EditWindow == 0 {
+		c.EditWindow = d.EditWindow
 	}
 	if c.QueueBytes <= 0 {
 		c.QueueBytes = d.QueueBytes
@@ -493,33 +500,77 @@ func (c *Chat) append(ctx context.Context, e *Entry) error {
 }
 
 // Send appends a message from s: to everyone when send.To is empty, else to
-// that name. A retry of an id already sent under s's name (by this session
-// or an earlier one of the same name) returns the first seq and appends
-// nothing. A released session is refused unauthorized. Refusals are
-// *protocol.Error.
+// that name; with ReplyTo, an answer to a message of the same
+// conversation. A retry of an id already sent under s's name (by this
+// session or an earlier one of the same name) returns the first seq and
+// appends nothing. A released session is refused unauthorized. Refusals
+// are *protocol.Error.
 func (c *Chat) Send(ctx context.Context, s *Session, send protocol.Send) (uint64, error) {
-	seq, err := c.sendLocked(ctx, s, send)
-	if err != nil {
+	if err := send.Validate(); err != nil {
 		return 0, err
 	}
-	// Acknowledged means stored and, on this node, readable: a history
-	// asked for next has the message even while this node's copy of a
-	// shared log is a moment behind the store. Bounded shortly, and by the
-	// caller: a copy far behind (its server lost) must not hold every
-	// sender, nor a WebSocket's reads, which sends share.
-	c.reach(ctx, seq, sendReadBack)
-	return seq, nil
+	if send.ReplyTo != 0 {
+		c.reach(ctx, send.ReplyTo, sendReadBack) // as an action's target (Act)
+	}
+	return c.appendOnce(ctx, s, send.ID, func(now time.Time) (*Entry, error) {
+		return c.message(s, send, now)
+	})
+}
+
+// message is the entry of send from s, not yet appended.
+func (c *Chat) message(s *Session, send protocol.Send, now time.Time) (*Entry, error) {
+	key := s.name.Key
+	ev := protocol.Event{Type: protocol.TypeMessage, ID: send.ID, From: s.name.Display, Text: send.Text, Time: protocol.NewTime(now)}
+	var to RegID
+	var rcptKey string
+	if send.To != "" {
+		rcptKey = toKey(send.To)
+		h, ok := c.registry.Lookup(rcptKey)
+		if !ok {
+			return nil, protocol.Errorf(protocol.CodeNoSuchUser, "%q is not online", send.To)
+		}
+		ev.To, to = h.Display, h.Reg
+	}
+	if send.ReplyTo != 0 {
+		parent, err := c.target(s, send.ReplyTo, "answer")
+		if err != nil {
+			return nil, err
+		}
+		// The answer stays in its parent's conversation: a reply in one
+		// must not quote another to people who cannot see it.
+		if !parent.between(s.reg, to) {
+			return nil, protocol.Errorf(protocol.CodeNotFound, "message %d is not in this conversation", send.ReplyTo)
+		}
+		ev.ReplyTo = send.ReplyTo
+	}
+	e := newEntry(ev, s.reg, to)
+	if to != 0 {
+		e.fromKey, e.toKey = key, rcptKey
+	}
+	return e, nil
 }
 
 // sendReadBack bounds how long a send waits for this node's copy.
 const sendReadBack = time.Second
 
-// sendLocked stores send under the sender's name's lock, which keeps a
-// retried id from being stored twice.
-func (c *Chat) sendLocked(ctx context.Context, s *Session, send protocol.Send) (uint64, error) {
-	if err := send.Validate(); err != nil {
+// appendOnce appends the entry make makes for s's id, once: under the
+// name's send lock, a retry of an id already stored under s's name
+// returns the first seq, and the budgets are spent only on a first try.
+// Acknowledged means stored and, on this node, readable: a history asked
+// for next has it even while this node's copy of a shared log is a moment
+// behind the store. That wait is bounded shortly, and by the caller: a
+// copy far behind (its server lost) must not hold every sender, nor a
+// WebSocket's reads, which sends share.
+func (c *Chat) appendOnce(ctx context.Context, s *Session, id string, make func(now time.Time) (*Entry, error)) (uint64, error) {
+	seq, err := c.appendOnceLocked(ctx, s, id, make)
+	if err != nil {
 		return 0, err
 	}
+	c.reach(ctx, seq, sendReadBack)
+	return seq, nil
+}
+
+func (c *Chat) appendOnceLocked(ctx context.Context, s *Session, id string, make func(now time.Time) (*Entry, error)) (uint64, error) {
 	if !s.Live() {
 		return 0, errUnauthorized
 	}
@@ -527,7 +578,7 @@ func (c *Chat) sendLocked(ctx context.Context, s *Session, send protocol.Send) (
 	lock := &c.sendLocks[maphash.String(sendSeed, key)%uint64(len(c.sendLocks))]
 	lock.Lock()
 	defer lock.Unlock()
-	if seq, ok := c.ids.get(key, send.ID); ok {
+	if seq, ok := c.ids.get(key, id); ok {
 		return seq, nil
 	}
 	now := c.cfg.Clock.Now()
@@ -537,26 +588,15 @@ func (c *Chat) sendLocked(ctx context.Context, s *Session, send protocol.Send) (
 	if err := c.budgets.send(s.addr, now); err != nil {
 		return 0, err
 	}
-	ev := protocol.Event{Type: protocol.TypeMessage, ID: send.ID, From: s.name.Display, Text: send.Text, Time: protocol.NewTime(now)}
-	var to RegID
-	var rcptKey string
-	if send.To != "" {
-		rcptKey = toKey(send.To)
-		h, ok := c.registry.Lookup(rcptKey)
-		if !ok {
-			return 0, protocol.Errorf(protocol.CodeNoSuchUser, "%q is not online", send.To)
-		}
-		ev.To, to = h.Display, h.Reg
+	e, err := make(now)
+	if err != nil {
+		return 0, err
 	}
-	e := newEntry(ev, s.reg, to)
-	if to != 0 {
-		e.fromKey, e.toKey = key, rcptKey
-	}
-	e.dedupe = key + "\x00" + send.ID
+	e.dedupe = key + "\x00" + id
 	if err := c.append(ctx, e); err != nil {
 		return 0, err
 	}
-	c.ids.put(key, send.ID, e.seq)
+	c.ids.put(key, id, e.seq)
 	return e.seq, nil
 }
 

@@ -72,6 +72,12 @@ type Entry struct {
 	// dedupe names a message by its sender's name and client id, so a log
 	// can store a retry once (empty for joins and leaves).
 	dedupe string
+	// target is the seq of the message an action acts on; 0 for
+	// everything else.
+	target uint64
+	// deleted marks a tombstone: a deleted message as reads show it,
+	// which a log makes and keeps beside the message (see MemoryLog).
+	deleted bool
 }
 
 // Record is an entry as a durable log stores it: everything but its seq,
@@ -104,7 +110,15 @@ func (e *Entry) Seal(seq uint64) { e.seal(seq) }
 // feed a log themselves, and a store's conformance tests (see storetest).
 // r.Body is the event's JSON without its seq.
 func NewEntry(r Record) *Entry {
-	return &Entry{kind: r.Kind, from: r.From, to: r.To, fromKey: r.FromKey, toKey: r.ToKey, body: r.Body, dedupe: r.Dedupe, at: r.At.UnixMilli()}
+	e := &Entry{kind: r.Kind, from: r.From, to: r.To, fromKey: r.FromKey, toKey: r.ToKey, body: r.Body, dedupe: r.Dedupe, at: r.At.UnixMilli()}
+	if KindOf(r.Kind).Action {
+		// The target is in the body only: actions are few beside
+		// messages, and are read once, here.
+		var a struct{ Target uint64 }
+		json.Unmarshal(r.Body, &a)
+		e.target = a.Target
+	}
+	return e
 }
 
 // EntryFromRecord is the entry at seq of a durable log.
@@ -129,7 +143,7 @@ type RegID uint64
 // here, before any lock is taken; sealing only puts the seq in front.
 func newEntry(ev protocol.Event, from, to RegID) *Entry {
 	ev.Seq = 0
-	e := &Entry{kind: ev.Type, from: from, to: to, body: encodeEvent(&ev)}
+	e := &Entry{kind: ev.Type, from: from, to: to, target: ev.Target, body: encodeEvent(&ev)}
 	if ev.Time != nil {
 		e.at = ev.Time.UnixMilli()
 	}
@@ -189,6 +203,19 @@ func (e *Entry) Direct() bool { return e.to != 0 }
 // registrations that were party to it.
 func (e *Entry) VisibleTo(r RegID) bool {
 	return e.to == 0 || e.from == r || e.to == r
+}
+
+// Deleted reports whether the entry is a deleted message's tombstone.
+func (e *Entry) Deleted() bool { return e.deleted }
+
+// tombstone is the deleted message e as reads show it from now on: who
+// wrote it, to whom and when, never its text.
+func (e *Entry) tombstone() *Entry {
+	ev := e.Event()
+	t := &Entry{kind: e.kind, from: e.from, to: e.to, fromKey: e.fromKey, toKey: e.toKey, at: e.at, deleted: true,
+		body: encodeEvent(&protocol.Event{Type: ev.Type, ID: ev.ID, From: ev.From, To: ev.To, Time: ev.Time, ReplyTo: ev.ReplyTo, Deleted: true})}
+	t.seal(e.seq)
+	return t
 }
 
 // control makes an unsequenced event for streams (hello, presence, reset).

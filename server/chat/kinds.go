@@ -15,6 +15,10 @@ type Kind struct {
 	// recipient's registrations may see it (Entry.VisibleTo); otherwise
 	// everyone.
 	Direct bool
+	// Action: it acts on a message (its target), and is kept, seen and
+	// read in history as that message is: by the same people, in the
+	// same conversation.
+	Action bool
 }
 
 // Stored reports whether the event is appended to the log and gets a seq
@@ -52,6 +56,9 @@ var kinds = map[string]Kind{
 	protocol.TypeAck:      {},
 	protocol.TypeError:    {},
 	protocol.TypeTyping:   {Direct: true},
+	protocol.TypeReact:    {Ring: RingMessages, Direct: true, Action: true},
+	protocol.TypeEdit:     {Ring: RingMessages, Direct: true, Action: true},
+	protocol.TypeDelete:   {Ring: RingMessages, Direct: true, Action: true},
 }
 
 // KindOf is the row of the event type t. A type with no row (one a newer

@@ -7,12 +7,13 @@ import (
 )
 
 // Every type of event the protocol names has a row in the table, and the
-// row agrees with the protocol on what is sequenced; only messages are
-// history.
+// row agrees with the protocol on what is sequenced; history is messages
+// and the actions on them.
 func TestEveryKindHasARow(t *testing.T) {
 	types := []string{
 		protocol.TypeMessage, protocol.TypeJoin, protocol.TypeLeave, protocol.TypeHello,
 		protocol.TypePresence, protocol.TypeReset, protocol.TypeAck, protocol.TypeError, protocol.TypeTyping,
+		protocol.TypeReact, protocol.TypeEdit, protocol.TypeDelete,
 	}
 	if len(types) != len(kinds) {
 		t.Errorf("the table has %d rows for %d types", len(kinds), len(types))
@@ -27,8 +28,11 @@ func TestEveryKindHasARow(t *testing.T) {
 		if k.Stored() != ev.Sequenced() {
 			t.Errorf("%q: stored %v, the protocol says sequenced %v", typ, k.Stored(), ev.Sequenced())
 		}
-		if k.InHistory() != (typ == protocol.TypeMessage) {
-			t.Errorf("%q: in history %v; history is what people said", typ, k.InHistory())
+		if k.InHistory() != (typ == protocol.TypeMessage || ev.IsAction()) {
+			t.Errorf("%q: in history %v; history is what people said and did to it", typ, k.InHistory())
+		}
+		if k.Action != ev.IsAction() {
+			t.Errorf("%q: an action %v, the protocol says %v", typ, k.Action, ev.IsAction())
 		}
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"hark/app/protocol"
 )
 
 // ErrTruncated is returned by Log.Since when events after the position asked
@@ -41,6 +43,9 @@ type Log interface {
 	// in seq order, each once. New calls it once, before anything is
 	// appended; feed only queues (it may run under the log's lock).
 	Follow(feed func(*Entry))
+	// Message is the kept message at seq, as reads show it (a deleted
+	// one as its tombstone), if this node's view holds it.
+	Message(seq uint64) (*Entry, bool)
 	// Current returns once this node's view of the log holds every entry
 	// up to seq the store appended (a node's copy of a shared log may be
 	// behind it), or with ctx's error. A resume from a position another
@@ -68,6 +73,10 @@ type MemoryLog struct {
 	presence ring
 	index    threads // the messages by conversation
 	head     uint64
+	// tombs are the deleted messages the messages ring holds, by seq, as
+	// reads show them: the ring keeps what was appended, reads never
+	// hand out a deleted message's text.
+	tombs map[uint64]*Entry
 }
 
 // SetMaxAge makes the log keep entries for at most d (0: no bound by age):
@@ -85,8 +94,14 @@ func (l *MemoryLog) expireLocked() {
 		return
 	}
 	cutoff := l.now().Add(-l.maxAge).UnixMilli()
-	l.messages.dropBefore(cutoff, l.index.drop)
+	l.messages.dropBefore(cutoff, l.dropMessage)
 	l.presence.dropBefore(cutoff, nil)
+}
+
+// dropMessage forgets what is kept beside a message the ring let go.
+func (l *MemoryLog) dropMessage(e *Entry) {
+	l.index.drop(e)
+	delete(l.tombs, e.seq)
 }
 
 // expired reports whether the oldest entry held is past the maximum age,
@@ -211,15 +226,58 @@ func (l *MemoryLog) addLocked(e *Entry) {
 	l.expireLocked()
 	if KindOf(e.kind).Ring == RingMessages {
 		if old := l.messages.push(e); old != nil {
-			l.index.drop(old)
+			l.dropMessage(old)
 		}
 		l.index.add(e)
+		if e.kind == protocol.TypeDelete {
+			l.bury(e.target)
+		}
 	} else {
 		l.presence.push(e)
 	}
 	if l.feed != nil {
 		l.feed(e)
 	}
+}
+
+// bury makes the tombstone of the message at seq, if the ring holds it.
+func (l *MemoryLog) bury(seq uint64) {
+	e := l.messageLocked(seq)
+	if e == nil || e.kind != protocol.TypeMessage || l.tombs[seq] != nil {
+		return
+	}
+	if l.tombs == nil {
+		l.tombs = make(map[uint64]*Entry)
+	}
+	l.tombs[seq] = e.tombstone()
+}
+
+// messageLocked is the messages ring's entry at seq, nil if it holds none.
+func (l *MemoryLog) messageLocked(seq uint64) *Entry {
+	if i := l.messages.firstAfter(seq - 1); i < l.messages.n && l.messages.at(i).seq == seq {
+		return l.messages.at(i)
+	}
+	return nil
+}
+
+// shown is e as reads show it: its tombstone once deleted.
+func (l *MemoryLog) shown(e *Entry) *Entry {
+	if t := l.tombs[e.seq]; t != nil {
+		return t
+	}
+	return e
+}
+
+// Message implements Log.
+func (l *MemoryLog) Message(seq uint64) (*Entry, bool) {
+	l.prune()
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	e := l.messageLocked(seq)
+	if e == nil || e.kind != protocol.TypeMessage {
+		return nil, false
+	}
+	return l.shown(e), true
 }
 
 // Since implements Log. The entries are gathered under the lock and visited
@@ -236,7 +294,7 @@ func (l *MemoryLog) Since(seq uint64, visit func(*Entry) bool) error {
 	out := make([]*Entry, 0, l.messages.n-mi+l.presence.n-pi)
 	for mi < l.messages.n || pi < l.presence.n {
 		if pi == l.presence.n || (mi < l.messages.n && l.messages.at(mi).seq < l.presence.at(pi).seq) {
-			out = append(out, l.messages.at(mi))
+			out = append(out, l.shown(l.messages.at(mi)))
 			mi++
 		} else {
 			out = append(out, l.presence.at(pi))
@@ -273,6 +331,9 @@ func (l *MemoryLog) Messages(before uint64, c Conversation, visit func(*Entry) b
 			n = l.messages.newest(chunk[:], before)
 		} else if q := l.index.of(c); q != nil {
 			n = q.newest(chunk[:], before)
+		}
+		for i, e := range chunk[:n] {
+			chunk[i] = l.shown(e)
 		}
 		l.mu.RUnlock()
 		for _, e := range chunk[:n] {

@@ -151,6 +151,9 @@ func (l *Log) Since(seq uint64, visit func(*chat.Entry) bool) error {
 	return l.cache.Since(seq, visit)
 }
 
+// Message implements chat.Log, from this node's copy.
+func (l *Log) Message(seq uint64) (*chat.Entry, bool) { return l.cache.Message(seq) }
+
 // Messages implements chat.Log, from this node's copy.
 func (l *Log) Messages(before uint64, c chat.Conversation, visit func(*chat.Entry) bool) {
 	l.cache.Messages(before, c, visit)

@@ -72,6 +72,21 @@ func openStore(t *testing.T, nc *nats.Conn, cfg natsstore.Config) *natsstore.Sto
 	}
 }
 
+// restart stops nodes and the embedded server on dir, starts the server
+// again on it, and returns a node on it, stopped when the test ends.
+func restart(t *testing.T, dir string, srv *server.Server, nc *nats.Conn, nodes ...*node) *node {
+	t.Helper()
+	for _, n := range nodes {
+		n.close()
+	}
+	nc.Close()
+	srv.Shutdown()
+	srv.WaitForShutdown()
+	srv, nc = embedded(t, dir)
+	t.Cleanup(func() { nc.Close(); srv.Shutdown() })
+	return newNode(t, nc, 1, time.Minute)
+}
+
 func embedded(t *testing.T, dir string) (*server.Server, *nats.Conn) {
 	t.Helper()
 	s, nc, err := natsstore.Embedded(natsstore.EmbeddedConfig{Dir: dir})
@@ -165,15 +180,7 @@ func TestRestartKeepsEverything(t *testing.T) {
 	dm := send(t, n.chat, alice, "a2", "bob", "just for bob")
 	last := send(t, n.chat, bob, "b1", "", "hi alice")
 	epoch := n.chat.Epoch()
-	n.close()
-	nc.Close()
-	srv.Shutdown()
-	srv.WaitForShutdown()
-
-	srv, nc = embedded(t, dir)
-	defer srv.Shutdown()
-	defer nc.Close()
-	n = newNode(t, nc, 1, time.Minute)
+	n = restart(t, dir, srv, nc, n)
 	if n.chat.Epoch() != epoch || n.chat.Head() != last {
 		t.Fatalf("after the restart: epoch %q head %d, want %q and %d", n.chat.Epoch(), n.chat.Head(), epoch, last)
 	}

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -49,6 +50,7 @@ var clauses = []struct {
 	{"AppendGivesTheNextSeqAndFollowSeesEachOnce", appendAndFollow},
 	{"SinceReplaysInOrderAndStops", sinceReplays},
 	{"MessagesReadOneConversationNewestFirst", messagesByConversation},
+	{"DeletedMessageReadsAsItsTombstone", tombstones},
 	{"EvictedPositionIsTruncatedAndChurnKeepsMessages", truncation},
 	{"MaxAgeDropsOldEvents", maxAge},
 	{"EpochIsOneForTheDeployment", epoch},
@@ -261,6 +263,45 @@ func messagesByConversation(t *testing.T, fresh Fresh) {
 		for _, l := range []chat.Log{a.Log, b.Log} {
 			if got := fmt.Sprint(texts(messages(l, c.before, c.conv))); got != c.want {
 				t.Fatalf("Messages(before %d, %+v) = %s, want %s", c.before, c.conv, got, c.want)
+			}
+		}
+	}
+}
+
+// Message finds a kept message by seq, and nothing else; once a delete
+// of it is appended, every read on every node (Message, Since, Messages)
+// shows its tombstone, never its text.
+func tombstones(t *testing.T, fresh Fresh) {
+	d := fresh(t, chat.Limits{})
+	a, b := d(t), d(t)
+	appendAll(t, a.Log, message(1, "Alice", "a secret", time.Now()), join(2, "Bob")) // 1, 2
+	currentAt(t, 2, a, b)
+	for _, n := range []chat.Store{a, b} {
+		if e, ok := n.Log.Message(1); !ok || e.Deleted() || e.Event().Text != "a secret" {
+			t.Fatalf("Message(1) = %v, %v; want the message", e, ok)
+		}
+		if _, ok := n.Log.Message(2); ok {
+			t.Fatal("Message(2) found a join")
+		}
+		if _, ok := n.Log.Message(3); ok {
+			t.Fatal("Message(3) found what was never appended")
+		}
+	}
+	del := entry(protocol.Event{Type: protocol.TypeDelete, From: "Alice", Target: 1}, chat.Record{From: 1, Dedupe: "Alice/d"}, time.Now())
+	appendAll(t, a.Log, del) // 3
+	currentAt(t, 3, a, b)
+	for i, n := range []chat.Store{a, b} {
+		e, ok := n.Log.Message(1)
+		if !ok || !e.Deleted() || !e.Event().Deleted || e.Seq() != 1 {
+			t.Fatalf("node %d: Message(1) after its delete = %v, %v; want its tombstone at seq 1", i, e, ok)
+		}
+		replay, err := since(n.Log, 0)
+		if err != nil || len(replay) != 3 || !replay[0].Deleted() {
+			t.Fatalf("node %d: Since(0) after the delete = %v, %v; want the tombstone, the join, the delete", i, texts(replay), err)
+		}
+		for _, e := range append(replay, messages(n.Log, 0, chat.Conversation{})...) {
+			if strings.Contains(string(e.JSON), "a secret") {
+				t.Fatalf("node %d: a read hands out the deleted text: %s", i, e.JSON)
 			}
 		}
 	}

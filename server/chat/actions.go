@@ -1,0 +1,85 @@
+package chat
+
+import (
+	"context"
+	"time"
+
+	"hark/app/protocol"
+)
+
+// Act appends an action of s's on a message: a reaction added or taken
+// back, an edit, a delete. The action goes where its message went: the
+// same people may see it, in the same conversation, so a direct
+// message's reactions stay between its two people. Edits and deletes are
+// its author's alone (the registration that sent it, not a later holder
+// of the name), edits within the edit window. A retry of an id returns
+// the first seq, as a send's does. Refusals are *protocol.Error.
+func (c *Chat) Act(ctx context.Context, s *Session, a protocol.Action) (uint64, error) {
+	if err := a.Validate(); err != nil {
+		return 0, err
+	}
+	// A message someone saw on a faster node is looked for once this
+	// node has it: waited for here, before the name's send lock.
+	c.reach(ctx, a.Target, sendReadBack)
+	return c.appendOnce(ctx, s, a.ID, func(now time.Time) (*Entry, error) {
+		return c.action(s, a, now)
+	})
+}
+
+// action is the entry of a from s, not yet appended.
+func (c *Chat) action(s *Session, a protocol.Action, now time.Time) (*Entry, error) {
+	msg, err := c.target(s, a.Target, a.Type)
+	if err != nil {
+		return nil, err
+	}
+	if a.Type != protocol.TypeReact && msg.from != s.reg {
+		return nil, protocol.Errorf(protocol.CodeForbidden, "only its author may %s a message", a.Type)
+	}
+	if a.Type == protocol.TypeEdit && c.cfg.EditWindow > 0 && now.Sub(time.UnixMilli(msg.at)) > c.cfg.EditWindow {
+		return nil, protocol.Errorf(protocol.CodeForbidden, "a message can be edited for %v after it is sent", c.cfg.EditWindow)
+	}
+	ev := protocol.Event{Type: a.Type, ID: a.ID, From: s.name.Display, Target: a.Target, Time: protocol.NewTime(now)}
+	switch a.Type {
+	case protocol.TypeReact:
+		ev.Emoji, ev.On = a.Emoji, a.On
+	case protocol.TypeEdit:
+		ev.Text = a.Text
+	}
+	if msg.to != 0 {
+		// To is the other person of the conversation, as the actor sees
+		// it, so clients route the action where they route the message.
+		m := msg.Event()
+		ev.To = m.To
+		if msg.to == s.reg {
+			ev.To = m.From
+		}
+	}
+	// Kept and seen as its message is: the same parties and keys.
+	e := newEntry(ev, msg.from, msg.to)
+	e.fromKey, e.toKey = msg.fromKey, msg.toKey
+	return e, nil
+}
+
+// target is the message at seq that s means to act on (what says how),
+// or a not_found refusal: one that is not kept, that s may not see, or
+// that was deleted, all told alike so none of them tells of the others.
+func (c *Chat) target(s *Session, seq uint64, what string) (*Entry, error) {
+	msg, ok := c.log.Message(seq)
+	if !ok || !msg.VisibleTo(s.reg) {
+		return nil, protocol.Errorf(protocol.CodeNotFound, "no message %d that you can see to %s", seq, what)
+	}
+	if msg.deleted {
+		return nil, protocol.Errorf(protocol.CodeNotFound, "message %d was deleted", seq)
+	}
+	return msg, nil
+}
+
+// between reports whether the message is in the conversation of a and b:
+// everyone's when b is 0, else the direct messages of the two (a's notes
+// to themselves when a is b).
+func (e *Entry) between(a, b RegID) bool {
+	if b == 0 {
+		return e.to == 0
+	}
+	return e.to != 0 && (e.from == a && e.to == b || e.from == b && e.to == a)
+}
