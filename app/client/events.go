@@ -94,7 +94,7 @@ func (c *Client) handle(ctx context.Context, ps *pumpState, ev protocol.Event) e
 		c.mu.Unlock()
 		c.changed()
 
-	case protocol.TypeMessage, protocol.TypeJoin, protocol.TypeLeave:
+	case protocol.TypeMessage, protocol.TypeJoin, protocol.TypeLeave, protocol.TypeReact, protocol.TypeEdit, protocol.TypeDelete:
 		c.mu.Lock()
 		if ev.Seq <= c.st.Seq {
 			c.mu.Unlock() // seen before: a replay overlapping what we have

@@ -18,8 +18,14 @@ import (
 // so the server delivers it once however often it is retried. A message
 // the contract refuses outright (empty, too long) fails at once.
 func (c *Client) Send(to, text string) string {
+	return c.SendReply(to, text, 0)
+}
+
+// SendReply is Send for a message that answers the message at seq
+// replyTo (0: none) of the same conversation.
+func (c *Client) SendReply(to, text string, replyTo uint64) string {
 	id := newID()
-	s := protocol.Send{ID: id, To: to, Text: text}
+	s := protocol.Send{ID: id, To: to, Text: text, ReplyTo: replyTo}
 	c.mu.Lock()
 	it := c.pending(s)
 	it.Event.Time = protocol.NewTime(time.Now())
@@ -64,7 +70,7 @@ func (c *Client) loadOutbox() {
 // c.mu held.
 func (c *Client) pending(s protocol.Send) Item {
 	return Item{
-		Event: protocol.Event{Type: protocol.TypeMessage, ID: s.ID, From: c.st.Name, To: s.To, Text: s.Text},
+		Event: protocol.Event{Type: protocol.TypeMessage, ID: s.ID, From: c.st.Name, To: s.To, Text: s.Text, ReplyTo: s.ReplyTo},
 		Own:   true, Status: Pending,
 	}
 }

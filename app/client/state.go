@@ -68,6 +68,28 @@ type Item struct {
 	Own    bool
 	Status ItemStatus // "" for others' events
 	Error  string     // the refusal's message when Failed
+	// Reactions and Edited are what actions made of a message, as a
+	// conversation shows it (app/convo sets them; a deleted message is
+	// Event.Deleted, without its text).
+	Reactions []Reaction `json:",omitempty"`
+	Edited    bool       `json:",omitempty"`
+	// Quote is the message a reply answers, as the conversation holds it
+	// (nil when it does not: not loaded yet, or no longer kept).
+	Quote *Quote `json:",omitempty"`
+}
+
+// Quote is what a reply shows of the message it answers.
+type Quote struct {
+	From    string
+	Text    string // its first line, shortened
+	Deleted bool
+}
+
+// Reaction is one emoji on a message and who reacted with it, in the
+// order they did.
+type Reaction struct {
+	Emoji string
+	Names []string
 }
 
 // copyState returns a deep copy of s, so callers never share slices with
@@ -75,7 +97,8 @@ type Item struct {
 func copyState(s *State) State {
 	out := *s
 	out.Users = slices.Clone(s.Users)
-	// Items hold only immutable pointers (Time), so a shallow clone is a copy.
+	// Items hold only immutable pointers (Time), so a shallow clone is a
+	// copy (Reactions and Quote are app/convo's, set on its own copies).
 	out.Messages = slices.Clone(s.Messages)
 	out.Typing = slices.Clone(s.Typing)
 	if s.LastError != nil {

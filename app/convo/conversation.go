@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"hark/app/client"
+	"hark/app/protocol"
 )
 
 // ChunkSize is how many messages a chunk holds before the next one starts.
@@ -23,6 +24,10 @@ type Conversation struct {
 	Key string
 	// Unread counts messages that arrived while it was not in view.
 	Unread int
+	// NewFrom is the seq of the first of the messages that were unread
+	// when it was last opened (0: none were), where the list draws its
+	// New line.
+	NewFrom uint64
 	// Last is the time of its newest message, for the list's order.
 	Last time.Time
 	// More is set while older messages may be on the server: until a
@@ -37,6 +42,13 @@ type Conversation struct {
 	// unsent are one's own messages that have no seq yet, in the order
 	// written; replaced on every change.
 	unsent []client.Item
+	// acts are the actions (reactions, edits, deletes) on its messages,
+	// by target, in seq order: applied to a message held, and kept for
+	// one that a scrollback page brings later.
+	acts map[uint64][]protocol.Event
+	// replies are the seqs of the replies to each message, so a reply
+	// shows its parent once the parent comes, and as it changes.
+	replies map[uint64][]uint64
 }
 
 // Everyone reports whether c is Everyone's conversation.
@@ -102,6 +114,16 @@ func (c *Conversation) place(it client.Item) bool {
 		c.dropUnsent(it.Event.ID)
 	}
 	seq := it.Event.Seq
+	if acts := c.acts[seq]; len(acts) > 0 {
+		it = applyActions(it, acts)
+	}
+	if p := it.Event.ReplyTo; p != 0 {
+		if c.replies == nil {
+			c.replies = make(map[uint64][]uint64)
+		}
+		c.replies[p] = append(c.replies[p], seq)
+		it.Quote = c.quote(p)
+	}
 	switch {
 	case len(c.chunks) == 0:
 		c.chunks = [][]client.Item{{it}}
@@ -138,6 +160,9 @@ func (c *Conversation) place(it client.Item) bool {
 		}
 	}
 	c.touch(it)
+	if len(c.replies[seq]) > 0 {
+		c.requote(seq) // replies that came before it: a newer page first
+	}
 	return true
 }
 
@@ -185,4 +210,20 @@ func (c *Conversation) dropSequenced() {
 func sameUnsent(a, b client.Item) bool {
 	return a.Status == b.Status && a.Error == b.Error &&
 		a.Event.Text == b.Event.Text && a.Event.To == b.Event.To
+}
+
+// firstOfLast is the seq of the first of the last n messages theirs
+// accepts, 0 if it holds fewer.
+func (c *Conversation) firstOfLast(n int, theirs func(*protocol.Event) bool) uint64 {
+	for i := len(c.chunks) - 1; i >= 0 && n > 0; i-- {
+		ch := c.chunks[i]
+		for j := len(ch) - 1; j >= 0; j-- {
+			if theirs(&ch[j].Event) {
+				if n--; n == 0 {
+					return ch[j].Event.Seq
+				}
+			}
+		}
+	}
+	return 0
 }

@@ -98,6 +98,14 @@ func (m *Model) conversation(with string, theirs bool) *Conversation {
 	return c
 }
 
+// existing is the conversation with with, nil if there is none yet.
+func (m *Model) existing(with string) *Conversation {
+	if with == "" {
+		return m.everyone
+	}
+	return m.direct[m.key(with)]
+}
+
 // Sync merges the client's state: its short window of recent items
 // (history, live events, one's own messages as they are written, sent or
 // refused). It reports whether any conversation changed. Items seen
@@ -148,6 +156,14 @@ func (m *Model) Sync(s client.State) bool {
 func (m *Model) put(it client.Item) bool {
 	m.seen[it.Event.Seq] = struct{}{}
 	with := m.Route(it.Event)
+	if it.Event.IsAction() {
+		// An action belongs to its message's conversation; one that is
+		// not here yet gets it, and its actions, with its history.
+		if c := m.existing(with); c != nil {
+			return c.act(it.Event)
+		}
+		return false
+	}
 	theirs := with != "" && m.key(it.Event.From) != m.meKey
 	return m.conversation(with, theirs).place(it)
 }
@@ -183,7 +199,7 @@ func (m *Model) Older(with string, h protocol.History) {
 // leaves do not.
 func (m *Model) Arrived(ev protocol.Event) *Conversation {
 	with := m.Route(ev)
-	theirs := ev.Type == protocol.TypeMessage && m.key(ev.From) != m.meKey
+	theirs := m.theirs(&ev)
 	c := m.conversation(with, theirs && with != "")
 	if theirs && (m.hidden || c.Key != m.active) {
 		c.Unread++
@@ -193,12 +209,23 @@ func (m *Model) Arrived(ev protocol.Event) *Conversation {
 }
 
 // Open puts the conversation with with ("" for Everyone) in view, making
-// it if needed (a name clicked in the roster), and marks it read.
+// it if needed (a name clicked in the roster), notes where its unread
+// messages start (NewFrom), and marks it read.
 func (m *Model) Open(with string) *Conversation {
 	c := m.conversation(with, false)
 	m.active = c.Key
+	if from := c.firstOfLast(c.Unread, m.theirs); from != c.NewFrom {
+		c.NewFrom = from
+		c.Version++
+	}
 	m.markRead()
 	return c
+}
+
+// theirs reports whether ev is a message someone else wrote: what counts
+// as unread.
+func (m *Model) theirs(ev *protocol.Event) bool {
+	return ev.Type == protocol.TypeMessage && m.key(ev.From) != m.meKey
 }
 
 // Active returns the conversation in view.

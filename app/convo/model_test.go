@@ -269,3 +269,37 @@ func TestCacheIsTheRegistrations(t *testing.T) {
 		t.Error("a cache with no registration was loaded")
 	}
 }
+
+// Opening a conversation with unread messages notes where they start (the
+// list's New line): the first of the last Unread messages others wrote,
+// one's own and joins skipped; opened again with none unread, there is no
+// line.
+func TestOpenMarksWhereTheUnreadStart(t *testing.T) {
+	m := New("Alice")
+	m.Open("")
+	live := []protocol.Event{
+		msg(1, "Bob", "Alice", "read before"),
+		msg(2, "Bob", "Alice", "first unread"),
+		msg(3, "Alice", "Bob", "my own, from another tab"),
+		msg(4, "Bob", "Alice", "second unread"),
+	}
+	m.Sync(state(item(live[0])))
+	m.Open("Bob")
+	m.Open("")
+	for _, ev := range live[1:] {
+		m.Sync(state(item(ev)))
+		m.Arrived(ev)
+	}
+	if u := m.Get("Bob").Unread; u != 2 {
+		t.Fatalf("Bob's unread %d, want 2", u)
+	}
+	v := m.Get("Bob").Version
+	c := m.Open("Bob")
+	if c.NewFrom != 2 || c.Unread != 0 || c.Version == v {
+		t.Fatalf("opened with 2 unread: NewFrom %d, unread %d, version moved %v; want 2, 0, true", c.NewFrom, c.Unread, c.Version != v)
+	}
+	m.Open("")
+	if c := m.Open("Bob"); c.NewFrom != 0 {
+		t.Fatalf("opened again with nothing unread: NewFrom %d, want 0", c.NewFrom)
+	}
+}
