@@ -59,14 +59,15 @@ func (c *Conversation) quote(seq uint64) *client.Quote {
 	if !ok {
 		return nil
 	}
-	return &client.Quote{From: it.Event.From, Text: firstLine(it.Event.Text), Deleted: it.Event.Deleted}
+	return &client.Quote{From: it.Event.From, Text: FirstLine(it.Event.Text), Deleted: it.Event.Deleted}
 }
 
-// quoteRunes is the most of a parent's first line a reply shows.
+// quoteRunes is the most of a message's first line a quote shows.
 const quoteRunes = 80
 
-// firstLine is the first line of text, shortened to quoteRunes.
-func firstLine(text string) string {
+// FirstLine is the first line of text, shortened to quoteRunes: what a
+// reply shows of the message it answers.
+func FirstLine(text string) string {
 	if i := strings.IndexByte(text, '\n'); i >= 0 {
 		text = text[:i] + " …"
 	}
