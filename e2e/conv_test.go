@@ -45,6 +45,12 @@ func TestConversations(t *testing.T) {
 	alice.openConv("Bob")
 	alice.sees("dm one")
 	alice.sees("dm two")
+	// Opened with two unread, the New line is above the first of them,
+	// and the second, a moment after it from Bob too, is in its group.
+	alice.waitFor("the New line at the first unread", `document.querySelector("#messages .msg.first-new .text")?.textContent === "dm one"`)
+	if !eval[bool](alice, `(() => { const m = [...document.querySelectorAll("#messages .msg")].find(e => e.querySelector(".text")?.textContent === "dm two"); return !!m && m.classList.contains("cont") })()`) {
+		t.Errorf("Bob's second message, a moment after his first, is not in its group")
+	}
 	if n := alice.count("hello all"); n != 0 {
 		t.Errorf("Everyone's message shows in the conversation with Bob")
 	}
@@ -235,4 +241,52 @@ func TestCachedConversations(t *testing.T) {
 	}
 	alice.openConv("Bob")
 	alice.sees("a direct one")
+}
+
+// TestReadingGroupsFitMore: consecutive messages of one sender go under
+// one name and time, each day starts with a line; on a 1280x800 screen
+// that shows more messages than one bubble each with its own name and
+// time, measured on the same page by putting every name and time back.
+func TestReadingGroupsFitMore(t *testing.T) {
+	srv := startServer(t, "-rate", "1000", "-burst", "1000")
+	senders := []*apiUser{newAPIUser(t, srv.URL, "Bob"), newAPIUser(t, srv.URL, "Carol")}
+	n := 0
+	for round := range 6 {
+		for i := range 5 { // five short lines in a row, as people write
+			n++
+			if err := senders[round%2].send(fmt.Sprint("g-", n), fmt.Sprintf("line %d of %d", i+1, 5)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	b := newBrowser(t)
+	alice := b.person(t, "Alice")
+	alice.do(chromedp.EmulateViewport(1280, 800))
+	alice.open(srv.URL)
+	alice.join()
+	alice.waitFor("the thirty messages", `document.querySelectorAll("#messages .msg:not(.notice)").length === 30`)
+	alice.waitFor("one day line", `document.querySelectorAll("#messages .day").length === 1 && document.querySelector("#messages .day").textContent === "Today"`)
+	if heads, cont := eval[int](alice, `document.querySelectorAll("#messages .msg:not(.notice):not(.cont)").length`), eval[int](alice, `document.querySelectorAll("#messages .msg.cont").length`); heads != 6 || cont != 24 {
+		t.Fatalf("%d group heads and %d continuations, want 6 and 24 (six runs of five)", heads, cont)
+	}
+	alice.shot("reading-groups")
+	const visible = `(() => { const box = document.querySelector("#messages").getBoundingClientRect(); return [...document.querySelectorAll("#messages .msg:not(.notice)")].filter(e => { const r = e.getBoundingClientRect(); return r.top >= box.top && r.bottom <= box.bottom }).length })()`
+	grouped := eval[int](alice, visible)
+	// The same messages, each with its own name and time again and no
+	// day line: how they were shown before grouping.
+	eval[chromedp.Void](alice, `(() => {
+		document.querySelectorAll("#messages .day").forEach(d => d.remove());
+		for (const m of document.querySelectorAll("#messages .msg.cont")) {
+			const meta = document.createElement("div"); meta.className = "meta";
+			const from = document.createElement("span"); from.className = "from"; from.textContent = "Bob";
+			const time = document.createElement("time"); time.className = "time"; time.textContent = "12:00";
+			meta.append(from, time); m.prepend(meta); m.classList.remove("cont");
+		}
+		const l = document.querySelector("#messages"); l.scrollTop = l.scrollHeight;
+	})()`)
+	ungrouped := eval[int](alice, visible)
+	t.Logf("messages fully visible on 1280x800: %d grouped, %d with a name and time each", grouped, ungrouped)
+	if grouped <= ungrouped {
+		t.Errorf("grouped, %d messages fit; each with its own name and time, %d: want more grouped", grouped, ungrouped)
+	}
 }

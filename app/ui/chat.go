@@ -41,6 +41,12 @@ type Chat struct {
 	// leaving is set from a click on Leave until the join form is back, so
 	// a second click does not leave twice.
 	leaving bool
+	// draft is the message the composer's text answers or edits, if any;
+	// actErr why the last action on a message was refused; jumpTo the
+	// seq of a message a quote asked to be shown, until it is.
+	draft  *draftReq
+	actErr string
+	jumpTo uint64
 
 	// ctx is Chat's own context, captured in OnMount: goroutines update
 	// the page only through its Dispatch (an element's context stops
@@ -64,9 +70,11 @@ func (c *Chat) OnMount(ctx app.Context) {
 	c.updateAvailable = ctx.AppUpdateAvailable()
 
 	ctx.Handle(actionJoined, func(app.Context, app.Action) { c.start() })
+	c.handleActions(ctx)
 	ctx.Handle(actionTo, func(ctx app.Context, a app.Action) {
 		to, _ := a.Value.(string)
 		c.open(to)
+		c.draft, c.jumpTo = nil, 0 // a reply or edit belongs to the conversation it began in
 		// A name picked in the drawer starts writing to them: the
 		// drawer has done its job.
 		c.drawerOpen = false

@@ -263,6 +263,7 @@ func (c *Chat) renderConversation(st client.State) app.UI {
 			MeKey:   c.model.MeKey(),
 			Loading: c.loading && c.older == conv.Key,
 			Stalled: c.stalled[conv.Key],
+			JumpTo:  c.jumpTo,
 		},
 		app.P().ID("typing").Class("typing").Aria("live", "polite").Text(typingLabel(st.TypingIn(conv.With))),
 	)

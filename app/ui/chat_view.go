@@ -29,7 +29,7 @@ func (c *Chat) Render() app.UI {
 		app.Div().Class("chat").Body(
 			app.Main().Class("conversation").Body(
 				c.renderConversation(st),
-				&composer{Client: c.client, To: c.to, People: st.Users, Counts: st.Counts, Me: st.Name},
+				&composer{Client: c.client, To: c.to, People: st.Users, Counts: st.Counts, Me: st.Name, Draft: c.draft, ActErr: c.actErr},
 			),
 			app.Div().ID("drawer").Class(c.drawerClasses()...).On("keydown", c.drawerKey).On("focusout", c.drawerFocusOut).Body(
 				c.renderDrawerClose(),

@@ -6,6 +6,7 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"hark/app/client"
+	"hark/app/convo"
 	"hark/app/protocol"
 )
 
@@ -23,6 +24,10 @@ type composer struct {
 	People []string
 	Counts bool
 	Me     string
+	// Draft is the message the text answers or edits, if any; ActErr why
+	// the last action on a message was refused. Chat owns both.
+	Draft  *draftReq
+	ActErr string
 
 	// mention is the @-completion open under the text, if any.
 	mention mentionState
@@ -49,10 +54,11 @@ func (c *composer) Render() app.UI {
 	return app.Form().ID("composer").Class("composer").
 		OnSubmit(func(ctx app.Context, e app.Event) {
 			e.PreventDefault()
-			c.send()
+			c.send(ctx)
 			focus("text")
 		}).
 		Body(
+			c.renderDraft(),
 			app.Div().Class("to").Body(
 				app.Label().For("to").Text("To"),
 				app.Select().ID("to").
@@ -87,13 +93,17 @@ func (c *composer) Render() app.UI {
 					if c.mentionKey(ctx, e) {
 						return
 					}
+					if e.Get("key").String() == "Escape" && c.Draft != nil {
+						c.dropDraft(ctx)
+						return
+					}
 					if !isSendKey(e) {
 						ctx.PreventUpdate()
 						return
 					}
 					e.PreventDefault()
 					c.enterSent = true
-					c.send()
+					c.send(ctx)
 				}).
 				On("beforeinput", func(ctx app.Context, e app.Event) {
 					ctx.PreventUpdate()
@@ -108,7 +118,7 @@ func (c *composer) Render() app.UI {
 				})),
 			c.renderMentions(),
 			app.Button().ID("send").Class("btn", "primary").Type("submit").Text("Send"),
-			app.P().ID("send-error").Class("error").Attr("role", "alert").Text(c.err),
+			app.P().ID("send-error").Class("error").Attr("role", "alert").Text(c.err+c.actErrSep()+c.ActErr),
 			c.renderCount(),
 		)
 }
@@ -152,7 +162,7 @@ func isSendKey(e app.Event) bool {
 // The textarea is not bound to a field: its text lives in the DOM, read here
 // and cleared here. Mirroring it in a field would re-render the page on
 // every keystroke, and go-app only writes a value it believes changed.
-func (c *composer) send() {
+func (c *composer) send(ctx app.Context) {
 	box := textBox()
 	text := box.Get("value").String()
 	if strings.TrimSpace(text) == "" {
@@ -162,7 +172,15 @@ func (c *composer) send() {
 		c.err, c.count, c.over = "Too long to send: "+count+".", count, over
 		return
 	}
-	c.Client.Send(c.To, text)
+	switch {
+	case c.Draft != nil && c.Draft.Edit:
+		ctx.NewActionWithValue(actionDraftDone, text) // Chat sends the edit
+	case c.Draft != nil:
+		c.Client.SendReply(c.To, text, c.Draft.Seq)
+		ctx.NewAction(actionDraftDone)
+	default:
+		c.Client.Send(c.To, text)
+	}
 	box.Set("value", "")
 	c.mention = mentionState{}
 	c.err, c.count, c.over = "", "", false
@@ -190,4 +208,40 @@ func recipients(people []string, me, to string) []string {
 		out = append(out, to)
 	}
 	return out
+}
+
+// renderDraft says what the text answers or edits, with a button (and
+// Escape) to drop that.
+func (c *composer) renderDraft() app.UI {
+	d := c.Draft
+	if d == nil {
+		return nil
+	}
+	label := "Replying to " + d.From + ": " + convo.FirstLine(d.Text)
+	if d.Edit {
+		label = "Editing your message"
+	}
+	return app.Div().ID("draft").Class("draft").Body(
+		app.Span().Class("draft-label").Text(label),
+		app.Button().Type("button").Class("btn", "draft-cancel").Aria("label", "Cancel").
+			OnClick(func(ctx app.Context, e app.Event) { c.dropDraft(ctx) }).
+			Text("×"),
+	)
+}
+
+// dropDraft ends a reply or edit without sending; an edit's text goes.
+func (c *composer) dropDraft(ctx app.Context) {
+	if c.Draft != nil && c.Draft.Edit {
+		textBox().Set("value", "")
+	}
+	ctx.NewAction(actionDraftDone)
+	focus("text")
+}
+
+// actErrSep separates a send's error from an action's when both show.
+func (c *composer) actErrSep() string {
+	if c.err != "" && c.ActErr != "" {
+		return " "
+	}
+	return ""
 }

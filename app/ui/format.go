@@ -23,6 +23,50 @@ func Clock(t, now time.Time) string {
 	return t.Format("2 Jan 2006 15:04")
 }
 
+// DayLabel names the day of t for the line that starts it in a
+// conversation: Today, Yesterday, the weekday and date, and the year when
+// it is not this year; in now's location.
+func DayLabel(t, now time.Time) string {
+	t = t.In(now.Location())
+	switch {
+	case sameDay(t, now):
+		return "Today"
+	case sameDay(t, now.AddDate(0, 0, -1)):
+		return "Yesterday"
+	case t.Year() == now.Year():
+		return t.Format("Monday 2 January")
+	}
+	return t.Format("Monday 2 January 2006")
+}
+
+// groupGap is the longest pause within a group: a message from the same
+// sender, to the same people, this soon after the one before (and on the
+// same day) goes under that one's name and time.
+const groupGap = 5 * time.Minute
+
+// Continues reports whether ev goes in prev's group: both messages, from
+// the same sender to the same people, with times, on the same day in
+// loc, ev no more than groupGap after prev.
+func Continues(prev, ev *protocol.Event, loc *time.Location) bool {
+	if prev == nil || prev.Type != protocol.TypeMessage || ev.Type != protocol.TypeMessage {
+		return false
+	}
+	if prev.From != ev.From || prev.To != ev.To || prev.Time == nil || ev.Time == nil {
+		return false
+	}
+	gap := ev.Time.Sub(prev.Time.Time)
+	return gap >= 0 && gap <= groupGap && sameDay(prev.Time.In(loc), ev.Time.In(loc))
+}
+
+// NewDay reports whether ev starts a day in loc: it has a time, and the
+// event before it (nil: none) is of another day or has none.
+func NewDay(prev, ev *protocol.Event, loc *time.Location) bool {
+	if ev.Time == nil || ev.Time.IsZero() {
+		return false
+	}
+	return prev == nil || prev.Time == nil || prev.Time.IsZero() || !sameDay(prev.Time.In(loc), ev.Time.In(loc))
+}
+
 func sameDay(a, b time.Time) bool {
 	ay, am, ad := a.Date()
 	by, bm, bd := b.Date()

@@ -181,3 +181,61 @@ func TestThousands(t *testing.T) {
 		}
 	}
 }
+
+func TestDayLabel(t *testing.T) {
+	zone := time.FixedZone("X", 2*3600)
+	now := time.Date(2026, 3, 10, 15, 0, 0, 0, zone)
+	for _, tt := range []struct {
+		t    time.Time
+		want string
+	}{
+		{time.Date(2026, 3, 10, 0, 5, 0, 0, zone), "Today"},
+		// 22:30 UTC on the 9th is 00:30 on the 10th in now's zone.
+		{time.Date(2026, 3, 9, 22, 30, 0, 0, time.UTC), "Today"},
+		{time.Date(2026, 3, 9, 23, 59, 0, 0, zone), "Yesterday"},
+		{time.Date(2026, 3, 2, 12, 0, 0, 0, zone), "Monday 2 March"},
+		{time.Date(2025, 12, 31, 8, 0, 0, 0, zone), "Wednesday 31 December 2025"},
+	} {
+		if got := DayLabel(tt.t, now); got != tt.want {
+			t.Errorf("DayLabel(%v) = %q, want %q", tt.t, got, tt.want)
+		}
+	}
+}
+
+// A message continues the group of the one before when both are messages
+// from one sender to the same people, on one day, at most five minutes
+// apart; a day starts with the first event of another day.
+func TestGroupsAndDays(t *testing.T) {
+	zone := time.FixedZone("X", 2*3600)
+	ev := func(typ, from, to, at string) *protocol.Event {
+		tm, err := time.Parse(time.RFC3339, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &protocol.Event{Type: typ, From: from, To: to, Time: protocol.NewTime(tm)}
+	}
+	m := protocol.TypeMessage
+	base := ev(m, "Bob", "", "2026-03-10T09:00:00Z")
+	for _, tt := range []struct {
+		name      string
+		prev, ev  *protocol.Event
+		cont, day bool
+	}{
+		{"first of all", nil, base, false, true},
+		{"same sender a minute on", base, ev(m, "Bob", "", "2026-03-10T09:01:00Z"), true, false},
+		{"five minutes on", base, ev(m, "Bob", "", "2026-03-10T09:05:00Z"), true, false},
+		{"six minutes on", base, ev(m, "Bob", "", "2026-03-10T09:06:00Z"), false, false},
+		{"another sender", base, ev(m, "Carol", "", "2026-03-10T09:01:00Z"), false, false},
+		{"to someone else", base, ev(m, "Bob", "Alice", "2026-03-10T09:01:00Z"), false, false},
+		{"after a join", ev(protocol.TypeJoin, "Bob", "", "2026-03-10T09:00:00Z"), ev(m, "Bob", "", "2026-03-10T09:01:00Z"), false, false},
+		{"a minute on, past midnight in the zone", ev(m, "Bob", "", "2026-03-10T21:59:30Z"), ev(m, "Bob", "", "2026-03-10T22:00:30Z"), false, true},
+		{"unsent (no time)", base, &protocol.Event{Type: m, From: "Bob"}, false, false},
+	} {
+		if got := Continues(tt.prev, tt.ev, zone); got != tt.cont {
+			t.Errorf("%s: Continues = %v, want %v", tt.name, got, tt.cont)
+		}
+		if got := NewDay(tt.prev, tt.ev, zone); got != tt.day {
+			t.Errorf("%s: NewDay = %v, want %v", tt.name, got, tt.day)
+		}
+	}
+}

@@ -42,6 +42,9 @@ type messageList struct {
 	// when the last one failed (scrolling to the top tries again).
 	Loading bool
 	Stalled bool
+	// JumpTo is the seq of a message to show (a reply's quote was
+	// pressed), 0 for none: older pages are loaded until it is there.
+	JumpTo uint64
 
 	// conv, oldest, newest and count describe what was last rendered, to
 	// tell a switch of conversation, older messages above and new ones
@@ -61,12 +64,35 @@ type messageList struct {
 }
 
 func (l *messageList) OnMount(ctx app.Context) {
-	l.atBottom = true
+	l.opened()
 	l.rendered()
 	ctx.Defer(func(ctx app.Context) {
-		scrollToEnd(messagesBox())
+		l.showOpened()
 		l.fill(ctx)
 	})
+}
+
+// opened starts the view of a conversation just put on screen: at its
+// newest message, or at the New line when some were unread.
+func (l *messageList) opened() {
+	l.atBottom, l.newFrom, l.unseen = true, l.Conv.NewFrom, 0
+}
+
+// showOpened scrolls a conversation just put on screen to its New line,
+// if it has one, else to its newest message.
+func (l *messageList) showOpened() {
+	if !app.IsClient {
+		return
+	}
+	if l.newFrom != 0 {
+		if mark := app.Window().Get("document").Call("querySelector", "#messages .first-new"); mark.Truthy() {
+			mark.Call("scrollIntoView", map[string]any{"block": "center"})
+			el := messagesBox()
+			l.atBottom = el.Get("scrollHeight").Int()-el.Get("scrollTop").Int()-el.Get("clientHeight").Int() < stickToBottom
+			return
+		}
+	}
+	scrollToEnd(messagesBox())
 }
 
 // OnUpdate runs before the new version is rendered: it decides how the view
@@ -78,9 +104,10 @@ func (l *messageList) OnUpdate(ctx app.Context) {
 	el := messagesBox()
 	switch {
 	case l.Conv != l.conv:
-		// Another conversation: start at its newest message.
-		l.atBottom, l.newFrom, l.unseen = true, 0, 0
-		ctx.Defer(func(app.Context) { scrollToEnd(messagesBox()) })
+		// Another conversation: start at its newest message, or where
+		// its unread messages start.
+		l.opened()
+		ctx.Defer(func(app.Context) { l.showOpened() })
 	case l.Conv.Oldest() < l.oldest || l.oldest == 0 && l.Conv.Oldest() != 0 && !l.atBottom:
 		// Older messages go above: keep the reader's place.
 		l.fromBottom = el.Get("scrollHeight").Int() - el.Get("scrollTop").Int()
@@ -101,6 +128,27 @@ func (l *messageList) OnUpdate(ctx app.Context) {
 	}
 	l.rendered()
 	ctx.Defer(l.fill)
+	if l.JumpTo != 0 {
+		ctx.Defer(l.jumpTo)
+	}
+}
+
+// jumpTo shows the message JumpTo asks for, highlighted for a moment, or
+// asks for the page before the oldest until it is held; a message no
+// longer kept ends the search.
+func (l *messageList) jumpTo(ctx app.Context) {
+	el := app.Window().GetElementByID(msgID(l.JumpTo))
+	switch {
+	case el.Truthy():
+		el.Call("scrollIntoView", map[string]any{"block": "center"})
+		el.Get("classList").Call("add", "jumped")
+		el.Call("focus", map[string]any{"preventScroll": true})
+		ctx.NewActionWithValue(actionJump, uint64(0))
+	case l.Conv.More && !l.Loading && !l.Stalled:
+		ctx.NewActionWithValue(actionOlder, l.Conv.With)
+	case !l.Conv.More:
+		ctx.NewActionWithValue(actionJump, uint64(0))
+	}
 }
 
 // rendered notes what is about to be on screen.
@@ -203,9 +251,9 @@ func (l *messageList) Render() app.UI {
 				// chunks' places (go-app matches children by place).
 				l.renderEdge(),
 				app.Range(chunks).Slice(func(i int) app.UI {
-					return l.chunk(chunks[i])
+					return l.chunk(chunks[i], lastOf(chunks[:i]))
 				}),
-				l.chunk(c.Unsent()),
+				l.chunk(c.Unsent(), lastOf(chunks)),
 				app.If(c.Len() == 0 && !c.More, func() app.UI {
 					return app.Li().Class("empty").Text("No messages yet. Say hello!")
 				}),
@@ -218,14 +266,25 @@ func (l *messageList) Render() app.UI {
 	)
 }
 
-// chunk is the component of one chunk; the "new messages" marker goes only
-// to the chunk that holds it, so the others stay equal.
-func (l *messageList) chunk(items []client.Item) app.UI {
+// chunk is the component of one chunk, after prev (nil: none); the "new
+// messages" marker goes only to the chunk that holds it, so the others
+// stay equal.
+func (l *messageList) chunk(items []client.Item, prev *protocol.Event) app.UI {
 	mark := uint64(0)
 	if l.newFrom != 0 && len(items) > 0 && items[0].Event.Seq <= l.newFrom && l.newFrom <= items[len(items)-1].Event.Seq {
 		mark = l.newFrom
 	}
-	return &msgChunk{Items: items, Me: l.Me, MeKey: l.MeKey, NewFrom: mark}
+	return &msgChunk{Items: items, Prev: prev, Me: l.Me, MeKey: l.MeKey, NewFrom: mark}
+}
+
+// lastOf is the last event of the last of chunks, nil if there is none.
+// Chunks are never empty.
+func lastOf(chunks [][]client.Item) *protocol.Event {
+	if len(chunks) == 0 {
+		return nil
+	}
+	last := chunks[len(chunks)-1]
+	return &last[len(last)-1].Event
 }
 
 // renderEdge is the top of the list: where older messages are loading, or
@@ -251,29 +310,49 @@ func newLabel(n int) string {
 }
 
 // msgChunk is a run of messages. Its Items are a chunk of the model, never
-// changed in place, so an unchanged chunk compares equal in no time.
+// changed in place, so an unchanged chunk compares equal in no time. Prev
+// is the event before its first (the previous chunk's last; nil: none),
+// which decides whether the first goes in a group and starts a day: what
+// comes after a message never changes how it is shown, so appending
+// re-renders nothing before.
 type msgChunk struct {
 	app.Compo
 
 	Items   []client.Item
+	Prev    *protocol.Event
 	Me      string
 	MeKey   string
 	NewFrom uint64
 }
 
 func (c *msgChunk) Render() app.UI {
-	return app.Li().Class("chunk").Body(
-		app.Ol().Class("chunk-items").Body(
-			app.Range(c.Items).Slice(func(i int) app.UI {
-				it := c.Items[i]
-				return &msgView{
-					Item:     it,
-					Me:       c.Me,
-					Mention:  it.Event.Type == protocol.TypeMessage && !it.Own && convo.Mentions(it.Event.Text, c.MeKey),
-					FirstNew: c.NewFrom != 0 && it.Event.Seq == c.NewFrom,
-				}
-			}),
-		),
+	now := time.Now()
+	body := make([]app.UI, 0, len(c.Items)+1)
+	prev := c.Prev
+	for i := range c.Items {
+		it := &c.Items[i]
+		first := c.NewFrom != 0 && it.Event.Seq == c.NewFrom
+		if NewDay(prev, &it.Event, now.Location()) {
+			body = append(body, dayLine(it.Event.Time, now))
+		}
+		body = append(body, &msgView{
+			Item:     *it,
+			Me:       c.Me,
+			Mention:  it.Event.Type == protocol.TypeMessage && !it.Own && convo.Mentions(it.Event.Text, c.MeKey),
+			FirstNew: first,
+			// The New line starts a group of its own: whose messages
+			// follow it must be said.
+			Cont: !first && Continues(prev, &it.Event, now.Location()),
+		})
+		prev = &it.Event
+	}
+	return app.Li().Class("chunk").Body(app.Ol().Class("chunk-items").Body(body...))
+}
+
+// dayLine starts a day in the list.
+func dayLine(t *protocol.Time, now time.Time) app.UI {
+	return app.Li().Class("day").Body(
+		app.Time().DateTime(t.UTC().Format("2006-01-02")).Text(DayLabel(t.Time, now)),
 	)
 }
 
@@ -287,10 +366,23 @@ type msgView struct {
 	Me       string
 	Mention  bool
 	FirstNew bool
+	// Cont: it follows a message of its sender's, in the same group, and
+	// shows neither name nor time (its full date is its title).
+	Cont bool
+
+	// picking: the row of reactions to choose from is open.
+	picking bool
 }
 
 func (v *msgView) Render() app.UI {
-	li := renderItem(v.Item, v.Me, time.Now())
+	var extra []app.UI
+	if v.actionable() {
+		extra = []app.UI{v.renderReactions(), v.renderActions()}
+	}
+	li := renderItem(v.Item, v.Me, time.Now(), v.Cont, extra...)
+	if v.Item.Event.Seq != 0 && v.Item.Event.Type == protocol.TypeMessage {
+		li = li.ID(msgID(v.Item.Event.Seq)).TabIndex(-1) // a quote's jump focuses it
+	}
 	if v.Mention {
 		li = li.Class("mention")
 	}
@@ -300,9 +392,11 @@ func (v *msgView) Render() app.UI {
 	return li
 }
 
-// renderItem renders one entry of the list. Every piece of text a person
-// wrote is set with app.Text (escaped), never as HTML.
-func renderItem(it client.Item, me string, now time.Time) app.HTMLLi {
+// renderItem renders one entry of the list; cont, one that continues its
+// sender's group; extra goes after its text (reactions, actions). Every
+// piece of text a person wrote is set with app.Text (escaped), never as
+// HTML.
+func renderItem(it client.Item, me string, now time.Time, cont bool, extra ...app.UI) app.HTMLLi {
 	ev := it.Event
 	switch ev.Type {
 	case protocol.TypeJoin, protocol.TypeLeave:
@@ -329,8 +423,17 @@ func renderItem(it client.Item, me string, now time.Time) app.HTMLLi {
 	if it.Status != "" {
 		li = li.Class(string(it.Status))
 	}
-	return li.Body(
-		app.Div().Class("meta").Body(
+	if ev.Deleted {
+		li = li.Class("deleted")
+	}
+	var head app.UI
+	if cont && it.Status != client.Pending && it.Status != client.Failed {
+		// Who wrote it and when are not shown again, but are said to
+		// screen readers, which read each message on its own.
+		li = li.Class("cont").Title(fullDate(ev.Time, now))
+		head = app.Span().Class("visually-hidden").Text(senderLabel(own, ev.From) + ", " + Clock(ev.Time.Time, now) + ": ")
+	} else {
+		head = app.Div().Class("meta").Body(
 			// A direct message received says "from Alice" instead of the
 			// sender's name, so the name is not shown twice.
 			app.If(own || !ev.Direct(), func() app.UI {
@@ -340,12 +443,51 @@ func renderItem(it client.Item, me string, now time.Time) app.HTMLLi {
 				return app.Span().Class("dm").Text(directLabel(own, ev))
 			}),
 			renderTime(ev.Time, now),
-		),
-		messageText(ev.Text),
-		app.If(own && (it.Status == client.Pending || it.Status == client.Failed), func() app.UI {
-			return renderStatus(it)
-		}),
+		)
+	}
+	body := []app.UI{head, renderQuote(it), renderBody(it)}
+	body = append(body, extra...)
+	if own && (it.Status == client.Pending || it.Status == client.Failed) {
+		body = append(body, renderStatus(it))
+	}
+	return li.Body(body...)
+}
+
+// renderBody is a message's text, "(edited)" after an edited one, or
+// what is left of a deleted one.
+func renderBody(it client.Item) app.UI {
+	if it.Event.Deleted {
+		return app.P().Class("text", "tombstone").Text("This message was deleted.")
+	}
+	if !it.Edited {
+		return messageText(it.Event.Text)
+	}
+	return app.Div().Class("edited-text").Body(
+		messageText(it.Event.Text),
+		app.Span().Class("edited").Text("(edited)"),
 	)
+}
+
+// renderQuote is what a reply shows of the message it answers: its
+// sender and first line, a button that jumps to it (loading older
+// messages as needed); a deleted one says so.
+func renderQuote(it client.Item) app.UI {
+	parent := it.Event.ReplyTo
+	if parent == 0 {
+		return nil
+	}
+	q := it.Quote
+	label := "Reply to an earlier message"
+	switch {
+	case q != nil && q.Deleted:
+		label = "Reply to a deleted message"
+	case q != nil:
+		label = q.From + ": " + q.Text
+	}
+	return app.Button().Type("button").Class("quote").
+		Aria("label", "Replying to "+label+"; show it").
+		OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionJump, parent) }).
+		Body(app.Span().Aria("hidden", "true").Text("↩ "), app.Text(label))
 }
 
 func senderLabel(own bool, from string) string {
@@ -370,8 +512,16 @@ func renderTime(t *protocol.Time, now time.Time) app.UI {
 	}
 	return app.Time().Class("time").
 		DateTime(t.UTC().Format(protocol.TimeFormat)).
-		Title(t.In(now.Location()).Format("Mon 2 Jan 2006 15:04:05")).
+		Title(fullDate(t, now)).
 		Text(Clock(t.Time, now))
+}
+
+// fullDate is a message's date and time to the second, in now's location.
+func fullDate(t *protocol.Time, now time.Time) string {
+	if t == nil || t.IsZero() {
+		return ""
+	}
+	return t.In(now.Location()).Format("Mon 2 Jan 2006 15:04:05")
 }
 
 // renderText makes the text's links clickable; each part is still text.

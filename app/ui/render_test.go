@@ -283,3 +283,103 @@ func TestInstallAndUpdateOffers(t *testing.T) {
 		t.Errorf("the update banner: %s", html)
 	}
 }
+
+// Consecutive messages of one sender go under one name and time (the rest
+// carry it for screen readers and as their title); each day starts with a
+// line that names it; the New line starts a group of its own.
+func TestMessagesGroupUnderOneNameAndDay(t *testing.T) {
+	m := convo.New("Alice")
+	m.Sync(client.State{Epoch: "e", Messages: []client.Item{
+		{Event: protocol.Event{Seq: 1, Type: protocol.TypeMessage, From: "Bob", Text: "one", Time: at("2025-03-09T09:00:00Z")}},
+		{Event: protocol.Event{Seq: 2, Type: protocol.TypeMessage, From: "Bob", Text: "two", Time: at("2026-03-10T09:00:00Z")}},
+		{Event: protocol.Event{Seq: 3, Type: protocol.TypeMessage, From: "Bob", Text: "three", Time: at("2026-03-10T09:01:00Z")}},
+		{Event: protocol.Event{Seq: 4, Type: protocol.TypeMessage, From: "Bob", Text: "four", Time: at("2026-03-10T09:02:00Z")}},
+		{Event: protocol.Event{Seq: 5, Type: protocol.TypeMessage, From: "Carol", Text: "five", Time: at("2026-03-10T09:02:00Z")}},
+	}})
+	l := listOf(m, "")
+	l.newFrom = 4
+	html := app.HTMLString(l)
+	var shape []string
+	for _, li := range items(html) {
+		switch {
+		case hasClasses(li, "day"):
+			shape = append(shape, "day")
+		case hasClasses(li, "msg", "cont"):
+			shape = append(shape, "cont")
+		case hasClasses(li, "msg"):
+			shape = append(shape, "head")
+		}
+	}
+	if got := strings.Join(shape, " "); got != "day head day head cont head head" {
+		t.Fatalf("the list is %q, want a day line before each day, a head for each group, the New line's message a head", got)
+	}
+	msgs := msgItems(html)
+	cont := msgs[2]
+	if strings.Contains(cont, `class="from"`) || strings.Contains(cont, "<time") {
+		t.Errorf("a message continuing its group shows a name or time:\n%s", cont)
+	}
+	if !strings.Contains(cont, `class="visually-hidden">Bob, `) || !strings.Contains(cont, `title="`) {
+		t.Errorf("a message continuing its group does not tell screen readers who wrote it, or has no full date:\n%s", cont)
+	}
+	if !hasClasses(msgs[3], "first-new") || !strings.Contains(msgs[3], `class="from">Bob<`) {
+		t.Errorf("the New line's message is not the head of a group:\n%s", msgs[3])
+	}
+	if !strings.Contains(html, `datetime="2025-03-09"`) {
+		t.Errorf("the first day's line lacks its date:\n%s", html)
+	}
+}
+
+// A message shows what was done to it: the quote of the message it
+// answers (or that it was deleted), "(edited)", its reactions with who
+// reacted (pressed when one is the reader's), and the actions a reader
+// may take, edit and delete on their own only; a deleted message shows
+// only that it was, with nothing to act on.
+func TestMessageShowsWhatWasDoneToIt(t *testing.T) {
+	m := convo.New("Alice")
+	reply := protocol.Event{Seq: 3, Type: protocol.TypeMessage, From: "Alice", Text: "yes", ReplyTo: 1, Time: at("2026-03-10T09:02:00Z")}
+	gone := protocol.Event{Seq: 4, Type: protocol.TypeMessage, From: "Carol", Text: "oops", ReplyTo: 2, Time: at("2026-03-10T09:03:00Z")}
+	m.Sync(client.State{Epoch: "e", Messages: []client.Item{
+		{Event: protocol.Event{Seq: 1, Type: protocol.TypeMessage, From: "Bob", Text: "lunch?\nat noon", Time: at("2026-03-10T09:00:00Z")}},
+		{Event: protocol.Event{Seq: 2, Type: protocol.TypeMessage, From: "Bob", Text: "or later", Time: at("2026-03-10T09:01:00Z")}},
+		{Event: reply, Own: true, Status: client.Sent},
+		{Event: gone},
+		{Event: protocol.Event{Seq: 5, Type: protocol.TypeReact, From: "Alice", Target: 1, Emoji: "👍", On: true}},
+		{Event: protocol.Event{Seq: 6, Type: protocol.TypeReact, From: "Carol", Target: 1, Emoji: "👍", On: true}},
+		{Event: protocol.Event{Seq: 7, Type: protocol.TypeEdit, From: "Alice", Target: 3, Text: "yes!"}},
+		{Event: protocol.Event{Seq: 8, Type: protocol.TypeDelete, From: "Bob", Target: 2}},
+	}})
+	li := msgItems(app.HTMLString(listOf(m, "")))
+	if len(li) != 4 {
+		t.Fatalf("%d messages, want 4 (actions are not messages):\n%s", len(li), strings.Join(li, "\n"))
+	}
+	bob, deleted, own, carol := li[0], li[1], li[2], li[3]
+	// go-app writes an attribute whose value is "true" bare, as HTML
+	// does booleans; the browser reads it as "true" (see e2e).
+	// Attributes come in any order.
+	pressed := false
+	for _, tag := range regexp.MustCompile(`<button[^>]*>`).FindAllString(bob, -1) {
+		pressed = pressed || strings.Contains(tag, `class="reaction"`) && regexp.MustCompile(`aria-pressed(="true")?[ >]`).MatchString(tag)
+	}
+	if !pressed {
+		t.Errorf("the reader's reaction is not pressed:\n%s", bob)
+	}
+	for _, want := range []string{`id="msg-1"`, `aria-label="👍 2: Alice, Carol"`, `aria-label="React"`, `aria-label="Reply"`} {
+		if !strings.Contains(bob, want) {
+			t.Errorf("Bob's message lacks %s:\n%s", want, bob)
+		}
+	}
+	if strings.Contains(bob, `aria-label="Edit"`) || strings.Contains(bob, `aria-label="Delete"`) {
+		t.Errorf("Bob's message offers Alice to edit or delete it:\n%s", bob)
+	}
+	if !hasClasses(deleted, "msg", "deleted") || !strings.Contains(deleted, "This message was deleted.") || strings.Contains(deleted, "or later") || strings.Contains(deleted, `class="actions"`) {
+		t.Errorf("the deleted message:\n%s", deleted)
+	}
+	for _, want := range []string{"Bob: lunch? …", "yes!", `class="edited"`, `aria-label="Edit"`, `aria-label="Delete"`} {
+		if !strings.Contains(own, want) {
+			t.Errorf("Alice's reply lacks %s:\n%s", want, own)
+		}
+	}
+	if !strings.Contains(carol, "Reply to a deleted message") {
+		t.Errorf("a reply to a deleted message does not say so:\n%s", carol)
+	}
+}

@@ -151,6 +151,7 @@ func live(c *chat.Chat, tok string) bool {
 // the other's lease past the first node's grace; once its last stream
 // closes it is released a grace period later, once.
 func TestGraceAcrossNodes(t *testing.T) {
+	t.Parallel() // its own servers; waits more than it works
 	// A grace that a lease (touched every grace/3) outlasts on a loaded
 	// machine running other packages' tests at once.
 	const grace = time.Second
@@ -321,6 +322,7 @@ func hasName(c *chat.Chat, name string) bool {
 // leaves the name held by no session: another node frees it, and says the
 // leave once.
 func TestOrphanedNameIsFreed(t *testing.T) {
+	t.Parallel() // its own servers; waits more than it works
 	const grace = 300 * time.Millisecond
 	servers := cluster(t, 3)
 	nc := connectAll(t, servers)
@@ -348,6 +350,7 @@ func TestOrphanedNameIsFreed(t *testing.T) {
 // A leave on another node than the one that registered, at once, frees the
 // name and says leave, even before that node's mirror has seen the name.
 func TestLeaveOnAnotherNodeAtOnce(t *testing.T) {
+	t.Parallel() // its own servers; waits more than it works
 	servers := cluster(t, 3)
 	a := newNode(t, connectAll(t, servers), 3, time.Minute)
 	b := newNode(t, connectAll(t, servers), 3, time.Minute)
@@ -366,6 +369,7 @@ func TestLeaveOnAnotherNodeAtOnce(t *testing.T) {
 // A name left races like a name never taken: of many claims for it, over
 // its delete, on every node, one wins, round after round.
 func TestRaceForAFreedName(t *testing.T) {
+	t.Parallel() // its own servers; waits more than it works
 	servers := cluster(t, 3)
 	nodes := nodePerServer(t, servers)
 	_, tok := register(t, nodes[0].chat, "Eve")

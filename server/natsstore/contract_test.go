@@ -18,6 +18,7 @@ import (
 // cluster, two nodes on different servers, the stream and buckets
 // deleted between clauses.
 func TestStoreContract(t *testing.T) {
+	t.Parallel() // its own servers; waits more than it works
 	t.Run("embedded", func(t *testing.T) {
 		storetest.Run(t, func(t *testing.T, l chat.Limits) storetest.Deployment {
 			srv, nc, err := natsstore.Embedded(natsstore.EmbeddedConfig{Dir: t.TempDir()})

@@ -229,6 +229,7 @@ func TestRestartKeepsEverything(t *testing.T) {
 // longer than it) starts, its head where the stream's is: a resume from
 // there gets nothing and no reset, one from before gets a reset.
 func TestEverythingAgedOut(t *testing.T) {
+	t.Parallel() // its own servers; waits more than it works
 	srv, nc := embedded(t, t.TempDir())
 	defer srv.Shutdown()
 	defer nc.Close()
@@ -449,6 +450,7 @@ func resumeResets(t *testing.T, c *chat.Chat, s *chat.Session, since uint64, epo
 // direct messages reach their readers on every node (and direct messages
 // no one else), and a leave on one node ends the session's streams on all.
 func TestClusterIsOneChat(t *testing.T) {
+	t.Parallel() // its own servers; waits more than it works
 	servers := cluster(t, 3)
 	nodes := nodePerServer(t, servers)
 	if a, b := nodes[0].chat.Epoch(), nodes[2].chat.Epoch(); a != b {
@@ -603,6 +605,7 @@ func TestClusterIsOneChat(t *testing.T) {
 // history, a resume from before the drop (reset) and a node started
 // afterwards agree.
 func TestMaxAge(t *testing.T) {
+	t.Parallel() // its own servers; waits more than it works
 	dir := t.TempDir()
 	srv, nc := embedded(t, dir)
 	defer srv.Shutdown()

@@ -1,0 +1,206 @@
+package ui
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"hark/app/protocol"
+)
+
+// Actions on messages that msgView posts to Chat.
+const (
+	// actionReact: add or take back a reaction (a reactReq).
+	actionReact = "hark.react"
+	// actionReply: answer a message (a draftReq).
+	actionReply = "hark.reply"
+	// actionEdit: edit one's own message (a draftReq).
+	actionEdit = "hark.edit"
+	// actionDelete: delete one's own message (its seq).
+	actionDelete = "hark.delete"
+	// actionDraftDone: the composer sent, or dropped, a reply or edit.
+	actionDraftDone = "hark.draft-done"
+	// actionJump: show the message at a seq (a reply's quote), loading
+	// older messages until it is there.
+	actionJump = "hark.jump"
+)
+
+// actTimeout bounds one action's request.
+const actTimeout = 15 * time.Second
+
+// reactReq is a reaction to add (On) or take back.
+type reactReq struct {
+	Seq   uint64
+	Emoji string
+	On    bool
+}
+
+// draftReq is the message a reply answers, or an edit changes: what the
+// composer shows above the text while it is written.
+type draftReq struct {
+	Seq  uint64
+	From string
+	Text string
+	Edit bool
+}
+
+// msgID is the element id of the message at seq, where a quote jumps.
+func msgID(seq uint64) string { return "msg-" + strconv.FormatUint(seq, 10) }
+
+// actionable reports whether people may act on the message: one in the
+// log (sequenced), not deleted.
+func (v *msgView) actionable() bool {
+	ev := v.Item.Event
+	return ev.Type == protocol.TypeMessage && ev.Seq != 0 && !ev.Deleted
+}
+
+// own reports whether the message is the reader's own.
+func (v *msgView) own() bool {
+	return v.Item.Own || v.Me != "" && protocol.NameKey(v.Item.Event.From) == protocol.NameKey(v.Me)
+}
+
+// mine reports whether the reader is among names.
+func (v *msgView) mine(names []string) bool {
+	for _, n := range names {
+		if protocol.NameKey(n) == protocol.NameKey(v.Me) {
+			return true
+		}
+	}
+	return false
+}
+
+// renderReactions are the message's reactions, each a toggle: its emoji
+// and count, who reacted in its title and label, pressed when the reader
+// is among them.
+func (v *msgView) renderReactions() app.UI {
+	rs := v.Item.Reactions
+	if len(rs) == 0 {
+		return nil
+	}
+	return app.Div().Class("reactions").Body(app.Range(rs).Slice(func(i int) app.UI {
+		r := rs[i]
+		mine := v.mine(r.Names)
+		who := strings.Join(r.Names, ", ")
+		return app.Button().Type("button").Class("reaction").
+			Aria("pressed", strconv.FormatBool(mine)).
+			Aria("label", r.Emoji+" "+strconv.Itoa(len(r.Names))+": "+who).
+			Title(who).
+			OnClick(func(ctx app.Context, e app.Event) {
+				ctx.NewActionWithValue(actionReact, reactReq{Seq: v.Item.Event.Seq, Emoji: r.Emoji, On: !mine})
+			}).
+			Body(app.Span().Aria("hidden", "true").Text(r.Emoji + " " + strconv.Itoa(len(r.Names))))
+	}))
+}
+
+// renderActions are the message's actions, shown when it is hovered or
+// holds the focus (Tab, or a tap on a touch screen): react (a row of
+// emoji), reply, and on one's own, edit and delete.
+func (v *msgView) renderActions() app.UI {
+	ev := v.Item.Event
+	return app.Div().Class("actions").Body(
+		app.Button().Type("button").Class("act", "act-react").
+			Aria("label", "React").Aria("expanded", strconv.FormatBool(v.picking)).Title("React").
+			OnClick(func(ctx app.Context, e app.Event) { v.picking = !v.picking }).
+			Text("☺"),
+		app.If(v.picking, func() app.UI {
+			return app.Div().Class("picker").Attr("role", "group").Aria("label", "Reactions").Body(
+				app.Range(protocol.Reactions).Slice(func(i int) app.UI {
+					emoji := protocol.Reactions[i]
+					on := true
+					for _, r := range v.Item.Reactions {
+						if r.Emoji == emoji && v.mine(r.Names) {
+							on = false
+						}
+					}
+					return app.Button().Type("button").Class("pick").Aria("label", "React with "+emoji).
+						OnClick(func(ctx app.Context, e app.Event) {
+							v.picking = false
+							ctx.NewActionWithValue(actionReact, reactReq{Seq: ev.Seq, Emoji: emoji, On: on})
+						}).Text(emoji)
+				}),
+			)
+		}),
+		app.Button().Type("button").Class("act", "act-reply").Aria("label", "Reply").Title("Reply").
+			OnClick(func(ctx app.Context, e app.Event) {
+				ctx.NewActionWithValue(actionReply, draftReq{Seq: ev.Seq, From: ev.From, Text: ev.Text})
+			}).Text("↩"),
+		app.If(v.own(), func() app.UI {
+			return app.Button().Type("button").Class("act", "act-edit").Aria("label", "Edit").Title("Edit").
+				OnClick(func(ctx app.Context, e app.Event) {
+					ctx.NewActionWithValue(actionEdit, draftReq{Seq: ev.Seq, From: ev.From, Text: ev.Text, Edit: true})
+				}).Text("✎")
+		}),
+		app.If(v.own(), func() app.UI {
+			return app.Button().Type("button").Class("act", "act-delete").Aria("label", "Delete").Title("Delete").
+				OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionDelete, ev.Seq) }).
+				Text("🗑")
+		}),
+	)
+}
+
+// handleActions installs Chat's handlers of what msgView and the
+// composer post.
+func (c *Chat) handleActions(ctx app.Context) {
+	ctx.Handle(actionReact, func(ctx app.Context, a app.Action) {
+		r, _ := a.Value.(reactReq)
+		c.act(ctx, protocol.Action{Type: protocol.TypeReact, Target: r.Seq, Emoji: r.Emoji, On: r.On})
+	})
+	ctx.Handle(actionReply, func(ctx app.Context, a app.Action) {
+		d, _ := a.Value.(draftReq)
+		c.draft = &d
+		ctx.Defer(func(app.Context) { focus("text") })
+	})
+	ctx.Handle(actionEdit, func(ctx app.Context, a app.Action) {
+		d, _ := a.Value.(draftReq)
+		c.draft = &d
+		ctx.Defer(func(app.Context) {
+			if box := textBox(); box.Truthy() {
+				box.Set("value", d.Text)
+			}
+			focus("text")
+		})
+	})
+	ctx.Handle(actionDelete, func(ctx app.Context, a app.Action) {
+		seq, _ := a.Value.(uint64)
+		if app.IsClient && !app.Window().Call("confirm", "Delete this message for everyone?").Bool() {
+			return
+		}
+		c.act(ctx, protocol.Action{Type: protocol.TypeDelete, Target: seq})
+	})
+	ctx.Handle(actionDraftDone, func(ctx app.Context, a app.Action) {
+		if text, ok := a.Value.(string); ok && c.draft != nil && c.draft.Edit {
+			c.act(ctx, protocol.Action{Type: protocol.TypeEdit, Target: c.draft.Seq, Text: text})
+		}
+		c.draft = nil
+	})
+	ctx.Handle(actionJump, func(ctx app.Context, a app.Action) {
+		seq, _ := a.Value.(uint64)
+		c.jumpTo = seq
+	})
+}
+
+// act asks for an action; a refusal is shown under the composer.
+func (c *Chat) act(ctx app.Context, a protocol.Action) {
+	c.actErr = ""
+	cl := c.client
+	call(ctx, actTimeout, func(cctx context.Context) error {
+		_, err := cl.Act(cctx, a)
+		return err
+	}, func(ctx app.Context, err error) {
+		if err != nil {
+			c.actErr = actionError(a, err)
+		}
+	})
+}
+
+// actionError says why an action was not taken.
+func actionError(a protocol.Action, err error) string {
+	what := map[string]string{protocol.TypeReact: "react", protocol.TypeEdit: "edit", protocol.TypeDelete: "delete"}[a.Type]
+	if perr, ok := err.(*protocol.Error); ok {
+		return "Could not " + what + ": " + perr.Message + "."
+	}
+	return "Could not " + what + " (" + err.Error() + "); try again."
+}
