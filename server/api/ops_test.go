@@ -135,6 +135,12 @@ func TestSSEFraming(t *testing.T) {
 	if cc := resp.Header.Get("Cache-Control"); cc != "no-cache" {
 		t.Errorf("Cache-Control %q", cc)
 	}
+	// The server takes an HTTP/1.1 stream's connection from net/http and
+	// closes it when the stream ends: a client must not reuse it for its
+	// next request, which would meet a closed socket.
+	if !resp.Close {
+		t.Error("an SSE response over HTTP/1.1 does not say Connection: close")
+	}
 	br := bufio.NewReader(resp.Body)
 	line := func() string {
 		t.Helper()

@@ -27,7 +27,12 @@ func NewChunkedResponse(conn *Conn, h http.Header) *ChunkedResponse {
 	head = hb.b
 	head = append(head, "Date: "...)
 	head = time.Now().UTC().AppendFormat(head, http.TimeFormat)
-	head = append(head, "\r\nTransfer-Encoding: chunked\r\n\r\n"...)
+	// Connection: close, because the connection leaves net/http for
+	// good: once the stream ends the server closes it, and a client that
+	// read a complete response would otherwise put it back in its pool
+	// and send its next request into a closed socket (an EOF, for a POST
+	// that is not retried).
+	head = append(head, "\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n"...)
 	return &ChunkedResponse{conn: conn, head: head}
 }
 
