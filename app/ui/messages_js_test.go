@@ -128,6 +128,68 @@ func TestAppendTouchesOnlyTheNewMessage(t *testing.T) {
 	}
 }
 
+// react adds a reaction to the message at seq and renders it, as a
+// client change does.
+func (b *bigList) react(tb testing.TB, seq uint64) {
+	b.model.Sync(client.State{Epoch: "e", Messages: []client.Item{{Event: protocol.Event{
+		Seq: b.next, Type: protocol.TypeReact, From: "Carol", Target: seq, Emoji: "👍", On: true,
+	}}}})
+	b.next++
+	if err := b.engine.Load(b.host()); err != nil {
+		tb.Fatal(err)
+	}
+	b.engine.ConsumeAll()
+}
+
+// A reaction to a message in the middle of a conversation of 5,000 touches
+// the DOM as it does in one of 50, and only inside that message: its
+// reactions row appears, nothing else is rendered again.
+func TestReactionTouchesOnlyItsMessage(t *testing.T) {
+	var got []string
+	for _, n := range []int{50, 5000} {
+		l := mountList(t, n)
+		target := listBase + uint64(n/2)
+		obs := app.Window().Get("MutationObserver").New(app.FuncOf(func(app.Value, []app.Value) any { return nil }))
+		obs.Call("observe", byID("messages"), map[string]any{"subtree": true, "childList": true, "attributes": true, "characterData": true})
+		l.react(t, target)
+		recs := obs.Call("takeRecords")
+		obs.Call("disconnect")
+		msg := byID(msgID(target))
+		records, added, outside := recs.Length(), 0, 0
+		for i := range records {
+			added += recs.Index(i).Get("addedNodes").Length()
+			if !msg.Call("contains", recs.Index(i).Get("target")).Bool() {
+				outside++
+			}
+		}
+		if outside > 0 || added == 0 {
+			t.Errorf("a reaction in a list of %d: %d of %d DOM changes outside its message, %d nodes added", n, outside, records, added)
+		}
+		got = append(got, fmt.Sprint(records, "/", added))
+		r := byID(msgID(target)).Call("querySelector", ".reaction")
+		if !r.Truthy() || r.Get("textContent").String() != "👍 1" {
+			t.Fatalf("the reacted message shows no 👍 1")
+		}
+	}
+	if got[0] != got[1] {
+		t.Errorf("DOM mutations (records/added) reacting in 50 messages %s, in 5,000 %s: want the same", got[0], got[1])
+	}
+}
+
+// BenchmarkReact times one reaction to a message of a conversation of 50
+// and of 5,000 (the model's apply, go-app's diff, the DOM).
+func BenchmarkReact(b *testing.B) {
+	for _, n := range []int{50, 5000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			l := mountList(b, n)
+			b.ResetTimer()
+			for i := range b.N {
+				l.react(b, listBase+uint64(i%n))
+			}
+		})
+	}
+}
+
 // BenchmarkAppend times appending one message to a conversation of 50 and
 // of 5,000 (the model's merge, go-app's diff, the DOM).
 func BenchmarkAppend(b *testing.B) {
