@@ -269,6 +269,15 @@ func TestReadingGroupsFitMore(t *testing.T) {
 	if heads, cont := eval[int](alice, `document.querySelectorAll("#messages .msg:not(.notice):not(.cont)").length`), eval[int](alice, `document.querySelectorAll("#messages .msg.cont").length`); heads != 6 || cont != 24 {
 		t.Fatalf("%d group heads and %d continuations, want 6 and 24 (six runs of five)", heads, cont)
 	}
+	// Joins and leaves can be hidden (Bob's and Carol's joins are
+	// here), and stay hidden after a reload.
+	alice.waitFor("a join shown", `[...document.querySelectorAll("#messages .notice")].some(n => n.offsetParent !== null)`)
+	eval[chromedp.Void](alice, `document.querySelector("#notices-toggle").click()`)
+	alice.waitFor("joins hidden", `document.querySelector("#notices-toggle").getAttribute("aria-pressed") === "true" && [...document.querySelectorAll("#messages .notice")].every(n => n.offsetParent === null)`)
+	alice.do(reload())
+	alice.waitFor("the app after the reload", appReady)
+	alice.waitFor("the thirty messages again", `document.querySelectorAll("#messages .msg:not(.notice)").length === 30`)
+	alice.waitFor("joins still hidden", `document.querySelector("#messages").classList.contains("hide-notices") && document.querySelector("#notices-toggle").textContent === "Show joins and leaves"`)
 	alice.shot("reading-groups")
 	const visible = `(() => { const box = document.querySelector("#messages").getBoundingClientRect(); return [...document.querySelectorAll("#messages .msg:not(.notice)")].filter(e => { const r = e.getBoundingClientRect(); return r.top >= box.top && r.bottom <= box.bottom }).length })()`
 	grouped := eval[int](alice, visible)

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -45,7 +46,13 @@ type convState struct {
 	title      string
 	saveQueued bool
 	stopVis    func()
+	// hideNotices: joins and leaves are hidden from Everyone's
+	// conversation (a toggle, kept in the store for the next visit).
+	hideNotices bool
 }
+
+// hideNoticesKey is where the joins-and-leaves toggle is kept.
+const hideNoticesKey = "hark.hide-notices"
 
 // watchPage follows the page's visibility (unread counts and
 // notifications depend on it) and handles the conversation actions.
@@ -69,6 +76,19 @@ func (c *Chat) watchPage(ctx app.Context) {
 	ctx.Handle(actionNotify, func(ctx app.Context, a app.Action) { c.toggleNotify() })
 }
 
+// toggleNotices shows or hides joins and leaves, and remembers which.
+func (c *Chat) toggleNotices(ctx app.Context, e app.Event) {
+	c.hideNotices = !c.hideNotices
+	if c.store == nil {
+		return
+	}
+	if c.hideNotices {
+		c.store.Set(hideNoticesKey, "1")
+	} else {
+		c.store.Delete(hideNoticesKey)
+	}
+}
+
 // startModel makes the conversations of the session the client holds,
 // from the cache when there is one, with Everyone's open.
 func (c *Chat) startModel() {
@@ -79,6 +99,7 @@ func (c *Chat) startModel() {
 		// again): what it shows is not this person's to see.
 		c.store.Delete(client.CacheKey(name))
 	}
+	_, c.hideNotices = c.store.Get(hideNoticesKey)
 	c.model.SetHidden(pageHidden())
 	c.model.Open("")
 	c.stalled = make(map[string]bool)
@@ -254,16 +275,29 @@ func (c *Chat) renderConversation(st client.State) app.UI {
 	if !conv.Everyone() {
 		title = conv.With + " (direct messages)"
 	}
+	label := "Hide joins and leaves"
+	if c.hideNotices {
+		label = "Show joins and leaves"
+	}
 	return app.Div().ID("conversation-view").Class("conversation-view").Body(
-		app.H2().ID("conv-title").Class("conv-title").Text(title),
+		app.Div().Class("conv-head").Body(
+			app.H2().ID("conv-title").Class("conv-title").Text(title),
+			app.If(conv.Everyone(), func() app.UI {
+				return app.Button().ID("notices-toggle").Type("button").Class("btn", "notices-toggle").
+					Aria("pressed", strconv.FormatBool(c.hideNotices)).
+					OnClick(c.toggleNotices).
+					Text(label)
+			}),
+		),
 		&messageList{
-			Conv:    conv,
-			Version: conv.Version,
-			Me:      st.Name,
-			MeKey:   c.model.MeKey(),
-			Loading: c.loading && c.older == conv.Key,
-			Stalled: c.stalled[conv.Key],
-			JumpTo:  c.jumpTo,
+			Conv:        conv,
+			Version:     conv.Version,
+			Me:          st.Name,
+			MeKey:       c.model.MeKey(),
+			Loading:     c.loading && c.older == conv.Key,
+			Stalled:     c.stalled[conv.Key],
+			JumpTo:      c.jumpTo,
+			HideNotices: c.hideNotices,
 		},
 		app.P().ID("typing").Class("typing").Aria("live", "polite").Text(typingLabel(st.TypingIn(conv.With))),
 	)

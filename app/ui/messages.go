@@ -45,6 +45,9 @@ type messageList struct {
 	// JumpTo is the seq of a message to show (a reply's quote was
 	// pressed), 0 for none: older pages are loaded until it is there.
 	JumpTo uint64
+	// HideNotices hides joins and leaves: a class on the list, so no
+	// chunk renders again when it changes.
+	HideNotices bool
 
 	// conv, oldest, newest and count describe what was last rendered, to
 	// tell a switch of conversation, older messages above and new ones
@@ -240,8 +243,12 @@ func (l *messageList) Render() app.UI {
 	if !c.Everyone() {
 		label = "Messages with " + c.With
 	}
+	list := app.Ol().ID("messages").Class("messages")
+	if l.HideNotices {
+		list = list.Class("hide-notices")
+	}
 	return app.Div().Class("message-view").Body(
-		app.Ol().ID("messages").Class("messages").
+		list.
 			Aria("live", "polite").
 			Aria("label", label).
 			TabIndex(0). // it scrolls: the keyboard must be able to reach it
