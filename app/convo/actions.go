@@ -1,6 +1,7 @@
 package convo
 
 import (
+	"cmp"
 	"slices"
 	"sort"
 	"strings"
@@ -19,7 +20,7 @@ func (c *Conversation) act(ev protocol.Event) bool {
 		c.acts = make(map[uint64][]protocol.Event)
 	}
 	list := c.acts[ev.Target]
-	i, found := slices.BinarySearchFunc(list, ev.Seq, func(a protocol.Event, seq uint64) int { return cmpSeq(a.Seq, seq) })
+	i, found := slices.BinarySearchFunc(list, ev.Seq, func(a protocol.Event, seq uint64) int { return cmp.Compare(a.Seq, seq) })
 	if found {
 		return false
 	}
@@ -79,16 +80,28 @@ func FirstLine(text string) string {
 
 // find is where the message at seq is held: its chunk and index.
 func (c *Conversation) find(seq uint64) (chunk, i int, ok bool) {
+	if len(c.chunks) == 0 {
+		return 0, 0, false
+	}
+	chunk, i = c.locate(seq)
+	ch := c.chunks[chunk]
+	return chunk, i, i < len(ch) && ch[i].Event.Seq == seq
+}
+
+// locate is where seq is, or would go, in the chunks (which must not be
+// empty): the first chunk whose last message is at or after it (the
+// last chunk if none is), and the index in it of the first message at or
+// after it.
+func (c *Conversation) locate(seq uint64) (chunk, i int) {
 	chunk = sort.Search(len(c.chunks), func(i int) bool {
 		ch := c.chunks[i]
 		return ch[len(ch)-1].Event.Seq >= seq
 	})
 	if chunk == len(c.chunks) {
-		return 0, 0, false
+		chunk--
 	}
 	ch := c.chunks[chunk]
-	i = sort.Search(len(ch), func(i int) bool { return ch[i].Event.Seq >= seq })
-	return chunk, i, i < len(ch) && ch[i].Event.Seq == seq
+	return chunk, sort.Search(len(ch), func(i int) bool { return ch[i].Event.Seq >= seq })
 }
 
 // Message is the message at seq as the conversation shows it, if held.
@@ -139,14 +152,4 @@ func applyActions(it client.Item, acts []protocol.Event) client.Item {
 		it.Reactions[i].Names = append(it.Reactions[i].Names, k.name)
 	}
 	return it
-}
-
-func cmpSeq(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

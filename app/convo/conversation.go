@@ -2,7 +2,6 @@ package convo
 
 import (
 	"slices"
-	"sort"
 	"time"
 
 	"hark/app/client"
@@ -138,15 +137,8 @@ func (c *Conversation) place(it client.Item) bool {
 			c.chunks = append(c.chunks, []client.Item{it})
 		}
 	default:
-		ci := sort.Search(len(c.chunks), func(i int) bool {
-			ch := c.chunks[i]
-			return ch[len(ch)-1].Event.Seq >= seq
-		})
-		if ci == len(c.chunks) {
-			ci--
-		}
+		ci, i := c.locate(seq)
 		ch := c.chunks[ci]
-		i := sort.Search(len(ch), func(i int) bool { return ch[i].Event.Seq >= seq })
 		if i < len(ch) && ch[i].Event.Seq == seq {
 			return false // seen: the seam between scrollback and live
 		}

@@ -98,14 +98,6 @@ func (m *Model) conversation(with string, theirs bool) *Conversation {
 	return c
 }
 
-// existing is the conversation with with, nil if there is none yet.
-func (m *Model) existing(with string) *Conversation {
-	if with == "" {
-		return m.everyone
-	}
-	return m.direct[m.key(with)]
-}
-
 // Sync merges the client's state: its short window of recent items
 // (history, live events, one's own messages as they are written, sent or
 // refused). It reports whether any conversation changed. Items seen
@@ -159,7 +151,7 @@ func (m *Model) put(it client.Item) bool {
 	if it.Event.IsAction() {
 		// An action belongs to its message's conversation; one that is
 		// not here yet gets it, and its actions, with its history.
-		if c := m.existing(with); c != nil {
+		if c := m.Get(with); c != nil {
 			return c.act(it.Event)
 		}
 		return false
