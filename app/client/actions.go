@@ -21,10 +21,7 @@ func (c *Client) Act(ctx context.Context, a protocol.Action) (uint64, error) {
 	if err := a.Validate(); err != nil {
 		return 0, err
 	}
-	c.mu.Lock()
-	noSession := c.tok == ""
-	c.mu.Unlock()
-	if noSession {
+	if c.token() == "" {
 		return 0, ErrNoSession
 	}
 	var res protocol.SendResult

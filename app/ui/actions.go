@@ -57,11 +57,6 @@ func (v *msgView) actionable() bool {
 	return ev.Type == protocol.TypeMessage && ev.Seq != 0 && !ev.Deleted
 }
 
-// own reports whether the message is the reader's own.
-func (v *msgView) own() bool {
-	return v.Item.Own || v.Me != "" && protocol.NameKey(v.Item.Event.From) == protocol.NameKey(v.Me)
-}
-
 // mine reports whether the reader is among names.
 func (v *msgView) mine(names []string) bool {
 	for _, n := range names {
@@ -127,13 +122,13 @@ func (v *msgView) renderActions() app.UI {
 			OnClick(func(ctx app.Context, e app.Event) {
 				ctx.NewActionWithValue(actionReply, draftReq{Seq: ev.Seq, From: ev.From, Text: ev.Text})
 			}).Text("↩"),
-		app.If(v.own(), func() app.UI {
+		app.If(isOwn(v.Item, v.Me), func() app.UI {
 			return app.Button().Type("button").Class("act", "act-edit").Aria("label", "Edit").Title("Edit").
 				OnClick(func(ctx app.Context, e app.Event) {
 					ctx.NewActionWithValue(actionEdit, draftReq{Seq: ev.Seq, From: ev.From, Text: ev.Text, Edit: true})
 				}).Text("✎")
 		}),
-		app.If(v.own(), func() app.UI {
+		app.If(isOwn(v.Item, v.Me), func() app.UI {
 			return app.Button().Type("button").Class("act", "act-delete").Aria("label", "Delete").Title("Delete").
 				OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionDelete, ev.Seq) }).
 				Text("🗑")

@@ -118,7 +118,7 @@ func (c *composer) Render() app.UI {
 				})),
 			c.renderMentions(),
 			app.Button().ID("send").Class("btn", "primary").Type("submit").Text("Send"),
-			app.P().ID("send-error").Class("error").Attr("role", "alert").Text(c.err+c.actErrSep()+c.ActErr),
+			app.P().ID("send-error").Class("error").Attr("role", "alert").Text(strings.TrimSpace(c.err+" "+c.ActErr)),
 			c.renderCount(),
 		)
 }
@@ -236,12 +236,4 @@ func (c *composer) dropDraft(ctx app.Context) {
 	}
 	ctx.NewAction(actionDraftDone)
 	focus("text")
-}
-
-// actErrSep separates a send's error from an action's when both show.
-func (c *composer) actErrSep() string {
-	if c.err != "" && c.ActErr != "" {
-		return " "
-	}
-	return ""
 }

@@ -417,7 +417,7 @@ func renderItem(it client.Item, me string, now time.Time, cont bool, extra ...ap
 		)
 	}
 
-	own := it.Own || ev.From == me && me != ""
+	own := isOwn(it, me)
 	li := app.Li().Class("msg")
 	if own {
 		li = li.Class("own")
@@ -495,6 +495,11 @@ func renderQuote(it client.Item) app.UI {
 		Aria("label", "Replying to "+label+"; show it").
 		OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionJump, parent) }).
 		Body(app.Span().Aria("hidden", "true").Text("↩ "), app.Text(label))
+}
+
+// isOwn reports whether the item is the reader's (me) own message.
+func isOwn(it client.Item, me string) bool {
+	return it.Own || it.Event.From == me && me != ""
 }
 
 func senderLabel(own bool, from string) string {
