@@ -1,9 +1,6 @@
 package protocol
 
-import (
-	"encoding/json"
-	"unicode/utf8"
-)
+import "unicode/utf8"
 
 // Action types: sequenced events that act on a message, their Target, and
 // each also the Type of the request that asks for one (POST
@@ -50,11 +47,8 @@ type Action struct {
 // the contract; the error is always an *Error.
 func DecodeAction(data []byte) (Action, error) {
 	var a Action
-	if len(data) > MaxBodyBytes {
-		return a, Errorf(CodeTooLarge, "a request is at most %d bytes", MaxBodyBytes)
-	}
-	if err := json.Unmarshal(data, &a); err != nil {
-		return Action{}, Errorf(CodeBadRequest, "the body is not an action: %s", jsonProblem(err))
+	if err := decode(data, &a, "an action"); err != nil {
+		return Action{}, err
 	}
 	return a, a.Validate()
 }

@@ -12,11 +12,8 @@ import (
 // known field of the wrong type is bad_request. The error is always an *Error.
 func DecodeSend(data []byte) (Send, error) {
 	var s Send
-	if len(data) > MaxBodyBytes {
-		return s, Errorf(CodeTooLarge, "a request is at most %d bytes", MaxBodyBytes)
-	}
-	if err := json.Unmarshal(data, &s); err != nil {
-		return Send{}, Errorf(CodeBadRequest, "the body is not a send: %s", jsonProblem(err))
+	if err := decode(data, &s, "a send"); err != nil {
+		return Send{}, err
 	}
 	return s, s.Validate()
 }
@@ -81,12 +78,16 @@ func jsonProblem(err error) string {
 // DecodeJSON parses a request body into v, with the contract's error for
 // anything that is not the JSON asked for. It is the one place the server and
 // clients turn bodies into types, so every endpoint words errors alike.
-func DecodeJSON(data []byte, v any) error {
+func DecodeJSON(data []byte, v any) error { return decode(data, v, "the JSON asked for") }
+
+// decode parses a body into v within the contract's size limit; what
+// names what the body should have been, in the refusal.
+func decode(data []byte, v any, what string) error {
 	if len(data) > MaxBodyBytes {
 		return Errorf(CodeTooLarge, "a request is at most %d bytes", MaxBodyBytes)
 	}
 	if err := json.Unmarshal(data, v); err != nil {
-		return Errorf(CodeBadRequest, "the body is not the JSON asked for: %s", jsonProblem(err))
+		return Errorf(CodeBadRequest, "the body is not %s: %s", what, jsonProblem(err))
 	}
 	return nil
 }
