@@ -86,6 +86,8 @@ type Event struct {
 	// Deleted marks a message its author deleted, as history and replay
 	// show it: without its text. An addition to the contract.
 	Deleted bool `json:"deleted,omitempty"`
+	// File is the file a message carries. An addition to the contract.
+	File *File `json:"file,omitempty"`
 }
 
 // Sequenced reports whether the event is an entry of the log (has a seq of
@@ -121,6 +123,10 @@ type Send struct {
 	// ReplyTo is the seq of the message this one answers, in the same
 	// conversation. An addition to the contract.
 	ReplyTo uint64 `json:"reply_to,omitempty"`
+	// File is the id of a file the sender uploaded (POST /api/files) to
+	// the same conversation; with one, Text may be empty. An addition to
+	// the contract.
+	File string `json:"file,omitempty"`
 }
 
 // SendResult answers an accepted send: POST /api/messages' body, and the

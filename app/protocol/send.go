@@ -27,6 +27,14 @@ func (s *Send) Validate() error {
 	if err := validID(s.ID, "a message"); err != nil {
 		return err
 	}
+	if s.File != "" {
+		if !utf8.ValidString(s.File) || utf8.RuneCountInString(s.File) > MaxFileIDRunes {
+			return Errorf(CodeBadRequest, "a file id is 1 to %d characters of UTF-8", MaxFileIDRunes)
+		}
+		if s.Text == "" {
+			return nil // a file needs no words
+		}
+	}
 	return validText(s.Text)
 }
 
