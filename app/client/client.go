@@ -81,7 +81,7 @@ type Client struct {
 	st          State
 	tok         string
 	nameKey     string
-	outbox      []protocol.Send
+	outbox      []queued
 	needHistory bool
 	running     bool
 	stopRun     context.CancelCauseFunc

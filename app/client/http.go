@@ -44,37 +44,20 @@ func (c *Client) token() string {
 // JSON answer into out (if not nil). A refusal is returned as the server's
 // *protocol.Error; a failure to reach the server as the transport's error.
 func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, out any) error {
-	u, err := c.endpoint(path, q)
-	if err != nil {
-		return err
-	}
 	var body io.Reader
+	contentType := ""
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
 			return err
 		}
-		body = bytes.NewReader(b)
+		body, contentType = bytes.NewReader(b), "application/json"
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u, body)
-	if err != nil {
-		return err
-	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Accept", "application/json")
-	if tok := c.token(); tok != "" {
-		req.Header.Set("Authorization", "Bearer "+tok)
-	}
-	resp, err := c.http.Do(req)
+	resp, err := c.request(ctx, method, path, q, body, contentType)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		return readError(resp)
-	}
 	if out == nil {
 		return nil
 	}
@@ -82,6 +65,37 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, 
 		return fmt.Errorf("client: reading %s %s: %w", method, path, err)
 	}
 	return nil
+}
+
+// request sends a request with the session's bearer token and body (of
+// contentType, if not nil) and returns a 2xx answer, its body for the
+// caller to read and close. A refusal is returned as the server's
+// *protocol.Error.
+func (c *Client) request(ctx context.Context, method, path string, q url.Values, body io.Reader, contentType string) (*http.Response, error) {
+	u, err := c.endpoint(path, q)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, body)
+	if err != nil {
+		return nil, err
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	req.Header.Set("Accept", "application/json")
+	if tok := c.token(); tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode/100 != 2 {
+		defer resp.Body.Close()
+		return nil, readError(resp)
+	}
+	return resp, nil
 }
 
 // readError turns a refusal into the server's *protocol.Error. A body that

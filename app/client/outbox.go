@@ -24,17 +24,37 @@ func (c *Client) Send(to, text string) string {
 // SendReply is Send for a message that answers the message at seq
 // replyTo (0: none) of the same conversation.
 func (c *Client) SendReply(to, text string, replyTo uint64) string {
+	return c.queue(queued{Send: protocol.Send{To: to, Text: text, ReplyTo: replyTo}})
+}
+
+// SendFile is SendReply for a message that carries f, a file uploaded to
+// the same conversation (Upload); text may be empty.
+func (c *Client) SendFile(to, text string, f protocol.File, replyTo uint64) string {
+	return c.queue(queued{Send: protocol.Send{To: to, Text: text, ReplyTo: replyTo, File: f.ID}, Attached: &f})
+}
+
+// queued is a message of the outbox: the send, and the file it carries,
+// which its pending item shows (after a reload too).
+type queued struct {
+	protocol.Send
+	Attached *protocol.File `json:"attached,omitempty"`
+}
+
+// queue gives q an id, shows it as pending and puts it in the outbox,
+// or fails it at once if the contract refuses it outright.
+func (c *Client) queue(q queued) string {
 	id := newID()
-	s := protocol.Send{ID: id, To: to, Text: text, ReplyTo: replyTo}
+	q.ID = id
+	s := q.Send
 	c.mu.Lock()
-	it := c.pending(s)
+	it := c.pending(q)
 	it.Event.Time = protocol.NewTime(time.Now())
 	if err := s.Validate(); err != nil {
 		perr, _ := refusal(err)
 		it.Status, it.Error = Failed, perr.Message
 		c.st.LastError = perr
 	} else {
-		c.outbox = append(c.outbox, s)
+		c.outbox = append(c.outbox, q)
 		c.saveOutbox()
 	}
 	c.appendUnsent(it)
@@ -61,16 +81,17 @@ func (c *Client) loadOutbox() {
 		c.outbox = nil
 		return
 	}
-	for _, s := range c.outbox {
-		c.appendUnsent(c.pending(s))
+	for _, q := range c.outbox {
+		c.appendUnsent(c.pending(q))
 	}
 }
 
 // pending is the list item of an own message not yet in the log, with
 // c.mu held.
-func (c *Client) pending(s protocol.Send) Item {
+func (c *Client) pending(q queued) Item {
+	s := q.Send
 	return Item{
-		Event: protocol.Event{Type: protocol.TypeMessage, ID: s.ID, From: c.st.Name, To: s.To, Text: s.Text, ReplyTo: s.ReplyTo},
+		Event: protocol.Event{Type: protocol.TypeMessage, ID: s.ID, From: c.st.Name, To: s.To, Text: s.Text, ReplyTo: s.ReplyTo, File: q.Attached},
 		Own:   true, Status: Pending,
 	}
 }
@@ -90,13 +111,13 @@ func (c *Client) saveOutbox() {
 
 // inOutbox reports whether id waits in the outbox, with c.mu held.
 func (c *Client) inOutbox(id string) bool {
-	return slices.ContainsFunc(c.outbox, func(s protocol.Send) bool { return s.ID == id })
+	return slices.ContainsFunc(c.outbox, func(q queued) bool { return q.ID == id })
 }
 
 // dropOutbox removes id from the outbox, with c.mu held.
 func (c *Client) dropOutbox(id string) {
 	n := len(c.outbox)
-	c.outbox = slices.DeleteFunc(c.outbox, func(s protocol.Send) bool { return s.ID == id })
+	c.outbox = slices.DeleteFunc(c.outbox, func(q queued) bool { return q.ID == id })
 	if len(c.outbox) != n {
 		c.saveOutbox()
 	}
@@ -110,7 +131,7 @@ func (c *Client) nextOutgoing() (protocol.Send, stream, bool) {
 	if c.cur == nil || len(c.outbox) == 0 {
 		return protocol.Send{}, nil, false
 	}
-	return c.outbox[0], c.cur, true
+	return c.outbox[0].Send, c.cur, true
 }
 
 // flushLoop sends the outbox, oldest first, one at a time so messages keep

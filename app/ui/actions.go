@@ -96,6 +96,7 @@ func (v *msgView) renderReactions() app.UI {
 func (v *msgView) renderActions() app.UI {
 	ev := v.Item.Event
 	return app.Div().Class("actions").Body(
+		app.Span().Class("when").Text(fullDate(ev.Time, time.Now())),
 		app.Button().Type("button").Class("act", "act-react").
 			Aria("label", "React").Aria("expanded", strconv.FormatBool(v.picking)).Title("React").
 			OnClick(func(ctx app.Context, e app.Event) { v.picking = !v.picking }).
@@ -136,6 +137,52 @@ func (v *msgView) renderActions() app.UI {
 	)
 }
 
+// holdFor is how long a finger rests on a message before its actions
+// show, as a long press opens a menu in phones' own apps.
+const holdFor = 450 * time.Millisecond
+
+// longPress makes a long touch on the message show its actions and full
+// date (what hovering shows with a mouse), focused so that a tap
+// elsewhere hides them again; a touch that moves is a scroll, not a
+// press. Touches change nothing on the page until one is held.
+func (v *msgView) longPress(li app.HTMLLi) app.HTMLLi {
+	if v.held {
+		li = li.Class("held")
+	}
+	release := func(ctx app.Context, e app.Event) {
+		ctx.PreventUpdate()
+		v.press++
+	}
+	return li.
+		On("touchstart", func(ctx app.Context, e app.Event) {
+			ctx.PreventUpdate()
+			v.press++
+			n, el := v.press, ctx.JSSrc()
+			ctx.After(holdFor, func(ctx app.Context) {
+				if v.press == n {
+					v.held = true
+					el.Call("focus")
+				}
+			})
+		}).
+		On("touchend", release).
+		On("touchmove", release).
+		On("touchcancel", release).
+		On("contextmenu", func(ctx app.Context, e app.Event) {
+			ctx.PreventUpdate()
+			if v.held {
+				e.PreventDefault() // the press was ours, not the browser's menu's
+			}
+		}).
+		On("focusout", func(ctx app.Context, e app.Event) {
+			if !v.held || ctx.JSSrc().Call("contains", e.Get("relatedTarget")).Bool() {
+				ctx.PreventUpdate()
+				return
+			}
+			v.held = false
+		})
+}
+
 // handleActions installs Chat's handlers of what msgView and the
 // composer post.
 func (c *Chat) handleActions(ctx app.Context) {
@@ -170,6 +217,10 @@ func (c *Chat) handleActions(ctx app.Context) {
 			c.act(ctx, protocol.Action{Type: protocol.TypeEdit, Target: c.draft.Seq, Text: text})
 		}
 		c.draft = nil
+	})
+	ctx.Handle(actionLoadFile, func(ctx app.Context, a app.Action) {
+		r, _ := a.Value.(fileReq)
+		c.loadFile(ctx, r)
 	})
 	ctx.Handle(actionJump, func(ctx app.Context, a app.Action) {
 		seq, _ := a.Value.(uint64)

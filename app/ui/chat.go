@@ -47,6 +47,9 @@ type Chat struct {
 	draft  *draftReq
 	actErr string
 	jumpTo uint64
+	// fetching holds the files being fetched (by fileState), so one is
+	// fetched once however many messages show it.
+	fetching map[string]bool
 
 	// ctx is Chat's own context, captured in OnMount: goroutines update
 	// the page only through its Dispatch (an element's context stops

@@ -27,7 +27,7 @@ func (c *Chat) Render() app.UI {
 		c.renderHeader(st),
 		c.renderBanner(),
 		app.Div().Class("chat").Body(
-			app.Main().Class("conversation").Body(
+			app.Main().Class("conversation").On("dragover", dragOver).On("drop", dropFile).Body(
 				c.renderConversation(st),
 				&composer{Client: c.client, To: c.to, People: st.Users, Counts: st.Counts, Me: st.Name, Draft: c.draft, ActErr: c.actErr},
 			),

@@ -32,6 +32,12 @@ type composer struct {
 	// mention is the @-completion open under the text, if any.
 	mention mentionState
 
+	// attached is the file uploaded for the next message, to the
+	// conversation attachedTo; uploading names the file on its way.
+	attached   *protocol.File
+	attachedTo string
+	uploading  string
+
 	err string
 	// count is the length counter's text ("" far from the limit) and over
 	// whether the text is past it; kept so typing re-renders only when
@@ -58,7 +64,7 @@ func (c *composer) Render() app.UI {
 			focus("text")
 		}).
 		Body(
-			c.renderDraft(),
+			c.renderAbove(),
 			app.Div().Class("to").Body(
 				app.Label().For("to").Text("To"),
 				app.Select().ID("to").
@@ -115,8 +121,10 @@ func (c *composer) Render() app.UI {
 				OnKeyUp(func(ctx app.Context, e app.Event) {
 					ctx.PreventUpdate()
 					c.enterSent = false
-				})),
+				}).
+				On("paste", c.paste)),
 			c.renderMentions(),
+			c.renderAttach(),
 			app.Button().ID("send").Class("btn", "primary").Type("submit").Text("Send"),
 			app.P().ID("send-error").Class("error").Attr("role", "alert").Text(strings.TrimSpace(c.err+" "+c.ActErr)),
 			c.renderCount(),
@@ -165,7 +173,8 @@ func isSendKey(e app.Event) bool {
 func (c *composer) send(ctx app.Context) {
 	box := textBox()
 	text := box.Get("value").String()
-	if strings.TrimSpace(text) == "" {
+	file := c.attachment()
+	if strings.TrimSpace(text) == "" && (file == nil || c.Draft != nil && c.Draft.Edit) {
 		return
 	}
 	if count, over := Counter(text); over {
@@ -175,6 +184,14 @@ func (c *composer) send(ctx app.Context) {
 	switch {
 	case c.Draft != nil && c.Draft.Edit:
 		ctx.NewActionWithValue(actionDraftDone, text) // Chat sends the edit
+	case file != nil:
+		var reply uint64
+		if c.Draft != nil {
+			reply = c.Draft.Seq
+			ctx.NewAction(actionDraftDone)
+		}
+		c.Client.SendFile(c.To, strings.TrimSpace(text), *file, reply)
+		c.attached = nil
 	case c.Draft != nil:
 		c.Client.SendReply(c.To, text, c.Draft.Seq)
 		ctx.NewAction(actionDraftDone)
@@ -208,6 +225,16 @@ func recipients(people []string, me, to string) []string {
 		out = append(out, to)
 	}
 	return out
+}
+
+// renderAbove is the row above the text, when there is something to
+// say there: the reply or edit in progress, the file to send.
+func (c *composer) renderAbove() app.UI {
+	draft, file := c.renderDraft(), c.renderAttachment()
+	if draft == nil && file == nil {
+		return nil
+	}
+	return app.Div().Class("above").Body(draft, file)
 }
 
 // renderDraft says what the text answers or edits, with a button (and

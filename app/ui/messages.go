@@ -379,6 +379,11 @@ type msgView struct {
 
 	// picking: the row of reactions to choose from is open.
 	picking bool
+	// held: a long press (a phone's hover) shows the actions and the full
+	// date until the message loses the focus; press counts touches, so a
+	// timer knows whether its touch is still the one held down.
+	held  bool
+	press int
 }
 
 func (v *msgView) Render() app.UI {
@@ -389,6 +394,9 @@ func (v *msgView) Render() app.UI {
 	li := renderItem(v.Item, v.Me, time.Now(), v.Cont, extra...)
 	if v.Item.Event.Seq != 0 && v.Item.Event.Type == protocol.TypeMessage {
 		li = li.ID(msgID(v.Item.Event.Seq)).TabIndex(-1) // a quote's jump focuses it
+	}
+	if v.actionable() {
+		li = v.longPress(li)
 	}
 	if v.Mention {
 		li = li.Class("mention")
@@ -453,6 +461,9 @@ func renderItem(it client.Item, me string, now time.Time, cont bool, extra ...ap
 		)
 	}
 	body := []app.UI{head, renderQuote(it), renderBody(it)}
+	if ev.File != nil && !ev.Deleted {
+		body = append(body, &fileView{File: *ev.File})
+	}
 	body = append(body, extra...)
 	if own && (it.Status == client.Pending || it.Status == client.Failed) {
 		body = append(body, renderStatus(it))
@@ -465,6 +476,9 @@ func renderItem(it client.Item, me string, now time.Time, cont bool, extra ...ap
 func renderBody(it client.Item) app.UI {
 	if it.Event.Deleted {
 		return app.P().Class("text", "tombstone").Text("This message was deleted.")
+	}
+	if it.Event.Text == "" && it.Event.File != nil {
+		return nil // a file sent without words
 	}
 	if !it.Edited {
 		return messageText(it.Event.Text)

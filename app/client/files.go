@@ -1,0 +1,66 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+
+	"hark/app/protocol"
+)
+
+// Upload sends a file's bytes to the server (POST /api/files) for the
+// conversation with to ("" for everyone's) and returns the File to send
+// with SendFile. contentType is what the file says it is (the server
+// checks it against the bytes); name is its name as the person knows it.
+// Unlike a message it is not queued: it needs the network now, and a
+// refusal (too_large, bad_request for a file that is not what it says,
+// rate_limited) is the server's *protocol.Error.
+func (c *Client) Upload(ctx context.Context, to, name, contentType string, body io.Reader) (protocol.File, error) {
+	if c.token() == "" {
+		return protocol.File{}, ErrNoSession
+	}
+	q := url.Values{"name": {name}}
+	if to != "" {
+		q.Set("to", to)
+	}
+	if contentType == "" {
+		contentType = "application/octet-stream"
+	}
+	resp, err := c.request(ctx, http.MethodPost, "/api/files", q, body, contentType)
+	if err != nil {
+		return protocol.File{}, err
+	}
+	defer resp.Body.Close()
+	var f protocol.File
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxResponse)).Decode(&f); err != nil {
+		return protocol.File{}, fmt.Errorf("client: reading the upload's answer: %w", err)
+	}
+	return f, nil
+}
+
+// FileData reads a file's bytes (GET /api/files/{id}), or with thumb its
+// thumbnail's, at most limit bytes, and the media type the server serves
+// them as. Only the people who may see the message that carries it may
+// read a file; to anyone else it is not_found.
+func (c *Client) FileData(ctx context.Context, id string, thumb bool, limit int64) ([]byte, string, error) {
+	path := "/api/files/" + url.PathEscape(id)
+	if thumb {
+		path += "/thumb"
+	}
+	resp, err := c.request(ctx, http.MethodGet, path, nil, nil, "")
+	if err != nil {
+		return nil, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return nil, "", err
+	}
+	if int64(len(b)) > limit {
+		return nil, "", fmt.Errorf("client: %s is over %d bytes", path, limit)
+	}
+	return b, resp.Header.Get("Content-Type"), nil
+}
