@@ -1,8 +1,14 @@
 package e2e
 
 import (
+	"context"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -77,4 +83,61 @@ func TestActingOnMessages(t *testing.T) {
 	if eval[bool](bob, `document.body.textContent.includes("lunch at")`) {
 		t.Error("the deleted message's text is back after a reload")
 	}
+}
+
+// touch presses at the centre of the element expr for hold, with a
+// finger, as a phone's touch screen does.
+func (p *person) touch(expr string, hold time.Duration) {
+	p.t.Helper()
+	xy := eval[[]float64](p, `(() => { const el = `+expr+`; el.scrollIntoView({block: "center"}); const r = el.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()`)
+	point := []*input.TouchPoint{{X: xy[0], Y: xy[1]}}
+	p.do(
+		chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			_, err := cdp.Call(ctx, t, input.DispatchTouchEvent, input.DispatchTouchEventParams{Type: input.DispatchTouchEventTypeTouchStart, TouchPoints: point})
+			return err
+		}),
+		chromedp.Sleep(hold),
+		chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			_, err := cdp.Call(ctx, t, input.DispatchTouchEvent, input.DispatchTouchEventParams{Type: input.DispatchTouchEventTypeTouchEnd, TouchPoints: []*input.TouchPoint{}})
+			return err
+		}),
+	)
+}
+
+// TestActingOnAPhone: on a phone, a long press on a message shows its
+// actions and full date, a short one does not; the actions then work by
+// touch, and a tap elsewhere puts them away.
+func TestActingOnAPhone(t *testing.T) {
+	srv := startServer(t)
+	b := newBrowser(t)
+	people := b.joined(t, srv.URL, "Alice", "Bob")
+	alice, bob := people[0], people[1]
+	bob.do(emulatePhone(), chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetTouchEmulationEnabled, emulation.SetTouchEmulationEnabledParams{Enabled: true, MaxTouchPoints: 1})
+		return err
+	}))
+
+	alice.say("anyone for tea?")
+	bob.sees("anyone for tea?")
+	msg := `(` + msgWith("anyone for tea?") + `)`
+	shown := `getComputedStyle(` + msg + `.querySelector(".actions")).opacity === "1"`
+
+	bob.touch(msg+`.querySelector(".text")`, 100*time.Millisecond)
+	if eval[bool](bob, msg+`.classList.contains("held")`) {
+		t.Error("a short tap counts as a long press")
+	}
+	bob.touch(msg+`.querySelector(".text")`, 800*time.Millisecond)
+	bob.waitFor("the actions after a long press", msg+`.classList.contains("held") && `+shown)
+	if when := eval[string](bob, msg+`.querySelector(".actions .when").textContent`); !strings.Contains(when, ":") {
+		t.Errorf("the long press shows %q, not the full date", when)
+	}
+	bob.touch(msg+`.querySelector(".act-react")`, 50*time.Millisecond)
+	bob.waitFor("the picker", `!!`+msg+`.querySelector(".picker")`)
+	bob.touch(msg+`.querySelector('.pick[aria-label="React with 🎉"]')`, 50*time.Millisecond)
+	alice.waitFor("Bob's 🎉", `(`+msgWith("anyone for tea?")+`)?.querySelector(".reaction")?.getAttribute("aria-label") === "🎉 1: Bob"`)
+
+	// A tap on the composer puts the actions away.
+	bob.touch(`document.querySelector("#text")`, 50*time.Millisecond)
+	bob.waitFor("the actions put away", `!`+msg+`.classList.contains("held")`)
+	bob.shot("phone-actions")
 }
