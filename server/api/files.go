@@ -78,10 +78,14 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) (protocol.File, 
 	rest := io.MultiReader(bytes.NewReader(head), body)
 	var thumb []byte
 	if media.Decodable(f.Type) {
-		data, err := io.ReadAll(rest)
-		if err != nil {
+		// Read into one buffer of the declared length (bounded above),
+		// not one that doubles as it goes.
+		var buf bytes.Buffer
+		buf.Grow(int(max(r.ContentLength, 0)) + bytes.MinRead)
+		if _, err := buf.ReadFrom(rest); err != nil {
 			return protocol.File{}, s.readFailure(err)
 		}
+		data := buf.Bytes()
 		if img, ok := media.Inspect(data); ok {
 			f.Width, f.Height, thumb = img.Width, img.Height, img.Thumb
 		}

@@ -48,10 +48,12 @@ func Decodable(t string) bool {
 
 // CheckClaim refuses a file that claims (its Content-Type) to be an image
 // it is not: a disguise, perhaps HTML dressed as a PNG. A claim of any
-// other type is not checked: the sniffed type is what is kept.
+// other type is not checked: the sniffed type is what is kept. Nor is
+// image/svg+xml, what browsers say of every SVG file: SVG is text, never
+// sniffed as an image, and is kept as the plain file it is.
 func CheckClaim(claimed, sniffed string) error {
 	t, _, err := mime.ParseMediaType(claimed)
-	if err != nil || !strings.HasPrefix(t, "image/") {
+	if err != nil || !strings.HasPrefix(t, "image/") || t == "image/svg+xml" {
 		return nil
 	}
 	if t == "image/jpg" || t == "image/pjpeg" {
@@ -185,6 +187,13 @@ func pixels(src image.Image) func(x, y int) (r, g, b, a uint32) {
 		return func(x, y int) (uint32, uint32, uint32, uint32) {
 			p := m.Pix[m.PixOffset(x, y):]
 			return uint32(p[0]) * 257, uint32(p[1]) * 257, uint32(p[2]) * 257, uint32(p[3]) * 257
+		}
+	case *image.NRGBA:
+		return func(x, y int) (uint32, uint32, uint32, uint32) {
+			p := m.Pix[m.PixOffset(x, y):]
+			a := uint32(p[3]) * 257
+			// Premultiplied, as color.NRGBA.RGBA does.
+			return uint32(p[0]) * 257 * a / 0xffff, uint32(p[1]) * 257 * a / 0xffff, uint32(p[2]) * 257 * a / 0xffff, a
 		}
 	case *image.Paletted:
 		pal := make([][4]uint32, len(m.Palette))

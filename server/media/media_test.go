@@ -32,7 +32,8 @@ func TestSniffAndClaims(t *testing.T) {
 	}{
 		{string(pngData), "image/png", "image/png", "", ""},
 		{"<!DOCTYPE html><script>alert(1)</script>", "image/png", "text/html", "refused", "the file is text/html, not image/png as it says"},
-		{`<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`, "image/svg+xml", "text/xml", "refused", "not image/svg+xml"},
+		{`<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`, "image/svg+xml", "text/xml", "", ""},
+		{`<?xml version="1.0"?><svg/>`, "image/gif", "text/xml", "refused", "the file is text/xml, not image/gif as it says"},
 		{`<svg xmlns="http://www.w3.org/2000/svg"></svg>`, "text/plain", "text/plain", "", ""},
 		{"hello", "", "text/plain", "", ""},
 		{"\xff\xd8\xff\xe0 jpeg", "image/jpg", "image/jpeg", "", ""},
@@ -105,5 +106,25 @@ func TestInspectJPEGSmallAndBombs(t *testing.T) {
 	}
 	if _, ok := media.Inspect([]byte("\x89PNG\r\n\x1a\nbroken")); ok {
 		t.Fatal("a broken PNG was read")
+	}
+}
+
+// Shrink's fast paths read pixels as the generic path does: an NRGBA
+// half transparent shrinks to what its colours premultiplied average to.
+func TestShrinkFastPathsAgree(t *testing.T) {
+	n := image.NewNRGBA(image.Rect(0, 0, 4, 4))
+	g := image.NewRGBA64(image.Rect(0, 0, 4, 4)) // no fast path
+	for y := range 4 {
+		for x := range 4 {
+			c := color.NRGBA{uint8(60 * x), uint8(50 * y), 200, uint8(40 + 50*x)}
+			n.Set(x, y, c)
+			g.Set(x, y, c)
+		}
+	}
+	a, b := media.Shrink(n, 2), media.Shrink(g, 2)
+	for i := range a.Pix {
+		if d := int(a.Pix[i]) - int(b.Pix[i]); d < -1 || d > 1 {
+			t.Fatalf("byte %d: NRGBA %d, generic %d", i, a.Pix[i], b.Pix[i])
+		}
 	}
 }
