@@ -64,6 +64,13 @@ func bindFlags(fs *flag.FlagSet) *settings {
 	fs.Var(offInt{&c.SessionStreams}, "session-streams", "streams open at once for one session (`n`, 0: no limit)")
 	fs.Var(offRate{&c.AddrSendRate}, "addr-send-rate", "messages per second from all of one client address's sessions (`n` a second, 0: no limit)")
 	fs.Var(offInt{&c.AddrSendBurst}, "addr-send-burst", "messages one client address may send at once (`n`, 0: no limit)")
+	fs.Int64Var(&a.MaxFileBytes, "max-file", a.MaxFileBytes, "the largest file an upload may carry, in bytes")
+	fs.DurationVar(&a.FileTimeout, "file-timeout", a.FileTimeout, "how long a client has to send an upload's body")
+	fs.IntVar(&a.MaxUploads, "uploads", a.MaxUploads, "uploads this node works on at once (more are refused: an image is held whole while it is decoded)")
+	fs.Var(perMinute{&c.FileRate}, "file-rate", "uploads per minute for each session (`n` a minute, 0: no limit)")
+	fs.Var(offInt{&c.FileBurst}, "file-burst", "uploads a session may make at once (`n`, 0: no limit)")
+	fs.Var(perMinute{&c.AddrFileRate}, "addr-file-rate", "uploads per minute from all of one client address's sessions (`n` a minute, 0: no limit)")
+	fs.Var(offInt{&c.AddrFileBurst}, "addr-file-burst", "uploads one client address may make at once (`n`, 0: no limit)")
 	fs.StringVar(&s.store.Kind, "store", envOr("HARK_STORE", "nats"), "where history, names and sessions live: nats (durable: embedded in -data, or the -nats cluster) or memory (lost at exit) (env HARK_STORE)")
 	fs.StringVar(&s.store.Dir, "data", envOr("HARK_DATA", "data"), "directory of the embedded NATS JetStream store (env HARK_DATA)")
 	fs.StringVar(&s.natsURLs, "nats", envOr("HARK_NATS", ""), "comma-separated URLs of an external NATS cluster to share with other nodes, instead of the embedded server (env HARK_NATS)")
@@ -131,6 +138,27 @@ func (f offRate) Set(v string) error {
 	*f.p = rate.Limit(n)
 	if n <= 0 {
 		*f.p = -1
+	}
+	return nil
+}
+
+// perMinute is offRate counted a minute: uploads are few, and "0.1666"
+// a second says less than 10 a minute.
+type perMinute struct{ p *rate.Limit }
+
+func (f perMinute) String() string {
+	if f.p == nil || *f.p < 0 {
+		return "0"
+	}
+	return strconv.FormatFloat(float64(*f.p)*60, 'g', 4, 64)
+}
+
+func (f perMinute) Set(v string) error {
+	if err := offRate(f).Set(v); err != nil {
+		return err
+	}
+	if *f.p > 0 {
+		*f.p /= 60
 	}
 	return nil
 }

@@ -59,6 +59,17 @@ type Config struct {
 	// cannot hold a connection forever. A read deadline for the body
 	// only, not the server's ReadTimeout, which would cut streams.
 	BodyTimeout time.Duration
+	// MaxFileBytes is the largest file an upload may carry (default
+	// protocol.DefaultMaxFileBytes); larger ones are refused too_large.
+	MaxFileBytes int64
+	// FileTimeout bounds the reading of an upload's body (default 2
+	// minutes), in place of BodyTimeout: 10 MiB takes longer than a
+	// message on a slow link.
+	FileTimeout time.Duration
+	// MaxUploads is how many uploads this node works on at once (default
+	// 8); more are refused rate_limited. An image is held whole while it
+	// is decoded, so this bounds the memory uploads take.
+	MaxUploads int
 }
 
 // DefaultWriteDelay is Config.WriteDelay's default: at most 50 writes a
@@ -74,6 +85,9 @@ func Defaults() Config {
 		WriteTimeout: 10 * time.Second,
 		WriteDelay:   DefaultWriteDelay,
 		BodyTimeout:  10 * time.Second,
+		MaxFileBytes: protocol.DefaultMaxFileBytes,
+		FileTimeout:  2 * time.Minute,
+		MaxUploads:   8,
 	}
 }
 
@@ -100,6 +114,15 @@ func (c *Config) setDefaults() {
 	if c.BodyTimeout <= 0 {
 		c.BodyTimeout = d.BodyTimeout
 	}
+	if c.MaxFileBytes <= 0 {
+		c.MaxFileBytes = d.MaxFileBytes
+	}
+	if c.FileTimeout <= 0 {
+		c.FileTimeout = d.FileTimeout
+	}
+	if c.MaxUploads <= 0 {
+		c.MaxUploads = d.MaxUploads
+	}
 }
 
 // Server serves /api/, /healthz and /metrics.
@@ -114,6 +137,8 @@ type Server struct {
 	// writes holds back busy streams' writes (Config.WriteDelay); nil
 	// when every event is written at once.
 	writes *deliver.Coalescer
+	// uploads holds a token for each upload in progress (MaxUploads).
+	uploads chan struct{}
 }
 
 // New returns a server of the chat c, which its caller made and closes:
@@ -129,6 +154,7 @@ func New(c *chat.Chat, cfg Config) *Server {
 		origins: newOriginPolicy(cfg.AllowOrigins),
 		hosts:   newHostPolicy(cfg.AllowHosts),
 		writes:  deliver.NewCoalescer(cfg.WriteDelay),
+		uploads: make(chan struct{}, cfg.MaxUploads),
 	}
 	s.metrics = newMetrics(cfg.Metrics, s.chat)
 	s.routes()
@@ -146,6 +172,9 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /api/events", s.handleSSE)
 	s.mux.HandleFunc("GET /api/ws", s.handleWebSocket)
 	s.mux.HandleFunc("GET /api/poll", s.handlePoll)
+	s.mux.HandleFunc("POST /api/files", s.handleUpload)
+	s.mux.HandleFunc("GET /api/files/{id}", s.handleFile)
+	s.mux.HandleFunc("GET /api/files/{id}/thumb", s.handleThumb)
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "ok\n")
 	})

@@ -37,6 +37,8 @@ type testServer struct {
 	*httptest.Server
 	api  *api.Server
 	logs *testkit.Buffer
+	// files is the store's files, for tests that check what was kept.
+	files *chat.MemoryFiles
 
 	mu     sync.Mutex
 	tokens []string // every token handed out, to check the logs for
@@ -99,7 +101,9 @@ func newServerOn(t *testing.T, edit func(*config), wrap func(net.Listener) net.L
 	if cfg.Chat.Logger == nil {
 		cfg.Chat.Logger = cfg.Logger
 	}
-	ts.api = api.New(chat.New(chat.MemoryStore(cfg.Store, nil), cfg.Chat), cfg.Config)
+	st := chat.MemoryStore(cfg.Store, nil)
+	ts.files = st.Files.(*chat.MemoryFiles)
+	ts.api = api.New(chat.New(st, cfg.Chat), cfg.Config)
 	ts.Server = httptest.NewUnstartedServer(ts.api)
 	if wrap != nil {
 		ts.Listener = wrap(ts.Listener)
@@ -146,6 +150,8 @@ func (ts *testServer) do(t *testing.T, rq request) response {
 		body = strings.NewReader(b)
 	case []byte:
 		body = bytes.NewReader(b)
+	case io.Reader: // of no length known: sent chunked
+		body = b
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {

@@ -18,6 +18,9 @@ type metrics struct {
 	sends   *prometheus.CounterVec // sends by outcome
 	actions *prometheus.CounterVec // actions by type and outcome
 	typing  *prometheus.CounterVec // typing notices by outcome
+	uploads *prometheus.CounterVec // uploads by outcome
+	// fileBytes counts the bytes of the files stored.
+	fileBytes prometheus.Counter
 }
 
 func newMetrics(reg *prometheus.Registry, c *chat.Chat) *metrics {
@@ -37,12 +40,18 @@ func newMetrics(reg *prometheus.Registry, c *chat.Chat) *metrics {
 		typing: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hark_typing_total", Help: "Typing notices, by outcome (ok or error code).",
 		}, []string{"outcome"}),
+		uploads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hark_files_uploaded_total", Help: "Uploads, by outcome (ok or error code).",
+		}, []string{"outcome"}),
+		fileBytes: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "hark_file_bytes_total", Help: "Bytes of the files uploaded and stored.",
+		}),
 	}
 	stat := func(f func(chat.Stats) float64) func() float64 {
 		return func() float64 { return f(c.Stats()) }
 	}
 	reg.MustRegister(
-		m.streams, m.refused, m.sends, m.actions, m.typing,
+		m.streams, m.refused, m.sends, m.actions, m.typing, m.uploads, m.fileBytes,
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "hark_events_logged_total", Help: "Sequenced events appended to the log.",
 		}, stat(func(s chat.Stats) float64 { return float64(s.Logged) })),

@@ -161,6 +161,13 @@ func TestRefusedBeforeTheBodyIsAnsweredAndClosed(t *testing.T) {
 			http.StatusUnauthorized, protocol.CodeUnauthorized, ""},
 		{"a declared 100 MB with a good token", "POST /api/messages HTTP/1.1\r\nHost: " + addr + "\r\nAuthorization: Bearer " + alice.Token + "\r\n", 100 << 20,
 			http.StatusRequestEntityTooLarge, protocol.CodeTooLarge, "at most"},
+		// Uploads have a limit of their own (-max-file), refused alike.
+		{"an upload with a bad token", "POST /api/files?name=a.bin HTTP/1.1\r\nHost: " + addr + "\r\nAuthorization: Bearer not-a-token\r\n", 1 << 20,
+			http.StatusUnauthorized, protocol.CodeUnauthorized, ""},
+		{"an upload of a declared 100 MB", "POST /api/files?name=a.bin HTTP/1.1\r\nHost: " + addr + "\r\nAuthorization: Bearer " + alice.Token + "\r\n", 100 << 20,
+			http.StatusRequestEntityTooLarge, protocol.CodeTooLarge, "a file is at most"},
+		{"an upload to nobody online", "POST /api/files?name=a.bin&to=Nobody HTTP/1.1\r\nHost: " + addr + "\r\nAuthorization: Bearer " + alice.Token + "\r\n", 1 << 20,
+			http.StatusNotFound, protocol.CodeNoSuchUser, "not online"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -237,7 +244,7 @@ func TestReadBodyKeepsTheConnection(t *testing.T) {
 // once, a client sending such a body saw "connection reset by peer" on
 // about one request in ten).
 func TestRefusedPromptBodyGetsItsAnswer(t *testing.T) {
-	ts := newServer(t, nil)
+	ts := newServer(t, func(c *config) { c.MaxFileBytes = 64 << 10 })
 	alice := ts.register(t, "Alice")
 	body := bytes.Repeat([]byte("x"), 200<<10)
 	client := &http.Client{Transport: &http.Transport{}} // a connection of its own each time: they close
@@ -247,7 +254,11 @@ func TestRefusedPromptBodyGetsItsAnswer(t *testing.T) {
 		if i%2 == 0 { // too large, refused on its declared length
 			tok, status, code = alice.Token, http.StatusRequestEntityTooLarge, protocol.CodeTooLarge
 		}
-		req, _ := http.NewRequest(http.MethodPost, ts.URL+"/api/messages", bytes.NewReader(body))
+		path := "/api/messages"
+		if i%3 == 0 { // an upload, whose limit is its own (64 KiB here)
+			path = "/api/files?name=big.bin"
+		}
+		req, _ := http.NewRequest(http.MethodPost, ts.URL+path, bytes.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+tok)
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := client.Do(req)

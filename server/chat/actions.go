@@ -21,22 +21,36 @@ func (c *Chat) Act(ctx context.Context, s *Session, a protocol.Action) (uint64, 
 	// A message someone saw on a faster node is looked for once this
 	// node has it: waited for here, before the name's send lock.
 	c.reach(ctx, a.Target, sendReadBack)
-	return c.appendOnce(ctx, s, a.ID, func(now time.Time) (*Entry, error) {
-		return c.action(s, a, now)
+	var file string // the file of a message deleted
+	seq, err := c.appendOnce(ctx, s, a.ID, func(now time.Time) (*Entry, error) {
+		e, msg, err := c.action(s, a, now)
+		if err == nil && a.Type == protocol.TypeDelete {
+			if f := msg.Event().File; f != nil {
+				file = f.ID
+			}
+		}
+		return e, err
 	})
+	if err == nil {
+		// After the append, under no lock: the delete is in the log
+		// whatever the file store does.
+		c.dropFile(ctx, file)
+	}
+	return seq, err
 }
 
-// action is the entry of a from s, not yet appended.
-func (c *Chat) action(s *Session, a protocol.Action, now time.Time) (*Entry, error) {
+// action is the entry of a from s, not yet appended, and the message it
+// acts on.
+func (c *Chat) action(s *Session, a protocol.Action, now time.Time) (*Entry, *Entry, error) {
 	msg, err := c.target(s, a.Target, a.Type)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if a.Type != protocol.TypeReact && msg.from != s.reg {
-		return nil, protocol.Errorf(protocol.CodeForbidden, "only its author may %s a message", a.Type)
+		return nil, nil, protocol.Errorf(protocol.CodeForbidden, "only its author may %s a message", a.Type)
 	}
 	if a.Type == protocol.TypeEdit && c.cfg.EditWindow > 0 && now.Sub(time.UnixMilli(msg.at)) > c.cfg.EditWindow {
-		return nil, protocol.Errorf(protocol.CodeForbidden, "a message can be edited for %v after it is sent", c.cfg.EditWindow)
+		return nil, nil, protocol.Errorf(protocol.CodeForbidden, "a message can be edited for %v after it is sent", c.cfg.EditWindow)
 	}
 	ev := protocol.Event{Type: a.Type, ID: a.ID, From: s.name.Display, Target: a.Target, Time: protocol.NewTime(now)}
 	switch a.Type {
@@ -57,7 +71,7 @@ func (c *Chat) action(s *Session, a protocol.Action, now time.Time) (*Entry, err
 	// Kept and seen as its message is: the same parties and keys.
 	e := newEntry(ev, msg.from, msg.to)
 	e.fromKey, e.toKey = msg.fromKey, msg.toKey
-	return e, nil
+	return e, msg, nil
 }
 
 // target is the message at seq that s means to act on (what says how),

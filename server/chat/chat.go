@@ -56,6 +56,15 @@ type Config struct {
 	AddrSessions      int
 	AddrSendRate      rate.Limit
 	AddrSendBurst     int
+	// FileRate and FileBurst are each session's budget of uploads
+	// (default 10 a minute, 10 at once), AddrFileRate and AddrFileBurst
+	// those of all the sessions of one address (default 30 a minute, 30
+	// at once): an upload costs the store its bytes. Zero takes the
+	// default, a negative rate turns the budget off.
+	FileRate      rate.Limit
+	FileBurst     int
+	AddrFileRate  rate.Limit
+	AddrFileBurst int
 	// AddrStreams bounds the streams open on this node for all the
 	// sessions registered from one address (default 200), and
 	// SessionStreams those of one session (default 10): without them a
@@ -105,6 +114,10 @@ func Defaults() Config {
 		AddrSendBurst:     100,
 		AddrReadRate:      50,
 		AddrReadBurst:     100,
+		FileRate:          rate.Every(6 * time.Second),
+		FileBurst:         10,
+		AddrFileRate:      rate.Every(2 * time.Second),
+		AddrFileBurst:     30,
 		AddrStreams:       200,
 		SessionStreams:    10,
 		EditWindow:        24 * time.Hour,
@@ -123,6 +136,8 @@ func (c *Config) setDefaults() {
 	c.AddrSendRate, c.AddrSendBurst = limitDefaults(c.AddrSendRate, c.AddrSendBurst, d.AddrSendRate, d.AddrSendBurst)
 	c.ReadRate, c.ReadBurst = limitDefaults(c.ReadRate, c.ReadBurst, d.ReadRate, d.ReadBurst)
 	c.AddrReadRate, c.AddrReadBurst = limitDefaults(c.AddrReadRate, c.AddrReadBurst, d.AddrReadRate, d.AddrReadBurst)
+	c.FileRate, c.FileBurst = limitDefaults(c.FileRate, c.FileBurst, d.FileRate, d.FileBurst)
+	c.AddrFileRate, c.AddrFileBurst = limitDefaults(c.AddrFileRate, c.AddrFileBurst, d.AddrFileRate, d.AddrFileBurst)
 	if c.AddrSessions == 0 {
 		c.AddrSessions = d.AddrSessions
 	}
@@ -200,6 +215,7 @@ type Chat struct {
 	fan      *fanout
 	store    SessionStore
 	signals  Signals
+	files    FileStore
 	budgets  *addrBudgets
 	ids      *idMemory
 
@@ -242,6 +258,7 @@ func New(st Store, cfg Config) *Chat {
 		registry: st.Names,
 		store:    st.Sessions,
 		signals:  st.Signals,
+		files:    st.Files,
 		budgets:  newAddrBudgets(&cfg),
 		ids:      newIDMemory(cfg.RememberIDs),
 		sessions: make(map[[sha256.Size]byte]*Session),
@@ -302,7 +319,7 @@ func (c *Chat) Register(ctx context.Context, name, addr string) (*Session, strin
 		return nil, "", 0, err
 	}
 	tok, digest := newToken()
-	s := &Session{name: n, reg: newRegID(), addr: addr, counted: true, digest: digest, limiter: rate.NewLimiter(c.cfg.Rate, c.cfg.Burst), typing: typingLimit(), reads: budget{c.cfg.ReadRate, c.cfg.ReadBurst}.limiter()}
+	s := &Session{name: n, reg: newRegID(), addr: addr, counted: true, digest: digest, limiter: rate.NewLimiter(c.cfg.Rate, c.cfg.Burst), typing: typingLimit(), reads: budget{c.cfg.ReadRate, c.cfg.ReadBurst}.limiter(), uploads: budget{c.cfg.FileRate, c.cfg.FileBurst}.limiter()}
 	s.touch(now)
 
 	// The session record goes first, outside the membership lock: until
@@ -512,13 +529,24 @@ func (c *Chat) Send(ctx context.Context, s *Session, send protocol.Send) (uint64
 	if send.ReplyTo != 0 {
 		c.reach(ctx, send.ReplyTo, sendReadBack) // as an action's target (Act)
 	}
-	return c.appendOnce(ctx, s, send.ID, func(now time.Time) (*Entry, error) {
-		return c.message(s, send, now)
+	// The file's metadata is read before the name's send lock: a round
+	// trip to the store, as the wait above, holds up no other send.
+	file, err := c.fileToSend(ctx, send.File)
+	if err != nil {
+		return 0, err
+	}
+	seq, err := c.appendOnce(ctx, s, send.ID, func(now time.Time) (*Entry, error) {
+		return c.message(s, send, file, now)
 	})
+	if err == nil {
+		c.sent(ctx, file, dedupeKey(s.name.Key, send.ID))
+	}
+	return seq, err
 }
 
-// message is the entry of send from s, not yet appended.
-func (c *Chat) message(s *Session, send protocol.Send, now time.Time) (*Entry, error) {
+// message is the entry of send from s, carrying file (nil: none), not yet
+// appended.
+func (c *Chat) message(s *Session, send protocol.Send, file *FileMeta, now time.Time) (*Entry, error) {
 	key := s.name.Key
 	ev := protocol.Event{Type: protocol.TypeMessage, ID: send.ID, From: s.name.Display, Text: send.Text, Time: protocol.NewTime(now)}
 	var to RegID
@@ -542,6 +570,15 @@ func (c *Chat) message(s *Session, send protocol.Send, now time.Time) (*Entry, e
 			return nil, protocol.Errorf(protocol.CodeNotFound, "message %d is not in this conversation", send.ReplyTo)
 		}
 		ev.ReplyTo = send.ReplyTo
+	}
+	if file != nil {
+		// The event carries the file as the store has it, never as a
+		// client says it is.
+		f, err := attach(file, s, to, dedupeKey(key, send.ID))
+		if err != nil {
+			return nil, err
+		}
+		ev.File = f
 	}
 	e := newEntry(ev, s.reg, to)
 	if to != 0 {
@@ -592,7 +629,7 @@ func (c *Chat) appendOnceLocked(ctx context.Context, s *Session, id string, make
 	if err != nil {
 		return 0, err
 	}
-	e.dedupe = key + "\x00" + id
+	e.dedupe = dedupeKey(key, id)
 	if err := c.append(ctx, e); err != nil {
 		return 0, err
 	}
@@ -601,6 +638,10 @@ func (c *Chat) appendOnceLocked(ctx context.Context, s *Session, id string, make
 }
 
 var sendSeed = maphash.MakeSeed()
+
+// dedupeKey names a message (or action) by its sender's name key and its
+// client id: equal for it and its retries, under any session of the name.
+func dedupeKey(nameKey, id string) string { return nameKey + "\x00" + id }
 
 // toKey is the compare key of a name as typed; for a string that is no
 // valid name it folds case and width so a search still finds something.
@@ -739,14 +780,24 @@ func (c *Chat) closeStream(st *Stream) {
 // s's budget and its address's, or refuses with rate_limited, saying when
 // to retry. The transports call it before they read for s.
 func (c *Chat) Read(s *Session) error {
+	return c.spend(s.reads, "too many reads of history or people; wait a moment", func(now time.Time) error {
+		return c.budgets.read(s.addr, now)
+	})
+}
+
+// spend takes one token of a session's limiter l (nil: no budget), then
+// one of its address's (byAddr), or refuses with rate_limited (msg, for
+// the session's), saying when to retry. A refusal by the address gives
+// the session's token back.
+func (c *Chat) spend(l *rate.Limiter, msg string, byAddr func(now time.Time) error) error {
 	now := c.cfg.Clock.Now()
-	r, err := reserve(s.reads, now, "too many reads of history or people; wait a moment")
+	r, err := reserve(l, now, msg)
 	if err != nil {
 		return err
 	}
-	if err := c.budgets.read(s.addr, now); err != nil {
+	if err := byAddr(now); err != nil {
 		if r != nil {
-			r.CancelAt(now) // refused by the address: the session's read is given back
+			r.CancelAt(now)
 		}
 		return err
 	}

@@ -10,7 +10,9 @@
 // store none is held across I/O either; with NATS, membership and a
 // name's send lock are held across the store's round trips (the claim, the
 // append), which serialises joins and leaves on a node, and one name's
-// sends, but nothing else:
+// sends, but nothing else. The file store is used under no lock at all: a
+// send reads its file's metadata before the send lock and records it sent
+// after; a delete drops its message's file after the append:
 //
 //	sendLocks[i]          one name's sends (check id, append, remember id)
 //	  Chat.membership     joins, leaves and the presence roster

@@ -30,17 +30,17 @@ func (b budget) limiter() *rate.Limiter {
 // open streams. A per-session budget alone does nothing against one
 // machine holding many sessions.
 type addrBudgets struct {
-	registers, sends, reads budget
-	sessions, streams       int // 0: no bound
+	registers, sends, reads, files budget
+	sessions, streams              int // 0: no bound
 
 	mu    sync.Mutex
 	addrs map[string]*addrBudget
 }
 
 type addrBudget struct {
-	register, send, read *rate.Limiter // nil when not limited
-	sessions             int
-	streams              int // open on this node
+	register, send, read, file *rate.Limiter // nil when not limited
+	sessions                   int
+	streams                    int // open on this node
 }
 
 func newAddrBudgets(cfg *Config) *addrBudgets {
@@ -48,6 +48,7 @@ func newAddrBudgets(cfg *Config) *addrBudgets {
 		registers: budget{cfg.AddrRegisterRate, cfg.AddrRegisterBurst},
 		sends:     budget{cfg.AddrSendRate, cfg.AddrSendBurst},
 		reads:     budget{cfg.AddrReadRate, cfg.AddrReadBurst},
+		files:     budget{cfg.AddrFileRate, cfg.AddrFileBurst},
 		sessions:  max(cfg.AddrSessions, 0),
 		streams:   max(cfg.AddrStreams, 0),
 		addrs:     make(map[string]*addrBudget),
@@ -58,7 +59,7 @@ func newAddrBudgets(cfg *Config) *addrBudgets {
 func (b *addrBudgets) get(addr string) *addrBudget {
 	a := b.addrs[addr]
 	if a == nil {
-		a = &addrBudget{register: b.registers.limiter(), send: b.sends.limiter(), read: b.reads.limiter()}
+		a = &addrBudget{register: b.registers.limiter(), send: b.sends.limiter(), read: b.reads.limiter(), file: b.files.limiter()}
 		b.addrs[addr] = a
 	}
 	return a
@@ -141,6 +142,13 @@ func (b *addrBudgets) read(addr string, now time.Time) error {
 		"too many reads of history or people from your address; wait a moment")
 }
 
+// upload takes one upload from addr's budget, or refuses with
+// rate_limited.
+func (b *addrBudgets) upload(addr string, now time.Time) error {
+	return b.spend(addr, now, b.files, func(a *addrBudget) *rate.Limiter { return a.file },
+		"too many uploads from your address; wait a moment before sending more files")
+}
+
 // spend takes one token of addr's limiter that of picks, when on is a
 // budget at all (no entry is made for addr otherwise).
 func (b *addrBudgets) spend(addr string, now time.Time, on budget, of func(*addrBudget) *rate.Limiter, msg string) error {
@@ -159,7 +167,7 @@ func (b *addrBudgets) prune(now time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for addr, a := range b.addrs {
-		if a.sessions == 0 && a.streams == 0 && full(a.register, now) && full(a.send, now) && full(a.read, now) {
+		if a.sessions == 0 && a.streams == 0 && full(a.register, now) && full(a.send, now) && full(a.read, now) && full(a.file, now) {
 			delete(b.addrs, addr)
 		}
 	}

@@ -64,7 +64,7 @@ func (c *Chat) load(d Digest) (*Session, error) {
 	if err != nil {
 		return nil, errUnauthorized
 	}
-	s := &Session{name: n, reg: rec.Reg, addr: rec.Addr, digest: d, limiter: rate.NewLimiter(c.cfg.Rate, c.cfg.Burst), typing: typingLimit(), reads: budget{c.cfg.ReadRate, c.cfg.ReadBurst}.limiter()}
+	s := &Session{name: n, reg: rec.Reg, addr: rec.Addr, digest: d, limiter: rate.NewLimiter(c.cfg.Rate, c.cfg.Burst), typing: typingLimit(), reads: budget{c.cfg.ReadRate, c.cfg.ReadBurst}.limiter(), uploads: budget{c.cfg.FileRate, c.cfg.FileBurst}.limiter()}
 	s.touch(c.cfg.Clock.Now())
 	c.mu.Lock()
 	if other, ok := c.sessions[d]; ok {

@@ -7,8 +7,8 @@ import (
 )
 
 // Store is where a chat keeps its state, every part required: the log of
-// events, the names held, the sessions, and the signals (typing) that
-// reach every node without being stored. MemoryStore keeps it in this
+// events, the names held, the sessions, the signals (typing) that reach
+// every node without being stored, and the files people upload. MemoryStore keeps it in this
 // process; natsstore keeps it in NATS JetStream, shared by every node of
 // a deployment. Adding a store means passing the conformance suite in
 // chat/storetest.
@@ -23,11 +23,12 @@ type Store struct {
 	Names    Registry
 	Sessions SessionStore
 	Signals  Signals
+	Files    FileStore
 }
 
 // complete reports whether every part of the store is there.
 func (s Store) complete() bool {
-	return s.Log != nil && s.Names != nil && s.Sessions != nil && s.Signals != nil
+	return s.Log != nil && s.Names != nil && s.Sessions != nil && s.Signals != nil && s.Files != nil
 }
 
 // Limits are what a store keeps, given once (the flags set them) to
@@ -67,7 +68,7 @@ func MemoryStore(l Limits, now func() time.Time) Store {
 	}
 	log := NewMemoryLog(l.Keep, l.KeepPresence)
 	log.SetMaxAge(l.MaxAge, now)
-	return Store{Log: log, Names: NewMemoryRegistry(), Sessions: NewMemorySessions(), Signals: NewMemorySignals()}
+	return Store{Log: log, Names: NewMemoryRegistry(), Sessions: NewMemorySessions(), Signals: NewMemorySignals(), Files: NewMemoryFiles(l.MaxAge, now)}
 }
 
 // MemorySessions is a SessionStore held in this process.

@@ -1,6 +1,7 @@
-// Package natsstore keeps Hark's log, names and sessions in NATS JetStream:
-// the log is a stream (its sequence is Hark's seq, its epoch in the
-// stream's metadata), names and sessions are key-value buckets. One code
+// Package natsstore keeps Hark's log, names, sessions and files in NATS
+// JetStream: the log is a stream (its sequence is Hark's seq, its epoch in
+// the stream's metadata), names and sessions are key-value buckets, files
+// an object store bucket. One code
 // path serves a single durable node (an embedded nats-server writing to a
 // data directory, see Embedded) and a cluster of nodes sharing an external
 // NATS cluster.
@@ -73,6 +74,8 @@ type Store struct {
 	Sessions *Sessions
 	// Signals carries what is not stored (typing) between the nodes.
 	Signals *Signals
+	// Files keeps uploaded files in an object store bucket.
+	Files *Files
 
 	cancel context.CancelFunc
 }
@@ -104,12 +107,15 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Store, error) {
 	if st.Signals, err = openSignals(ctx, nc); err != nil {
 		return fail(fmt.Errorf("the signals subject: %w", err))
 	}
+	if st.Files, err = openFiles(ctx, js, cfg); err != nil {
+		return fail(fmt.Errorf("the files bucket: %w", err))
+	}
 	return st, nil
 }
 
 // Chat is the store as the chat takes it.
 func (s *Store) Chat() chat.Store {
-	return chat.Store{Log: s.Log, Names: s.Names, Sessions: s.Sessions, Signals: s.Signals}
+	return chat.Store{Log: s.Log, Names: s.Names, Sessions: s.Sessions, Signals: s.Signals, Files: s.Files}
 }
 
 // Close stops following the stream and buckets, and deletes the
@@ -179,6 +185,7 @@ var (
 	_ chat.Registry     = (*Names)(nil)
 	_ chat.SessionStore = (*Sessions)(nil)
 	_ chat.Signals      = (*Signals)(nil)
+	_ chat.FileStore    = (*Files)(nil)
 )
 
 // settle retries op while NATS answers that nothing serves the request:

@@ -59,6 +59,9 @@ var clauses = []struct {
 	{"SessionsLeaseAndGo", sessions},
 	{"CurrentMeansEveryAcknowledgedWriteIsHere", current},
 	{"SignalsReachEveryNode", signals},
+	{"FilesRoundTripWithTheirMetadata", filesRoundTrip},
+	{"FilesDeleteWithTheirThumbnails", filesDelete},
+	{"LargeFilesStreamAndFailedOnesLeaveNothing", filesLarge},
 }
 
 // wait bounds how long a node's copy may take to show a write.
