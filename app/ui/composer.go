@@ -38,6 +38,10 @@ type composer struct {
 	attachedTo string
 	uploading  string
 
+	// ctx is the composer's own context, captured in OnMount: an upload
+	// reports through it.
+	ctx app.Context
+
 	err string
 	// count is the length counter's text ("" far from the limit) and over
 	// whether the text is past it; kept so typing re-renders only when
@@ -227,14 +231,12 @@ func recipients(people []string, me, to string) []string {
 	return out
 }
 
-// renderAbove is the row above the text, when there is something to
-// say there: the reply or edit in progress, the file to send.
+// renderAbove is the row above the text: the reply or edit in progress,
+// the file to send. It is there, empty, when there is neither, so the
+// elements after it are never replaced (the text typed and the focus
+// stay).
 func (c *composer) renderAbove() app.UI {
-	draft, file := c.renderDraft(), c.renderAttachment()
-	if draft == nil && file == nil {
-		return nil
-	}
-	return app.Div().Class("above").Body(draft, file)
+	return app.Div().Class("above").Body(c.renderDraft(), c.renderAttachment())
 }
 
 // renderDraft says what the text answers or edits, with a button (and

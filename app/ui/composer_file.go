@@ -12,6 +12,7 @@ import (
 // message, with or without words.
 
 func (c *composer) OnMount(ctx app.Context) {
+	c.ctx = ctx
 	ctx.Handle(actionAttach, func(ctx app.Context, a app.Action) {
 		if file, ok := a.Value.(app.Value); ok {
 			c.attach(ctx, file)
@@ -41,9 +42,11 @@ func (c *composer) attach(ctx app.Context, file app.Value) {
 		return
 	}
 	c.err, c.uploading, c.attached = "", name, nil
-	to, cl := c.To, c.Client
+	// The upload ends after the element that started it may have been
+	// re-rendered away: it reports through the composer's own context.
+	to, cl, own := c.To, c.Client, c.ctx
 	readFile(file, func(data []byte) {
-		ctx.Dispatch(func(ctx app.Context) {
+		own.Dispatch(func(ctx app.Context) {
 			upload(ctx, cl, to, name, typ, data, func(ctx app.Context, f protocol.File, err error) {
 				c.uploading = ""
 				if err != nil {

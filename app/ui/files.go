@@ -72,8 +72,14 @@ func (v *fileView) OnMount(ctx app.Context) {
 	if !v.File.Image() {
 		return
 	}
-	key := fileState(v.File.ID, v.File.Thumb)
-	ctx.ObserveState(key, &v.src)
+	ctx.ObserveState(fileState(v.File.ID, v.File.Thumb), &v.src)
+	if v.File.Thumb {
+		// Observed from the start, through the component's own context:
+		// the element a click comes from may be re-rendered away. (One
+		// component observes a state once: without a thumbnail, src is
+		// the full image.)
+		ctx.ObserveState(fileState(v.File.ID, false), &v.full)
+	}
 	if v.src == "" {
 		ctx.NewActionWithValue(actionLoadFile, fileReq{ID: v.File.ID, Thumb: v.File.Thumb})
 	}
@@ -117,8 +123,8 @@ func (v *fileView) Render() app.UI {
 				Body(
 					app.Button().Type("button").Class("btn", "viewer-close").Aria("label", "Close").
 						OnClick(func(ctx app.Context, e app.Event) { v.open = false }).Text("×"),
-					app.If(v.full != "", func() app.UI {
-						return app.Img().Src(v.full).Alt(f.Name).Width(f.Width).Height(f.Height)
+					app.If(v.fullSrc() != "", func() app.UI {
+						return app.Img().Src(v.fullSrc()).Alt(f.Name).Width(f.Width).Height(f.Height)
 					}).Else(func() app.UI {
 						return app.P().Class("viewer-loading").Text("Loading " + f.Name + "…")
 					}),
@@ -127,11 +133,18 @@ func (v *fileView) Render() app.UI {
 	)
 }
 
+// fullSrc is the full image's blob URL, once loaded.
+func (v *fileView) fullSrc() string {
+	if !v.File.Thumb {
+		return v.src
+	}
+	return v.full
+}
+
 // openFull shows the full image over the page, loading it first.
 func (v *fileView) openFull(ctx app.Context, e app.Event) {
 	v.open = true
-	ctx.ObserveState(fileState(v.File.ID, false), &v.full)
-	if v.full == "" {
+	if v.fullSrc() == "" {
 		ctx.NewActionWithValue(actionLoadFile, fileReq{ID: v.File.ID})
 	}
 	ctx.Defer(func(app.Context) { focusSelector(".viewer-close") })
