@@ -117,6 +117,7 @@ func (c *composer) Render() app.UI {
 					c.enterSent = false
 				})),
 			c.renderMentions(),
+			&emojiPicker{},
 			app.Button().ID("send").Class("btn", "primary").Type("submit").Text("Send"),
 			app.P().ID("send-error").Class("error").Attr("role", "alert").Text(strings.TrimSpace(c.err+" "+c.ActErr)),
 			c.renderCount(),
