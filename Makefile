@@ -57,6 +57,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParseName$$' -fuzztime=$(FUZZTIME) ./app/protocol
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeSend$$' -fuzztime=$(FUZZTIME) ./app/protocol
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeEvent$$' -fuzztime=$(FUZZTIME) ./app/protocol
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./app/markup
 
 ## wasmtest: the shared packages' tests compiled to WASM, run under Node
 wasmtest:

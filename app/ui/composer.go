@@ -128,6 +128,7 @@ func (c *composer) Render() app.UI {
 				}).
 				On("paste", c.paste)),
 			c.renderMentions(),
+			&emojiPicker{},
 			c.renderAttach(),
 			app.Button().ID("send").Class("btn", "primary").Type("submit").Text("Send"),
 			app.P().ID("send-error").Class("error").Attr("role", "alert").Text(strings.TrimSpace(c.err+" "+c.ActErr)),

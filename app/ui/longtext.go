@@ -17,14 +17,15 @@ const (
 	collapseLines = 12
 )
 
-// messageText is a message's text, links clickable: a long one collapsed.
-// The whole text is in the page either way (find in page, copy, screen
-// readers get all of it); only its height is clipped.
-func messageText(s string) app.UI {
+// messageText is a message's text, formatted (renderMarkup; me is the
+// reader): a long one collapsed. The whole text is in the page either way
+// (find in page, copy, screen readers get all of it); only its height is
+// clipped.
+func messageText(s, me string) app.UI {
 	if !isLong(s) {
-		return app.P().Class("text").Body(renderText(s)...)
+		return renderMarkup(s, me)
 	}
-	return &longText{Text: s}
+	return &longText{Text: s, Me: me}
 }
 
 // isLong reports whether s is collapsed.
@@ -37,6 +38,7 @@ type longText struct {
 	app.Compo
 
 	Text string
+	Me   string
 
 	expanded bool
 }
@@ -47,7 +49,7 @@ func (l *longText) Render() app.UI {
 		state, label = "expanded", "Show less"
 	}
 	return app.Div().Class("long", state).Body(
-		app.P().Class("text").Body(renderText(l.Text)...),
+		renderMarkup(l.Text, l.Me),
 		app.Button().Class("more").Type("button").
 			Aria("expanded", l.expanded).
 			OnClick(func(app.Context, app.Event) { l.expanded = !l.expanded }).

@@ -12,7 +12,7 @@ import (
 )
 
 func TestMessageTextCollapsesLongOnes(t *testing.T) {
-	short := app.HTMLString(messageText("hello https://x.org"))
+	short := app.HTMLString(messageText("hello https://x.org", ""))
 	if !strings.HasPrefix(short, `<p class="text">`) || strings.Contains(short, "Show more") {
 		t.Errorf("a short message:\n%s", short)
 	}
@@ -20,7 +20,7 @@ func TestMessageTextCollapsesLongOnes(t *testing.T) {
 		strings.Repeat("line\n", collapseLines),
 		strings.Repeat("é", collapseRunes+1),
 	} {
-		html := app.HTMLString(messageText(long))
+		html := app.HTMLString(messageText(long, ""))
 		for _, s := range []string{`class="long collapsed"`, `<p class="text">`, ">Show more</button>", `aria-expanded="false"`} {
 			if !strings.Contains(html, s) {
 				t.Errorf("a long message (%d bytes) lacks %q:\n%.300s", len(long), s, html)
@@ -28,7 +28,7 @@ func TestMessageTextCollapsesLongOnes(t *testing.T) {
 		}
 	}
 	// Just under both limits: shown whole.
-	if html := app.HTMLString(messageText(strings.Repeat("line\n", collapseLines-1) + strings.Repeat("x", collapseRunes-5*(collapseLines-1)))); strings.Contains(html, "Show more") {
+	if html := app.HTMLString(messageText(strings.Repeat("line\n", collapseLines-1)+strings.Repeat("x", collapseRunes-5*(collapseLines-1)), "")); strings.Contains(html, "Show more") {
 		t.Errorf("a message under both limits is collapsed")
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"hark/app/client"
 	"hark/app/convo"
+	"hark/app/markup"
 	"hark/app/protocol"
 )
 
@@ -460,7 +461,7 @@ func renderItem(it client.Item, me string, now time.Time, cont bool, extra ...ap
 			renderTime(ev.Time, now),
 		)
 	}
-	body := []app.UI{head, renderQuote(it), renderBody(it)}
+	body := []app.UI{head, renderQuote(it), renderBody(it, me)}
 	if ev.File != nil && !ev.Deleted {
 		body = append(body, &fileView{File: *ev.File})
 	}
@@ -471,9 +472,9 @@ func renderItem(it client.Item, me string, now time.Time, cont bool, extra ...ap
 	return li.Body(body...)
 }
 
-// renderBody is a message's text, "(edited)" after an edited one, or
-// what is left of a deleted one.
-func renderBody(it client.Item) app.UI {
+// renderBody is a message's text, formatted for the reader (me),
+// "(edited)" after an edited one, or what is left of a deleted one.
+func renderBody(it client.Item, me string) app.UI {
 	if it.Event.Deleted {
 		return app.P().Class("text", "tombstone").Text("This message was deleted.")
 	}
@@ -481,10 +482,10 @@ func renderBody(it client.Item) app.UI {
 		return nil // a file sent without words
 	}
 	if !it.Edited {
-		return messageText(it.Event.Text)
+		return messageText(it.Event.Text, me)
 	}
 	return app.Div().Class("edited-text").Body(
-		messageText(it.Event.Text),
+		messageText(it.Event.Text, me),
 		app.Span().Class("edited").Text("(edited)"),
 	)
 }
@@ -503,7 +504,9 @@ func renderQuote(it client.Item) app.UI {
 	case q != nil && q.Deleted:
 		label = "Reply to a deleted message"
 	case q != nil:
-		label = q.From + ": " + q.Text
+		// Its first line as a reader says it: no markers, emoji for
+		// shortcodes.
+		label = q.From + ": " + markup.PlainText(q.Text)
 	}
 	return app.Button().Type("button").Class("quote").
 		Aria("label", "Replying to "+label+"; show it").
@@ -548,20 +551,6 @@ func fullDate(t *protocol.Time, now time.Time) string {
 		return ""
 	}
 	return t.In(now.Location()).Format("Mon 2 Jan 2006 15:04:05")
-}
-
-// renderText makes the text's links clickable; each part is still text.
-func renderText(s string) []app.UI {
-	parts := SplitLinks(s)
-	out := make([]app.UI, len(parts))
-	for i, p := range parts {
-		if p.Link {
-			out[i] = app.A().Href(p.Text).Target("_blank").Rel("noopener noreferrer").Text(p.Text)
-		} else {
-			out[i] = app.Text(p.Text)
-		}
-	}
-	return out
 }
 
 func renderStatus(it client.Item) app.UI {

@@ -113,7 +113,7 @@ func TestMessageListRender(t *testing.T) {
 		}, []string{"<script>", "direct", "mention"}},
 		{[]string{"msg", "notice", "notice-leave"}, []string{"left"}, nil},
 		// A message that mentions the reader is marked.
-		{[]string{"msg", "other", "mention"}, []string{"ask @ALICE"}, nil},
+		{[]string{"msg", "other", "mention"}, []string{"ask ", `<span class="mention me">@ALICE</span>`}, nil},
 		{[]string{"msg", "own", "pending"}, []string{"sending…", "on its way"}, []string{"<time"}},
 		// Sent is the normal case: no label says so.
 		{[]string{"msg", "own", "direct", "sent"}, []string{">You<", `<span class="dm">to Bob</span>`}, []string{`class="status"`}},
