@@ -50,6 +50,12 @@ func TestActingOnMessages(t *testing.T) {
 	alice.do(chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent(kb.Enter))
 	bob.waitFor("Alice's ❤️", `[...(`+msgWith("lunch at noon?")+`).querySelectorAll(".reaction")].some(r => r.getAttribute("aria-label") === "❤️ 1: Alice")`)
 
+	// Any emoji, by its name: Bob types :rocket: in the picker.
+	bob.clickIn("lunch at noon?", ".act-react")
+	bob.clickIn("lunch at noon?", ".pick-any")
+	bob.do(chromedp.SendKeys(chromedp.CSS(`#messages .msg.other .pick-any`), ":rocket:"+kb.Enter))
+	alice.waitFor("Bob's 🚀", `[...(`+msgWith("lunch at noon?")+`).querySelectorAll(".reaction")].some(r => r.getAttribute("aria-label") === "🚀 1: Bob")`)
+
 	// Bob replies: the composer says to what, and Alice's view quotes it.
 	bob.clickIn("lunch at noon?", ".act-reply")
 	bob.waitFor("the reply's draft", `document.querySelector("#draft")?.textContent.includes("Replying to Alice: lunch at noon?")`)

@@ -84,18 +84,30 @@ func ValidEmoji(s string) bool {
 	if s == "" || len(s) > MaxEmojiBytes || !utf8.ValidString(s) {
 		return false
 	}
-	first := true
+	first, joined, flag := true, false, false
 	for _, r := range s {
 		switch {
-		case emojiBase(r):
-		case !first && emojiJoin(r):
-		default:
+		case first || joined:
+			// The emoji, or the one a zero-width joiner adds to it
+			// (👩‍💻): a base, never a second one side by side (👍👍 is
+			// two reactions, not one).
+			if !emojiBase(r) {
+				return false
+			}
+		case flag && regional(r):
+			// A flag is two regional letters (🇫🇷), never more.
+		case !emojiJoin(r):
 			return false
 		}
-		first = false
+		flag = (first || joined) && regional(r)
+		first, joined = false, r == 0x200D
 	}
-	return true
+	return !joined
 }
+
+// regional reports whether r is a regional indicator letter, two of which
+// make a flag.
+func regional(r rune) bool { return r >= 0x1F1E6 && r <= 0x1F1FF }
 
 // emojiBase reports whether r is a code point emoji are drawn from.
 func emojiBase(r rune) bool {
@@ -114,5 +126,5 @@ func emojiBase(r rune) bool {
 
 // emojiJoin reports whether r joins or modifies the emoji before it.
 func emojiJoin(r rune) bool {
-	return r == 0x200D || r == 0xFE0F || r == 0x20E3 || (r >= 0x1F3FB && r <= 0x1F3FF) || (r >= 0xE0020 && r <= 0xE007F) || (r >= 0x1F1E6 && r <= 0x1F1FF)
+	return r == 0x200D || r == 0xFE0F || r == 0x20E3 || (r >= 0x1F3FB && r <= 0x1F3FF) || (r >= 0xE0020 && r <= 0xE007F)
 }

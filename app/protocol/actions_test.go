@@ -8,7 +8,7 @@ func TestValidEmoji(t *testing.T) {
 			t.Errorf("%q (% x) refused, want one emoji", s, s)
 		}
 	}
-	for _, s := range []string{"", "a", "hi", ":+1:", "<b>", " 👍", "👍 ", "🏽", "\u200d👍", "1", "👍\x00", string([]byte{0xf0, 0x9f}), "👍👍👍👍👍👍👍👍👍"} {
+	for _, s := range []string{"", "a", "hi", ":+1:", "<b>", " 👍", "👍 ", "🏽", "\u200d👍", "1", "👍\x00", string([]byte{0xf0, 0x9f}), "👍👍👍👍👍👍👍👍👍", "👍👍", "😀🎉", "👩\u200d", "🇫🇷🇫🇷"} {
 		if ValidEmoji(s) {
 			t.Errorf("%q taken for one emoji", s)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
+	"hark/app/markup"
 	"hark/app/protocol"
 )
 
@@ -23,6 +24,8 @@ const (
 	actionDelete = "hark.delete"
 	// actionDraftDone: the composer sent, or dropped, a reply or edit.
 	actionDraftDone = "hark.draft-done"
+	// actionActError: say why an action was not taken (a string).
+	actionActError = "hark.act-error"
 	// actionJump: show the message at a seq (a reply's quote), loading
 	// older messages until it is there.
 	actionJump = "hark.jump"
@@ -67,6 +70,26 @@ func (v *msgView) mine(names []string) bool {
 	return false
 }
 
+// reacted reports whether the reader's reaction emoji is on the message.
+func (v *msgView) reacted(emoji string) bool {
+	for _, r := range v.Item.Reactions {
+		if r.Emoji == emoji && v.mine(r.Names) {
+			return true
+		}
+	}
+	return false
+}
+
+// anyEmoji is the reaction typed: one emoji, or the :name: (or name) of
+// one.
+func anyEmoji(typed string) (string, bool) {
+	typed = strings.TrimSpace(typed)
+	if protocol.ValidEmoji(typed) {
+		return typed, true
+	}
+	return markup.EmojiFor(strings.Trim(typed, ":"))
+}
+
 // renderReactions are the message's reactions, each a toggle: its emoji
 // and count, who reacted in its title and label, pressed when the reader
 // is among them.
@@ -105,18 +128,30 @@ func (v *msgView) renderActions() app.UI {
 			return app.Div().Class("picker").Attr("role", "group").Aria("label", "Reactions").Body(
 				app.Range(protocol.Reactions).Slice(func(i int) app.UI {
 					emoji := protocol.Reactions[i]
-					on := true
-					for _, r := range v.Item.Reactions {
-						if r.Emoji == emoji && v.mine(r.Names) {
-							on = false
-						}
-					}
+					on := !v.reacted(emoji)
 					return app.Button().Type("button").Class("pick").Aria("label", "React with "+emoji).
 						OnClick(func(ctx app.Context, e app.Event) {
 							v.picking = false
 							ctx.NewActionWithValue(actionReact, reactReq{Seq: ev.Seq, Emoji: emoji, On: on})
 						}).Text(emoji)
 				}),
+				app.Input().Type("text").Class("pick-any").
+					Placeholder(":name: or 🙂").Aria("label", "React with any emoji: type it or its :name:, then Enter").
+					AutoComplete(false).Attr("enterkeyhint", "done").
+					OnKeyDown(func(ctx app.Context, e app.Event) {
+						if e.Get("key").String() != "Enter" {
+							ctx.PreventUpdate()
+							return
+						}
+						e.PreventDefault()
+						emoji, ok := anyEmoji(ctx.JSSrc().Get("value").String())
+						if !ok {
+							ctx.NewActionWithValue(actionActError, "A reaction is one emoji, or a :name: such as :tada:.")
+							return
+						}
+						v.picking = false
+						ctx.NewActionWithValue(actionReact, reactReq{Seq: ev.Seq, Emoji: emoji, On: !v.reacted(emoji)})
+					}),
 			)
 		}),
 		app.Button().Type("button").Class("act", "act-reply").Aria("label", "Reply").Title("Reply").
@@ -217,6 +252,9 @@ func (c *Chat) handleActions(ctx app.Context) {
 			c.act(ctx, protocol.Action{Type: protocol.TypeEdit, Target: c.draft.Seq, Text: text})
 		}
 		c.draft = nil
+	})
+	ctx.Handle(actionActError, func(ctx app.Context, a app.Action) {
+		c.actErr, _ = a.Value.(string)
 	})
 	ctx.Handle(actionLoadFile, func(ctx app.Context, a app.Action) {
 		r, _ := a.Value.(fileReq)

@@ -84,3 +84,16 @@ func TestActionsShowTheFullDate(t *testing.T) {
 		t.Errorf("the actions do not show %q:\n%s", want, strings.Join(li, "\n"))
 	}
 }
+
+func TestAnyEmoji(t *testing.T) {
+	for typed, want := range map[string]string{"🚀": "🚀", " :rocket: ": "🚀", "rocket": "🚀", "+1": "👍", "👍🏽": "👍🏽"} {
+		if got, ok := anyEmoji(typed); !ok || got != want {
+			t.Errorf("anyEmoji(%q) = %q, %v; want %q", typed, got, ok, want)
+		}
+	}
+	for _, typed := range []string{"", "hello", ":nope:", "👍👍", "<script>"} {
+		if got, ok := anyEmoji(typed); ok {
+			t.Errorf("anyEmoji(%q) = %q, taken", typed, got)
+		}
+	}
+}
