@@ -23,11 +23,12 @@ type Store struct {
 	Names    Registry
 	Sessions SessionStore
 	Signals  Signals
+	Devices  Devices
 }
 
 // complete reports whether every part of the store is there.
 func (s Store) complete() bool {
-	return s.Log != nil && s.Names != nil && s.Sessions != nil && s.Signals != nil
+	return s.Log != nil && s.Names != nil && s.Sessions != nil && s.Signals != nil && s.Devices != nil
 }
 
 // Limits are what a store keeps, given once (the flags set them) to
@@ -67,7 +68,7 @@ func MemoryStore(l Limits, now func() time.Time) Store {
 	}
 	log := NewMemoryLog(l.Keep, l.KeepPresence)
 	log.SetMaxAge(l.MaxAge, now)
-	return Store{Log: log, Names: NewMemoryRegistry(), Sessions: NewMemorySessions(), Signals: NewMemorySignals()}
+	return Store{Log: log, Names: NewMemoryRegistry(), Sessions: NewMemorySessions(), Signals: NewMemorySignals(), Devices: NewMemoryDevices(now)}
 }
 
 // MemorySessions is a SessionStore held in this process.

@@ -59,6 +59,8 @@ var clauses = []struct {
 	{"SessionsLeaseAndGo", sessions},
 	{"CurrentMeansEveryAcknowledgedWriteIsHere", current},
 	{"SignalsReachEveryNode", signals},
+	{"DeviceCodesAreTakenOnce", deviceCodes},
+	{"DevicesOfAPersonAreFoundTogether", devicesOfAPerson},
 }
 
 // wait bounds how long a node's copy may take to show a write.
