@@ -199,7 +199,7 @@ var errNoCode = protocol.Errorf(protocol.CodeNotFound, "that code does not sign 
 // errSignedOut answers the token of a device its person signed out from
 // another: the client shows its join page rather than take the name
 // again.
-var errSignedOut = protocol.Errorf(protocol.CodeSignedOut, "this device was signed out from another of yours (\"Sign out everywhere\"); sign in again")
+var errSignedOut = protocol.Errorf(protocol.CodeSignedOut, "this device was signed out from another of yours (\"Sign out everywhere\")")
 
 // SignedOutMemory is how long a device signed out everywhere is told so,
 // rather than unauthorized: about as long as a laptop stays shut.
