@@ -164,25 +164,7 @@ func (c *Client) State() State {
 // closed before they were sent) are queued again. Errors from the server
 // are *protocol.Error with its code and message.
 func (c *Client) Register(ctx context.Context, name string) (protocol.Session, error) {
-	c.mu.Lock()
-	running := c.running
-	c.mu.Unlock()
-	if running {
-		return protocol.Session{}, ErrRunning
-	}
-	var s protocol.Session
-	if err := c.do(ctx, http.MethodPost, "/api/session", nil, protocol.SessionRequest{Name: name}, &s); err != nil {
-		return protocol.Session{}, err
-	}
-	c.mu.Lock()
-	c.begin(s.Name, s.Token, s.Epoch, s.Seq)
-	c.store.Set(keyToken, s.Token)
-	c.store.Set(keyName, s.Name)
-	c.store.Set(keyEpoch, s.Epoch)
-	c.store.Set(keySeq, strconv.FormatUint(s.Seq, 10))
-	c.mu.Unlock()
-	c.changed()
-	return s, nil
+	return c.newSession(ctx, "/api/session", protocol.SessionRequest{Name: name})
 }
 
 // Restore picks up a session saved in the Store (after a reload): Run then
@@ -235,10 +217,18 @@ func (c *Client) Registration() string {
 	return hex.EncodeToString(sum[:12])
 }
 
-// Leave frees the name (DELETE /api/session), forgets the session and its
-// outbox, and stops Run. A session the server no longer knows counts as
-// left.
+// Leave signs this device out (DELETE /api/session): the name is freed
+// unless another device of the person is still signed in. It forgets the
+// session and its outbox, and stops Run. A session the server no longer
+// knows counts as left.
 func (c *Client) Leave(ctx context.Context) error {
+	return c.leave(ctx, "/api/session")
+}
+
+// leave stops Run, asks path to end the session (DELETE), and forgets
+// the session and its outbox. A session the server no longer knows
+// counts as gone.
+func (c *Client) leave(ctx context.Context, path string) error {
 	// Stop Run first: once the server releases the name, a reconnect would
 	// see 401 and report an expiry instead of a leave.
 	c.mu.Lock()
@@ -247,8 +237,8 @@ func (c *Client) Leave(ctx context.Context) error {
 	if stop != nil {
 		stop(errLeft)
 	}
-	err := c.do(ctx, http.MethodDelete, "/api/session", nil, nil, nil)
-	if isCode(err, protocol.CodeUnauthorized) {
+	err := c.do(ctx, http.MethodDelete, path, nil, nil, nil)
+	if tokenRefused(err) {
 		err = nil
 	}
 	c.mu.Lock()

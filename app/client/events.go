@@ -144,7 +144,7 @@ func (c *Client) history(ctx context.Context) error {
 	if !need {
 		return nil
 	}
-	if err := c.loadHistory(ctx); isCode(err, protocol.CodeUnauthorized) {
+	if err := c.loadHistory(ctx); tokenRefused(err) {
 		return err
 	}
 	return nil

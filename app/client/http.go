@@ -140,6 +140,12 @@ func refusal(err error) (*protocol.Error, bool) {
 }
 
 // isCode reports whether err is a refusal with code.
+// tokenRefused reports whether err refuses the session's token: unknown
+// (unauthorized) or signed out from another device (signed_out).
+func tokenRefused(err error) bool {
+	return isCode(err, protocol.CodeUnauthorized) || isCode(err, protocol.CodeSignedOut)
+}
+
 func isCode(err error, code string) bool {
 	perr, ok := refusal(err)
 	return ok && perr.Code == code

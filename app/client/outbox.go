@@ -169,7 +169,7 @@ func (c *Client) flushLoop(ctx context.Context) {
 			if !sleep(ctx, wait, nil) {
 				return
 			}
-		case !refused || perr.Code == protocol.CodeInternal || perr.Code == protocol.CodeUnavailable || perr.Code == protocol.CodeUnauthorized:
+		case !refused || perr.Code == protocol.CodeInternal || perr.Code == protocol.CodeUnavailable || tokenRefused(perr):
 			// The network or the server failed, not the message: try
 			// again, sooner if a new connection opens. An unknown token
 			// is the stream loop's to mend: it takes the name again and

@@ -85,6 +85,12 @@ func (c *Client) loop(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return context.Cause(ctx)
 		}
+		if isCode(err, protocol.CodeSignedOut) {
+			// The person signed this device out from another: show the
+			// sign-in, never take the name back behind their back.
+			c.expire(err)
+			return err
+		}
 		if isCode(err, protocol.CodeUnauthorized) {
 			// The server no longer knows the token: it restarted, or the
 			// name was released after a long absence. Take the name
@@ -183,7 +189,7 @@ func (c *Client) connect(ctx context.Context) (stream, Transport, protocol.Event
 			return st, t, first, sctx, nil
 		}
 		cancel()
-		if ctx.Err() != nil || isCode(err, protocol.CodeUnauthorized) || c.switchPending() {
+		if ctx.Err() != nil || tokenRefused(err) || c.switchPending() {
 			break
 		}
 	}

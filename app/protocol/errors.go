@@ -53,7 +53,7 @@ func (e *Error) Status() int {
 	switch e.Code {
 	case CodeBadRequest, CodeInvalidName:
 		return http.StatusBadRequest
-	case CodeUnauthorized:
+	case CodeUnauthorized, CodeSignedOut:
 		return http.StatusUnauthorized
 	case CodeForbiddenOrigin, CodeForbiddenHost, CodeForbidden:
 		return http.StatusForbidden

@@ -73,6 +73,7 @@ func (c *Chat) OnMount(ctx app.Context) {
 	c.updateAvailable = ctx.AppUpdateAvailable()
 
 	ctx.Handle(actionJoined, func(app.Context, app.Action) { c.start() })
+	ctx.Handle(actionLeaveEverywhere, func(app.Context, app.Action) { c.leaveEverywhere() })
 	c.handleActions(ctx)
 	ctx.Handle(actionTo, func(ctx app.Context, a app.Action) {
 		to, _ := a.Value.(string)
@@ -176,17 +177,22 @@ func (c *Chat) start() {
 
 // leave frees the name and goes back to the join form.
 func (c *Chat) leave() {
+	c.leaveWith(c.client.Leave, func(err error) string {
+		if err != nil {
+			return "You left, but the server was not told (" + err.Error() + "); your name is freed within a minute."
+		}
+		return ""
+	})
+}
+
+// leaveWith ends the session with leave, once however often asked, and
+// goes back to the join form with the notice that says how it went.
+func (c *Chat) leaveWith(leave func(context.Context) error, notice func(error) string) {
 	if c.leaving {
 		return
 	}
 	c.leaving = true
-	call(c.ctx, 10*time.Second, c.client.Leave, func(_ app.Context, err error) {
-		notice := ""
-		if err != nil {
-			notice = "You left, but the server was not told (" + err.Error() + "); your name is freed within a minute."
-		}
-		c.endSession(notice)
-	})
+	call(c.ctx, 10*time.Second, leave, func(_ app.Context, err error) { c.endSession(notice(err)) })
 }
 
 func (c *Chat) endSession(notice string) {

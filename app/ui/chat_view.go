@@ -43,7 +43,7 @@ func (c *Chat) Render() app.UI {
 
 // renderHeader is the status bar, one row even on a phone: the drawer's
 // button (on a phone), who you are, the connection (its menu holds the
-// transport), Install and Leave.
+// transport), Install, the person's devices (devices.go) and Leave.
 func (c *Chat) renderHeader(st client.State) app.UI {
 	return app.Header().Class("topbar").Body(
 		drawerToggle(c.drawerOpen, c.unread()).OnClick(c.toggleDrawer),
@@ -58,6 +58,7 @@ func (c *Chat) renderHeader(st client.State) app.UI {
 				OnClick(func(ctx app.Context, e app.Event) { ctx.ShowAppInstallPrompt() }).
 				Text("Install")
 		}),
+		&devices{Client: c.client},
 		app.Button().ID("leave").Class("btn").Type("button").
 			OnClick(func(app.Context, app.Event) { c.leave() }).
 			Text("Leave"),

@@ -53,6 +53,7 @@ func (f *joinForm) Render() app.UI {
 				),
 				app.P().ID("join-error").Class("error").Attr("role", "alert").Text(f.err),
 			),
+		&linkForm{Client: f.Client},
 	)
 }
 

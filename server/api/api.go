@@ -164,6 +164,9 @@ func New(c *chat.Chat, cfg Config) *Server {
 func (s *Server) routes() {
 	s.mux.HandleFunc("POST /api/session", s.handleRegister)
 	s.mux.HandleFunc("DELETE /api/session", s.handleLeave)
+	s.mux.HandleFunc("DELETE /api/sessions", s.handleLeaveEverywhere)
+	s.mux.HandleFunc("POST /api/devices/code", s.handleDeviceCode)
+	s.mux.HandleFunc("POST /api/devices/link", s.handleLink)
 	s.mux.HandleFunc("POST /api/messages", s.handleSend)
 	s.mux.HandleFunc("POST /api/actions", s.handleAct)
 	s.mux.HandleFunc("POST /api/typing", s.handleTyping)

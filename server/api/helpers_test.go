@@ -240,7 +240,14 @@ func (ts *testServer) remember(tok string) {
 // tryRegister registers without judging the answer.
 func (ts *testServer) tryRegister(t *testing.T, name string) response {
 	t.Helper()
-	r := ts.do(t, request{method: "POST", path: "/api/session", body: protocol.SessionRequest{Name: name}})
+	return ts.trySession(t, "/api/session", protocol.SessionRequest{Name: name})
+}
+
+// trySession asks path for a new session with body, without judging the
+// answer, and remembers the token of one made.
+func (ts *testServer) trySession(t *testing.T, path string, body any) response {
+	t.Helper()
+	r := ts.do(t, request{method: "POST", path: path, body: body})
 	if r.status == http.StatusCreated {
 		var s protocol.Session
 		r.decode(t, &s)

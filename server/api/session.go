@@ -1,11 +1,13 @@
 package api
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/netip"
 
 	"hark/app/protocol"
+	"hark/server/chat"
 )
 
 // handleRegister takes a name: POST /api/session {"name": …}.
@@ -38,16 +40,22 @@ func (s *Server) register(r *http.Request) (protocol.Session, error) {
 
 // handleLeave frees the session's name: DELETE /api/session.
 func (s *Server) handleLeave(w http.ResponseWriter, r *http.Request) {
+	s.leave(w, r, s.chat.Leave, "left")
+}
+
+// leave ends the asker's session with end (this device, or every one of
+// its person's), answering 204, and logs what.
+func (s *Server) leave(w http.ResponseWriter, r *http.Request, end func(context.Context, *chat.Session) error, what string) {
 	sess, err := s.authenticate(r, false)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	if err := s.chat.Leave(r.Context(), sess); err != nil {
+	if err := end(r.Context(), sess); err != nil {
 		writeError(w, err)
 		return
 	}
-	s.log.Info("left", slog.String("name", sess.Name().Display))
+	s.log.Info(what, slog.String("name", sess.Name().Display))
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -216,6 +216,7 @@ type Chat struct {
 	store    SessionStore
 	signals  Signals
 	files    FileStore
+	devices  Devices
 	budgets  *addrBudgets
 	ids      *idMemory
 
@@ -259,6 +260,7 @@ func New(st Store, cfg Config) *Chat {
 		store:    st.Sessions,
 		signals:  st.Signals,
 		files:    st.Files,
+		devices:  st.Devices,
 		budgets:  newAddrBudgets(&cfg),
 		ids:      newIDMemory(cfg.RememberIDs),
 		sessions: make(map[[sha256.Size]byte]*Session),
@@ -451,8 +453,7 @@ func (c *Chat) release(ctx context.Context, s *Session) error {
 	if !gone {
 		return nil
 	}
-
-	return c.freeName(ctx, s.name.Key, s.name.Display, s.reg)
+	return c.lastDevice(ctx, s)
 }
 
 // freeName frees the name key if registration reg still holds it and then,
@@ -490,7 +491,7 @@ func (c *Chat) endHere(s *Session) bool {
 		s.grace.Stop()
 	}
 	s.mu.Unlock()
-	c.hub.endReg(s.reg, Released)
+	c.hub.endSession(s.reg, s, Released)
 	c.mu.Lock()
 	delete(c.sessions, s.digest)
 	c.mu.Unlock()

@@ -17,7 +17,7 @@
 //	sendLocks[i]          one name's sends (check id, append, remember id)
 //	  Chat.membership     joins, leaves and the presence roster
 //	    Registry (own)    names
-//	    Session.mu        released, streams, grace
+//	    Session.mu        released, streams, grace, its device-code budget
 //	      hubShard.mu     which streams a shard holds
 //	        Stream.mu     a stream's queue and end
 //	    MemoryLog.mu      the log's rings
@@ -26,6 +26,7 @@
 //	addrBudgets.mu        per-address budgets (alone)
 //	idMemory.mu           remembered client ids (alone)
 //	MemorySignals.mu      the signals' feed (alone; released before feeding)
+//	MemoryDevices.mu      device codes and sign-outs (alone)
 //	fanout.obsMu          the list of observers
 //	  observer.mu         one observer's queue (the fan-out offers to it
 //	                      under obsMu; the observer's goroutine takes from

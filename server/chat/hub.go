@@ -184,18 +184,25 @@ func (h *Hub) EndAll(reason CloseReason) {
 	}
 }
 
-// endReg takes every stream of registration r out of the hub, then ends
-// each with reason: once it returns, nothing more is queued to them.
-func (h *Hub) endReg(r RegID, reason CloseReason) {
+// endSession takes every stream of session s (of registration r) out of
+// the hub, then ends each with reason: once it returns, nothing more is
+// queued to them. The streams of the registration's other sessions (its
+// person's other devices) go on.
+func (h *Hub) endSession(r RegID, s *Session, reason CloseReason) {
 	sh := h.shard(r)
 	sh.mu.Lock()
-	taken := append([]*Stream(nil), sh.byReg[r]...)
-	for _, s := range taken {
-		sh.removeLocked(s)
+	var taken []*Stream
+	for _, st := range sh.byReg[r] {
+		if st.session == s {
+			taken = append(taken, st)
+		}
+	}
+	for _, st := range taken {
+		sh.removeLocked(st)
 	}
 	sh.mu.Unlock()
-	for _, s := range taken {
-		s.end(reason)
+	for _, st := range taken {
+		st.end(reason)
 	}
 }
 

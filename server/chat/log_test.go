@@ -286,16 +286,24 @@ func TestHubDirectGoesToTheTwoParties(t *testing.T) {
 	}
 }
 
-// endReg takes the streams out of the hub before it ends them, and what
-// was queued is dropped: a released session's stream hands out nothing.
-func TestHubEndRegRemovesThenEnds(t *testing.T) {
+// endSession takes the session's streams out of the hub before it ends
+// them, and what was queued is dropped: a released session's stream hands
+// out nothing. Another session of the same registration (another device
+// of the person) keeps its stream.
+func TestHubEndSessionRemovesThenEnds(t *testing.T) {
 	h := NewHub()
-	gone, other := testStream(1, 8), testStream(2, 8)
+	gone, device, other := testStream(1, 8), testStream(1, 8), testStream(2, 8)
+	gone.session, device.session = &Session{}, &Session{}
 	h.add(gone)
+	h.add(device)
 	h.add(other)
 	h.Deliver([]*Entry{sealed(1, 2, 0)})
-	h.endReg(1, Released)
+	h.endSession(1, gone.session, Released)
 	h.Deliver([]*Entry{sealed(2, 2, 1)})
+	if got, _ := takeSeqs(device); fmt.Sprint(got) != "[1 2]" || device.Reason() != Open {
+		t.Fatalf("the same person's other device got %v (reason %v), want [1 2] and still open", got, device.Reason())
+	}
+	h.remove(device)
 	if h.Len() != 1 || gone.index != -1 {
 		t.Fatalf("Len = %d, index = %d; want the released stream out of the hub", h.Len(), gone.index)
 	}

@@ -27,6 +27,9 @@ type Registry interface {
 	// Release frees key if registration reg still holds it, and reports
 	// whether it did.
 	Release(ctx context.Context, key string, reg RegID) (bool, error)
+	// Held reports whether registration reg holds key, from the store's
+	// own record, never a copy that may lag: a decision rests on it.
+	Held(ctx context.Context, key string, reg RegID) (bool, error)
 	// Lookup returns the holder of key, if it is held.
 	Lookup(key string) (h Holder, ok bool)
 	// Count is the number of names held.

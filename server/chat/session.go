@@ -37,6 +37,9 @@ type Session struct {
 	// uploads is the session's budget of uploads; nil when they are not
 	// budgeted.
 	uploads *rate.Limiter
+	// codes is the session's budget of device codes, made at its first
+	// code (most sessions never make one); guarded by mu.
+	codes *rate.Limiter
 	// seen is when the session last showed itself (registration, any
 	// authenticated request, a stream closing), in Unix nanoseconds: a
 	// session with no stream is released a grace period after it.

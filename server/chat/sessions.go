@@ -40,6 +40,9 @@ type SessionStore interface {
 	Idle(before time.Time) []Digest
 	// Has reports whether a session of registration reg exists.
 	Has(reg RegID) bool
+	// OfReg lists the sessions of registration reg (one per device of
+	// its person), from the same view as Has.
+	OfReg(reg RegID) []Digest
 	// Current returns once Has and Idle answer from every write the
 	// store held when it was called (a node's copy of the store may lag
 	// behind it), or ctx ends.
@@ -58,7 +61,7 @@ func (c *Chat) load(d Digest) (*Session, error) {
 		return nil, err
 	}
 	if !ok {
-		return nil, errUnauthorized
+		return nil, c.unknownToken(d)
 	}
 	n, err := protocol.ParseName(rec.Name)
 	if err != nil {

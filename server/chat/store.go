@@ -24,11 +24,12 @@ type Store struct {
 	Sessions SessionStore
 	Signals  Signals
 	Files    FileStore
+	Devices  Devices
 }
 
 // complete reports whether every part of the store is there.
 func (s Store) complete() bool {
-	return s.Log != nil && s.Names != nil && s.Sessions != nil && s.Signals != nil && s.Files != nil
+	return s.Log != nil && s.Names != nil && s.Sessions != nil && s.Signals != nil && s.Files != nil && s.Devices != nil
 }
 
 // Limits are what a store keeps, given once (the flags set them) to
@@ -68,7 +69,7 @@ func MemoryStore(l Limits, now func() time.Time) Store {
 	}
 	log := NewMemoryLog(l.Keep, l.KeepPresence)
 	log.SetMaxAge(l.MaxAge, now)
-	return Store{Log: log, Names: NewMemoryRegistry(), Sessions: NewMemorySessions(), Signals: NewMemorySignals(), Files: NewMemoryFiles(l.MaxAge, now)}
+	return Store{Log: log, Names: NewMemoryRegistry(), Sessions: NewMemorySessions(), Signals: NewMemorySignals(), Files: NewMemoryFiles(l.MaxAge, now), Devices: NewMemoryDevices(now)}
 }
 
 // MemorySessions is a SessionStore held in this process.

@@ -24,7 +24,7 @@ type Sessions struct {
 
 	mu     sync.Mutex
 	byKey  map[chat.Digest]stored
-	regs   map[chat.RegID]int // sessions per registration (one, or none)
+	regs   map[chat.RegID]int // sessions per registration (one per device of its person)
 	onGone func(chat.Digest)
 }
 

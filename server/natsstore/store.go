@@ -76,6 +76,8 @@ type Store struct {
 	Signals *Signals
 	// Files keeps uploaded files in an object store bucket.
 	Files *Files
+	// Devices keeps the one-time codes that link a device.
+	Devices *Devices
 
 	cancel context.CancelFunc
 }
@@ -110,12 +112,15 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Store, error) {
 	if st.Files, err = openFiles(ctx, js, cfg); err != nil {
 		return fail(fmt.Errorf("the files bucket: %w", err))
 	}
+	if st.Devices, err = openDevices(ctx, js, cfg); err != nil {
+		return fail(fmt.Errorf("the device codes bucket: %w", err))
+	}
 	return st, nil
 }
 
 // Chat is the store as the chat takes it.
 func (s *Store) Chat() chat.Store {
-	return chat.Store{Log: s.Log, Names: s.Names, Sessions: s.Sessions, Signals: s.Signals, Files: s.Files}
+	return chat.Store{Log: s.Log, Names: s.Names, Sessions: s.Sessions, Signals: s.Signals, Files: s.Files, Devices: s.Devices}
 }
 
 // Close stops following the stream and buckets, and deletes the
@@ -164,16 +169,23 @@ func bucket(ctx context.Context, js jetstream.JetStream, name string, cfg Config
 }
 
 func bindBucket(ctx context.Context, js jetstream.JetStream, name string, cfg Config) (jetstream.KeyValue, error) {
-	kv, err := js.KeyValue(ctx, name)
+	return bindBucketAs(ctx, js, bucketConfig(name, cfg))
+}
+
+// bucketConfig is how Hark's buckets are made: one revision a key, on
+// disk, replicated as cfg says.
+func bucketConfig(name string, cfg Config) jetstream.KeyValueConfig {
+	return jetstream.KeyValueConfig{Bucket: name, History: 1, Storage: jetstream.FileStorage, Replicas: cfg.Replicas}
+}
+
+// bindBucketAs binds to the bucket kc names, making it as kc says if it
+// does not exist.
+func bindBucketAs(ctx context.Context, js jetstream.JetStream, kc jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
+	kv, err := js.KeyValue(ctx, kc.Bucket)
 	if errors.Is(err, jetstream.ErrBucketNotFound) {
-		kv, err = js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
-			Bucket:   name,
-			History:  1,
-			Storage:  jetstream.FileStorage,
-			Replicas: cfg.Replicas,
-		})
+		kv, err = js.CreateKeyValue(ctx, kc)
 		if errors.Is(err, jetstream.ErrBucketExists) {
-			kv, err = js.KeyValue(ctx, name) // another node made it first
+			kv, err = js.KeyValue(ctx, kc.Bucket) // another node made it first
 		}
 	}
 	return kv, err
@@ -186,6 +198,7 @@ var (
 	_ chat.SessionStore = (*Sessions)(nil)
 	_ chat.Signals      = (*Signals)(nil)
 	_ chat.FileStore    = (*Files)(nil)
+	_ chat.Devices      = (*Devices)(nil)
 )
 
 // settle retries op while NATS answers that nothing serves the request:

@@ -71,7 +71,7 @@ func Handler(cfg Config) http.Handler {
 			Maskable: "/web/icon-maskable-512.png",
 			SVG:      "/web/icon.svg",
 		},
-		Styles:                  []string{"/web/hark.css"},
+		Styles:                  []string{"/web/hark.css", "/web/devices.css"},
 		CacheableResources:      []string{"/web/icon.svg"},
 		Version:                 cfg.Version,
 		Resources:               files,

@@ -62,6 +62,8 @@ var clauses = []struct {
 	{"FilesRoundTripWithTheirMetadata", filesRoundTrip},
 	{"FilesDeleteWithTheirThumbnails", filesDelete},
 	{"LargeFilesStreamAndFailedOnesLeaveNothing", filesLarge},
+	{"DeviceCodesAreTakenOnce", deviceCodes},
+	{"DevicesOfAPersonAreFoundTogether", devicesOfAPerson},
 }
 
 // wait bounds how long a node's copy may take to show a write.
