@@ -139,6 +139,10 @@ func TestActingOnAPhone(t *testing.T) {
 	}
 	bob.touch(msg+`.querySelector(".act-react")`, 50*time.Millisecond)
 	bob.waitFor("the picker", `!!`+msg+`.querySelector(".picker")`)
+	bob.shot("phone-actions-held")
+	if eval[bool](bob, `!!document.querySelector("#draft")`) {
+		t.Error("lifting the finger of the long press clicked what appeared under it (a reply began)")
+	}
 	bob.touch(msg+`.querySelector('.pick[aria-label="React with 🎉"]')`, 50*time.Millisecond)
 	alice.waitFor("Bob's 🎉", `(`+msgWith("anyone for tea?")+`)?.querySelector(".reaction")?.getAttribute("aria-label") === "🎉 1: Bob"`)
 

@@ -54,8 +54,8 @@ func TestConnectionMenuByKeyboard(t *testing.T) {
 	// Tab past the picker: the focus leaves the menu, which closes.
 	alice.press(kb.Tab)
 	alice.waitFor("the menu closed when the focus left it", `!(`+visible("#conn-menu")+`)`)
-	if f := alice.focused(); f != "leave" {
-		t.Errorf("Tab from the picker went to %q, want Leave (the next control)", f)
+	if f := alice.focused(); f != "add-device" {
+		t.Errorf("Tab from the picker went to %q, want Add a device (the next control)", f)
 	}
 	alice.say("still here")
 	alice.sees("still here")

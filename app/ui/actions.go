@@ -186,6 +186,11 @@ func (v *msgView) longPress(li app.HTMLLi) app.HTMLLi {
 	}
 	release := func(ctx app.Context, e app.Event) {
 		ctx.PreventUpdate()
+		if v.held && v.heldBy == v.press && e.Get("type").String() == "touchend" {
+			// The finger lifts from the press that showed the actions:
+			// no click for whatever appeared under it.
+			e.PreventDefault()
+		}
 		v.press++
 	}
 	return li.
@@ -195,7 +200,7 @@ func (v *msgView) longPress(li app.HTMLLi) app.HTMLLi {
 			n, el := v.press, ctx.JSSrc()
 			ctx.After(holdFor, func(ctx app.Context) {
 				if v.press == n {
-					v.held = true
+					v.held, v.heldBy = true, n
 					el.Call("focus")
 				}
 			})

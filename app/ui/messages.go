@@ -385,6 +385,8 @@ type msgView struct {
 	// timer knows whether its touch is still the one held down.
 	held  bool
 	press int
+	// heldBy is the touch (its press count) that showed the actions.
+	heldBy int
 }
 
 func (v *msgView) Render() app.UI {
