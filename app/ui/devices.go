@@ -122,6 +122,7 @@ func (d *devices) renderDialog() app.UI {
 		Body(
 			app.H2().ID("device-title").Text("Add a device"),
 			body,
+			&passkeyKeeper{Client: d.Client},
 			app.Div().Class("row").Body(
 				app.If(d.left <= 0 || d.err != "", func() app.UI {
 					return app.Button().ID("device-again").Class("btn").Type("button").OnClick(d.show).Text("New code")
@@ -326,20 +327,9 @@ func (f *linkForm) send(ctx app.Context) {
 		f.err = "Type the code shown on your other device."
 		return
 	}
-	if f.busy {
-		return
-	}
-	f.busy, f.err = true, ""
 	cl := f.Client
-	call(ctx, 15*time.Second, func(rctx context.Context) error {
+	signIn(ctx, &f.busy, &f.err, 15*time.Second, func(rctx context.Context) error {
 		_, err := cl.Link(rctx, code)
 		return err
-	}, func(ctx app.Context, err error) {
-		f.busy = false
-		if err != nil {
-			f.err = refusal(err)
-			return
-		}
-		ctx.NewAction(actionJoined)
 	})
 }

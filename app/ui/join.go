@@ -50,6 +50,7 @@ func (f *joinForm) Render() app.UI {
 						Value(f.name).
 						OnInput(f.edit),
 					f.renderButton(),
+					f.renderPasskeyButton(),
 				),
 				app.P().ID("join-error").Class("error").Attr("role", "alert").Text(f.err),
 			),
@@ -108,19 +109,25 @@ func (f *joinForm) submit(ctx app.Context, e app.Event) {
 		f.err = "Type a name first."
 		return
 	}
-	if f.busy {
-		return
-	}
-	f.busy, f.err = true, ""
 	cl := f.Client
-	register := func(rctx context.Context) error {
+	signIn(ctx, &f.busy, &f.err, 15*time.Second, func(rctx context.Context) error {
 		_, err := cl.Register(rctx, name)
 		return err
+	})
+}
+
+// signIn runs fn, a sign-in, off the UI goroutine under a form's busy
+// and error marks: a refusal is shown in the form, a success takes the
+// app to the chat.
+func signIn(ctx app.Context, busy *bool, msg *string, timeout time.Duration, fn func(context.Context) error) {
+	if *busy {
+		return
 	}
-	call(ctx, 15*time.Second, register, func(ctx app.Context, err error) {
-		f.busy = false
+	*busy, *msg = true, ""
+	call(ctx, timeout, fn, func(ctx app.Context, err error) {
+		*busy = false
 		if err != nil {
-			f.err = refusal(err)
+			*msg = refusal(err)
 			return
 		}
 		ctx.NewAction(actionJoined)

@@ -217,6 +217,7 @@ type Chat struct {
 	signals  Signals
 	files    FileStore
 	devices  Devices
+	passkeys Passkeys
 	budgets  *addrBudgets
 	ids      *idMemory
 
@@ -261,6 +262,7 @@ func New(st Store, cfg Config) *Chat {
 		signals:  st.Signals,
 		files:    st.Files,
 		devices:  st.Devices,
+		passkeys: st.Passkeys,
 		budgets:  newAddrBudgets(&cfg),
 		ids:      newIDMemory(cfg.RememberIDs),
 		sessions: make(map[[sha256.Size]byte]*Session),
@@ -318,6 +320,10 @@ func (c *Chat) Register(ctx context.Context, name, addr string) (*Session, strin
 	}
 	now := c.cfg.Clock.Now()
 	if err := c.budgets.register(addr, now); err != nil {
+		return nil, "", 0, err
+	}
+	if err := c.notKept(ctx, n); err != nil {
+		c.budgets.unregister(addr)
 		return nil, "", 0, err
 	}
 	tok, digest := newToken()

@@ -61,14 +61,9 @@ const (
 // MemoryDevices is Devices held in this process.
 type MemoryDevices struct {
 	now   func() time.Time
+	codes *onceMap[DeviceCode]
 	mu    sync.Mutex
-	codes map[CodeKey]keptCode
 	out   map[Digest]time.Time // signed-out sessions, until when
-}
-
-type keptCode struct {
-	DeviceCode
-	until time.Time // the end of its ttl
 }
 
 // NewMemoryDevices returns an empty Devices on the clock now (nil:
@@ -77,34 +72,19 @@ func NewMemoryDevices(now func() time.Time) *MemoryDevices {
 	if now == nil {
 		now = time.Now
 	}
-	return &MemoryDevices{now: now, codes: make(map[CodeKey]keptCode), out: make(map[Digest]time.Time)}
+	return &MemoryDevices{now: now, codes: newOnceMap[DeviceCode](now), out: make(map[Digest]time.Time)}
 }
 
-// Put implements Devices; it forgets expired codes as it goes, so codes
-// nobody takes do not pile up.
+// Put implements Devices.
 func (m *MemoryDevices) Put(_ context.Context, k CodeKey, c DeviceCode, ttl time.Duration) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	now := m.now()
-	for key, old := range m.codes {
-		if !now.Before(old.until) {
-			delete(m.codes, key)
-		}
-	}
-	m.codes[k] = keptCode{DeviceCode: c, until: now.Add(ttl)}
+	m.codes.put(k, c, ttl)
 	return nil
 }
 
 // Take implements Devices.
 func (m *MemoryDevices) Take(_ context.Context, k CodeKey) (DeviceCode, bool, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	c, ok := m.codes[k]
-	delete(m.codes, k)
-	if !ok || !m.now().Before(c.until) {
-		return DeviceCode{}, false, nil
-	}
-	return c.DeviceCode, true, nil
+	c, ok := m.codes.take(k)
+	return c, ok, nil
 }
 
 // SignOut implements Devices; it forgets the expired as it goes.

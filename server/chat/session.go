@@ -40,6 +40,8 @@ type Session struct {
 	// codes is the session's budget of device codes, made at its first
 	// code (most sessions never make one); guarded by mu.
 	codes *rate.Limiter
+	// passkeys is its budget of passkey ceremonies, made likewise.
+	passkeys *rate.Limiter
 	// seen is when the session last showed itself (registration, any
 	// authenticated request, a stream closing), in Unix nanoseconds: a
 	// session with no stream is released a grace period after it.

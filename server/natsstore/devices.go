@@ -40,17 +40,24 @@ type codeValue struct {
 const markerTTL = time.Minute
 
 func openDevices(ctx context.Context, js jetstream.JetStream, cfg Config) (*Devices, error) {
-	kc := bucketConfig(DevicesBucket, cfg)
-	kc.LimitMarkerTTL = markerTTL
-	kv, err := bindBucketAs(ctx, js, kc)
-	if err != nil {
-		return nil, err
-	}
-	leader, err := newLeaderReads(js, kv)
+	kv, leader, err := ttlBucket(ctx, js, DevicesBucket, cfg)
 	if err != nil {
 		return nil, err
 	}
 	return &Devices{kv: kv, leader: leader, now: time.Now}, nil
+}
+
+// ttlBucket binds to a bucket whose keys may each have a TTL (putOnce),
+// and to reads from its leader.
+func ttlBucket(ctx context.Context, js jetstream.JetStream, name string, cfg Config) (jetstream.KeyValue, leaderReads, error) {
+	kc := bucketConfig(name, cfg)
+	kc.LimitMarkerTTL = markerTTL
+	kv, err := bindBucketAs(ctx, js, kc)
+	if err != nil {
+		return nil, leaderReads{}, err
+	}
+	leader, err := newLeaderReads(js, kv)
+	return kv, leader, err
 }
 
 func codeKey(k chat.CodeKey) string { return hex.EncodeToString(k[:]) }
@@ -58,45 +65,59 @@ func codeKey(k chat.CodeKey) string { return hex.EncodeToString(k[:]) }
 // Put implements chat.Devices.
 func (d *Devices) Put(ctx context.Context, k chat.CodeKey, c chat.DeviceCode, ttl time.Duration) error {
 	v, _ := json.Marshal(codeValue{Name: c.Name, Reg: c.Reg, Expires: c.Expires.UnixMilli(), Until: d.now().Add(ttl).UnixMilli()})
-	// KeyTTL is in whole seconds, and NATS removes an expired key a
-	// moment later; the end kept in the value is exact, and Take refuses
-	// a code past it before NATS has removed it.
+	return putOnce(ctx, d.kv, codeKey(k), v, ttl)
+}
+
+// putOnce creates key with value v, to be taken once, and has NATS forget
+// it after ttl. KeyTTL is in whole seconds, and NATS removes an expired
+// key a moment later: the end kept in the value is exact, and a taker
+// refuses a value past it before NATS has removed it.
+func putOnce(ctx context.Context, kv jetstream.KeyValue, key string, v []byte, ttl time.Duration) error {
 	ttl = max(ttl.Round(time.Second), time.Second)
 	return settle(ctx, func() error {
-		_, err := d.kv.Create(ctx, codeKey(k), v, jetstream.KeyTTL(ttl))
+		_, err := kv.Create(ctx, key, v, jetstream.KeyTTL(ttl))
 		return err
 	})
 }
 
 // Take implements chat.Devices.
 func (d *Devices) Take(ctx context.Context, k chat.CodeKey) (chat.DeviceCode, bool, error) {
-	key := codeKey(k)
+	v, ok, err := takeOnce(ctx, d.kv, d.leader, codeKey(k))
+	if !ok || err != nil {
+		return chat.DeviceCode{}, false, err
+	}
+	var cv codeValue
+	if json.Unmarshal(v, &cv) != nil {
+		return chat.DeviceCode{}, false, nil
+	}
+	c := chat.DeviceCode{Name: cv.Name, Reg: cv.Reg, Expires: time.UnixMilli(cv.Expires)}
+	return c, d.now().Before(time.UnixMilli(cv.Until)), nil
+}
+
+// takeOnce removes key and returns its value: ok is false for a key not
+// there, and of several takers on any nodes at most one gets ok.
+func takeOnce(ctx context.Context, kv jetstream.KeyValue, leader leaderReads, key string) ([]byte, bool, error) {
 	for try := 0; ; try++ {
-		// From the leader: a replica may not have the code yet, or still
+		// From the leader: a replica may not have the key yet, or still
 		// have one another taker has used.
-		v, rev, err := d.leader.get(ctx, key)
+		v, rev, err := leader.get(ctx, key)
 		if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
-			return chat.DeviceCode{}, false, nil
+			return nil, false, nil
 		}
 		if err != nil {
-			return chat.DeviceCode{}, false, err
+			return nil, false, err
 		}
-		var cv codeValue
-		if json.Unmarshal(v, &cv) != nil {
-			return chat.DeviceCode{}, false, nil
-		}
-		err = settle(ctx, func() error { return d.kv.Delete(ctx, key, jetstream.LastRevision(rev)) })
+		err = settle(ctx, func() error { return kv.Delete(ctx, key, jetstream.LastRevision(rev)) })
 		if err == nil {
-			c := chat.DeviceCode{Name: cv.Name, Reg: cv.Reg, Expires: time.UnixMilli(cv.Expires)}
-			return c, d.now().Before(time.UnixMilli(cv.Until)), nil
+			return v, true, nil
 		}
 		if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
-			return chat.DeviceCode{}, false, err
+			return nil, false, err
 		}
-		// Taken by another, or the leader still applying the code's
+		// Taken by another, or the leader still applying the key's
 		// write: read it again, and the next read says which.
 		if !again(ctx, try) {
-			return chat.DeviceCode{}, false, errors.New("natsstore: the device code kept changing while being taken")
+			return nil, false, errors.New("natsstore: a one-time key kept changing while being taken")
 		}
 	}
 }

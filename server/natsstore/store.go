@@ -78,6 +78,8 @@ type Store struct {
 	Files *Files
 	// Devices keeps the one-time codes that link a device.
 	Devices *Devices
+	// Passkeys keeps the passkeys that keep names.
+	Passkeys *Passkeys
 
 	cancel context.CancelFunc
 }
@@ -115,12 +117,16 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Store, error) {
 	if st.Devices, err = openDevices(ctx, js, cfg); err != nil {
 		return fail(fmt.Errorf("the device codes bucket: %w", err))
 	}
+	if st.Passkeys, err = openPasskeys(ctx, js, cfg); err != nil {
+		return fail(fmt.Errorf("the passkeys bucket: %w", err))
+	}
 	return st, nil
 }
 
 // Chat is the store as the chat takes it.
 func (s *Store) Chat() chat.Store {
-	return chat.Store{Log: s.Log, Names: s.Names, Sessions: s.Sessions, Signals: s.Signals, Files: s.Files, Devices: s.Devices}
+	return chat.Store{Log: s.Log, Names: s.Names, Sessions: s.Sessions, Signals: s.Signals, Files: s.Files, Devices: s.Devices,
+		Passkeys: s.Passkeys}
 }
 
 // Close stops following the stream and buckets, and deletes the
@@ -199,6 +205,7 @@ var (
 	_ chat.Signals      = (*Signals)(nil)
 	_ chat.FileStore    = (*Files)(nil)
 	_ chat.Devices      = (*Devices)(nil)
+	_ chat.Passkeys     = (*Passkeys)(nil)
 )
 
 // settle retries op while NATS answers that nothing serves the request:

@@ -71,25 +71,34 @@ func deviceCodes(t *testing.T, fresh Fresh) {
 		if err := a.Devices.Put(ctx(t), k, chat.DeviceCode{Name: "Alice", Reg: 7}, time.Minute); err != nil {
 			t.Fatal(err)
 		}
-		var won atomic.Int32
-		var wg sync.WaitGroup
-		for i := range 8 {
-			n := []chat.Store{a, b}[i%2]
-			wg.Go(func() {
-				_, ok, err := n.Devices.Take(ctx(t), k)
-				if err != nil {
-					t.Errorf("Take: %v", err)
-				}
-				if ok {
-					won.Add(1)
-				}
-			})
-		}
-		wg.Wait()
-		if w := won.Load(); w != 1 {
+		if w := takers(t, a, b, func(n chat.Store) (bool, error) {
+			_, ok, err := n.Devices.Take(ctx(t), k)
+			return ok, err
+		}); w != 1 {
 			t.Fatalf("round %d: %d of 8 racing takers on two nodes got the code, want exactly 1", round, w)
 		}
 	}
+}
+
+// takers races 8 calls of take, half on node a and half on b, and
+// returns how many got what they took.
+func takers(t *testing.T, a, b chat.Store, take func(chat.Store) (bool, error)) int32 {
+	var won atomic.Int32
+	var wg sync.WaitGroup
+	for i := range 8 {
+		n := []chat.Store{a, b}[i%2]
+		wg.Go(func() {
+			ok, err := take(n)
+			if err != nil {
+				t.Errorf("take: %v", err)
+			}
+			if ok {
+				won.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	return won.Load()
 }
 
 // The sessions of one registration (one per device of its person) are

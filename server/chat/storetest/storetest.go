@@ -64,6 +64,8 @@ var clauses = []struct {
 	{"LargeFilesStreamAndFailedOnesLeaveNothing", filesLarge},
 	{"DeviceCodesAreTakenOnce", deviceCodes},
 	{"DevicesOfAPersonAreFoundTogether", devicesOfAPerson},
+	{"PasskeysAreKeptPerName", passkeysPerName},
+	{"PasskeyCeremoniesAreTakenOnceAndExpire", passkeyCeremonies},
 }
 
 // wait bounds how long a node's copy may take to show a write.
