@@ -78,6 +78,8 @@ type Store struct {
 	Files *Files
 	// Devices keeps the one-time codes that link a device.
 	Devices *Devices
+	// Rooms keeps the rooms and their members.
+	Rooms *Rooms
 
 	cancel context.CancelFunc
 }
@@ -115,12 +117,15 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Store, error) {
 	if st.Devices, err = openDevices(ctx, js, cfg); err != nil {
 		return fail(fmt.Errorf("the device codes bucket: %w", err))
 	}
+	if st.Rooms, err = openRooms(ctx, run, js, cfg); err != nil {
+		return fail(fmt.Errorf("the rooms bucket: %w", err))
+	}
 	return st, nil
 }
 
 // Chat is the store as the chat takes it.
 func (s *Store) Chat() chat.Store {
-	return chat.Store{Log: s.Log, Names: s.Names, Sessions: s.Sessions, Signals: s.Signals, Files: s.Files, Devices: s.Devices}
+	return chat.Store{Log: s.Log, Names: s.Names, Sessions: s.Sessions, Signals: s.Signals, Files: s.Files, Devices: s.Devices, Rooms: s.Rooms}
 }
 
 // Close stops following the stream and buckets, and deletes the
@@ -136,6 +141,9 @@ func (s *Store) Close() {
 	}
 	if s.Sessions != nil {
 		followers = append(followers, s.Sessions.follower)
+	}
+	if s.Rooms != nil {
+		followers = append(followers, s.Rooms.follower)
 	}
 	// Side by side, and not for long: during an outage each stop can wait
 	// for a reset in progress, and the process wants to exit.
@@ -199,6 +207,7 @@ var (
 	_ chat.Signals      = (*Signals)(nil)
 	_ chat.FileStore    = (*Files)(nil)
 	_ chat.Devices      = (*Devices)(nil)
+	_ chat.Rooms        = (*Rooms)(nil)
 )
 
 // settle retries op while NATS answers that nothing serves the request:
