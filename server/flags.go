@@ -71,6 +71,11 @@ func bindFlags(fs *flag.FlagSet) *settings {
 	fs.Var(offInt{&c.FileBurst}, "file-burst", "uploads a session may make at once (`n`, 0: no limit)")
 	fs.Var(perMinute{&c.AddrFileRate}, "addr-file-rate", "uploads per minute from all of one client address's sessions (`n` a minute, 0: no limit)")
 	fs.Var(offInt{&c.AddrFileBurst}, "addr-file-burst", "uploads one client address may make at once (`n`, 0: no limit)")
+	fs.StringVar(&a.AdminToken, "admin-token", "", "the operator's credential: a session that sends it in the X-Hark-Admin header may rename, set the topic of, remove members from and delete any room, and delete any message it can see (env HARK_ADMIN_TOKEN; empty, the default: no operator)")
+	fs.Var(perMinute{&c.RoomRate}, "room-rate", "rooms each person may make a minute (`n` a minute, 0: no limit)")
+	fs.Var(offInt{&c.RoomBurst}, "room-burst", "rooms a person may make at once (`n`, 0: no limit)")
+	fs.Var(perMinute{&c.AddrRoomRate}, "addr-room-rate", "rooms the people of one client address may make a minute (`n` a minute, 0: no limit)")
+	fs.Var(offInt{&c.AddrRoomBurst}, "addr-room-burst", "rooms one client address may make at once (`n`, 0: no limit)")
 	fs.StringVar(&s.store.Kind, "store", envOr("HARK_STORE", "nats"), "where history, names and sessions live: nats (durable: embedded in -data, or the -nats cluster) or memory (lost at exit) (env HARK_STORE)")
 	fs.StringVar(&s.store.Dir, "data", envOr("HARK_DATA", "data"), "directory of the embedded NATS JetStream store (env HARK_DATA)")
 	fs.StringVar(&s.natsURLs, "nats", envOr("HARK_NATS", ""), "comma-separated URLs of an external NATS cluster to share with other nodes, instead of the embedded server (env HARK_NATS)")
@@ -86,6 +91,10 @@ func bindFlags(fs *flag.FlagSet) *settings {
 // finish fills in what follows from the flags once they are parsed.
 func (s *settings) finish() {
 	s.store.NATS = splitList(s.natsURLs)
+	if s.api.AdminToken == "" {
+		// Read here, not as the flag's default, which -help would print.
+		s.api.AdminToken = os.Getenv("HARK_ADMIN_TOKEN")
+	}
 }
 
 func envOr(key, def string) string {

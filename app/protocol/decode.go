@@ -100,6 +100,12 @@ func (s *eventScanner) field(key []byte, ev *Event) bool {
 		}
 	case "users":
 		ev.Users, ok = s.strings()
+	case "room":
+		ev.Room, ok = s.text()
+	case "change":
+		ev.Change, ok = s.text()
+	case "by":
+		ev.By, ok = s.text()
 	}
 	return ok
 }

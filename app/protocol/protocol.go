@@ -88,13 +88,23 @@ type Event struct {
 	Deleted bool `json:"deleted,omitempty"`
 	// File is the file a message carries. An addition to the contract.
 	File *File `json:"file,omitempty"`
+	// Room is the id of the room a room event, a room message or an
+	// action on one belongs to; RoomInfo is the room as it is now, in a
+	// room event, and Change what happened to it (RoomCreated, …); By
+	// is who added or removed From, in room_join and room_leave, when
+	// not From. Additions to the contract (see rooms.go).
+	Room     string `json:"room,omitempty"`
+	RoomInfo *Room  `json:"room_info,omitempty"`
+	Change   string `json:"change,omitempty"`
+	By       string `json:"by,omitempty"`
 }
 
 // Sequenced reports whether the event is an entry of the log (has a seq of
 // its own).
 func (e *Event) Sequenced() bool {
 	switch e.Type {
-	case TypeMessage, TypeJoin, TypeLeave, TypeReact, TypeEdit, TypeDelete:
+	case TypeMessage, TypeJoin, TypeLeave, TypeReact, TypeEdit, TypeDelete,
+		TypeRoomMessage, TypeRoom, TypeRoomJoin, TypeRoomLeave:
 		return true
 	}
 	return false
@@ -127,6 +137,10 @@ type Send struct {
 	// the same conversation; with one, Text may be empty. An addition to
 	// the contract.
 	File string `json:"file,omitempty"`
+	// Room is the id of a room the sender is a member of: the message
+	// goes to its members, as a room_message (not with To). An addition
+	// to the contract.
+	Room string `json:"room,omitempty"`
 }
 
 // SendResult answers an accepted send: POST /api/messages' body, and the

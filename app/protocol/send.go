@@ -24,6 +24,9 @@ func (s *Send) Validate() error {
 	if s.Type != "" && s.Type != TypeSend {
 		return Errorf(CodeBadRequest, "a frame of type %q cannot be sent; use %q", s.Type, TypeSend)
 	}
+	if s.Room != "" && s.To != "" {
+		return Errorf(CodeBadRequest, "a message goes to a room or to a person, not both")
+	}
 	if err := validID(s.ID, "a message"); err != nil {
 		return err
 	}

@@ -70,6 +70,10 @@ type Config struct {
 	// 8); more are refused rate_limited. An image is held whole while it
 	// is decoded, so this bounds the memory uploads take.
 	MaxUploads int
+	// AdminToken is the operator's credential (sent in AdminHeader): it
+	// gives a session a room owner's powers in every room. Empty, the
+	// default: there is no operator.
+	AdminToken string
 }
 
 // DefaultWriteDelay is Config.WriteDelay's default: at most 50 writes a
@@ -184,6 +188,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /api/files", s.handleUpload)
 	s.mux.HandleFunc("GET /api/files/{id}", s.handleFile)
 	s.mux.HandleFunc("GET /api/files/{id}/thumb", s.handleThumb)
+	s.routeRooms()
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "ok\n")
 	})

@@ -57,7 +57,11 @@ func (s *Server) handleAct(w http.ResponseWriter, r *http.Request) {
 	}
 	var seq uint64
 	if err == nil {
-		seq, err = s.chat.Act(r.Context(), sess, a)
+		act := s.chat.Act
+		if s.admin(r) {
+			act = s.chat.Moderate
+		}
+		seq, err = act(r.Context(), sess, a)
 	}
 	s.metrics.actions.WithLabelValues(actionType(a.Type), outcome(err)).Inc()
 	if err != nil {
@@ -121,6 +125,9 @@ func historyQuery(r *http.Request) (chat.HistoryQuery, error) {
 	}
 	if q.With = v.Get("with"); v.Has("with") && q.With == "" {
 		return q, protocol.Errorf(protocol.CodeBadRequest, "with must be a name; leave it out for every conversation")
+	}
+	if q.Room = v.Get("room"); v.Has("room") && q.Room == "" {
+		return q, protocol.Errorf(protocol.CodeBadRequest, "room must be a room's id; leave it out for every conversation")
 	}
 	if raw := v.Get("everyone"); v.Has("everyone") {
 		// Exactly 1 or 0, as the contract says: not strconv.ParseBool's

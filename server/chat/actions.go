@@ -15,6 +15,17 @@ import (
 // of the name), edits within the edit window. A retry of an id returns
 // the first seq, as a send's does. Refusals are *protocol.Error.
 func (c *Chat) Act(ctx context.Context, s *Session, a protocol.Action) (uint64, error) {
+	return c.act(ctx, s, a, false)
+}
+
+// Moderate is Act with the operator's powers (the admin credential): any
+// message may be deleted, as its room's owner may delete any in the
+// room.
+func (c *Chat) Moderate(ctx context.Context, s *Session, a protocol.Action) (uint64, error) {
+	return c.act(ctx, s, a, true)
+}
+
+func (c *Chat) act(ctx context.Context, s *Session, a protocol.Action, admin bool) (uint64, error) {
 	if err := a.Validate(); err != nil {
 		return 0, err
 	}
@@ -23,7 +34,7 @@ func (c *Chat) Act(ctx context.Context, s *Session, a protocol.Action) (uint64, 
 	c.reach(ctx, a.Target, sendReadBack)
 	var file string // the file of a message deleted
 	seq, err := c.appendOnce(ctx, s, a.ID, func(now time.Time) (*Entry, error) {
-		e, msg, err := c.action(s, a, now)
+		e, msg, err := c.action(s, a, now, admin)
 		if err == nil && a.Type == protocol.TypeDelete {
 			if f := msg.Event().File; f != nil {
 				file = f.ID
@@ -39,20 +50,20 @@ func (c *Chat) Act(ctx context.Context, s *Session, a protocol.Action) (uint64, 
 	return seq, err
 }
 
-// action is the entry of a from s, not yet appended, and the message it
-// acts on.
-func (c *Chat) action(s *Session, a protocol.Action, now time.Time) (*Entry, *Entry, error) {
+// action is the entry of a from s (with the operator's powers: admin),
+// not yet appended, and the message it acts on.
+func (c *Chat) action(s *Session, a protocol.Action, now time.Time, admin bool) (*Entry, *Entry, error) {
 	msg, err := c.target(s, a.Target, a.Type)
 	if err != nil {
 		return nil, nil, err
 	}
-	if a.Type != protocol.TypeReact && msg.from != s.reg {
+	if a.Type != protocol.TypeReact && msg.from != s.reg && !(a.Type == protocol.TypeDelete && (admin || c.owns(s, msg))) {
 		return nil, nil, protocol.Errorf(protocol.CodeForbidden, "only its author may %s a message", a.Type)
 	}
 	if a.Type == protocol.TypeEdit && c.cfg.EditWindow > 0 && now.Sub(time.UnixMilli(msg.at)) > c.cfg.EditWindow {
 		return nil, nil, protocol.Errorf(protocol.CodeForbidden, "a message can be edited for %v after it is sent", c.cfg.EditWindow)
 	}
-	ev := protocol.Event{Type: a.Type, ID: a.ID, From: s.name.Display, Target: a.Target, Time: protocol.NewTime(now)}
+	ev := protocol.Event{Type: a.Type, ID: a.ID, From: s.name.Display, Target: a.Target, Room: msg.room, Time: protocol.NewTime(now)}
 	switch a.Type {
 	case protocol.TypeReact:
 		ev.Emoji, ev.On = a.Emoji, a.On
@@ -70,7 +81,7 @@ func (c *Chat) action(s *Session, a protocol.Action, now time.Time) (*Entry, *En
 	}
 	// Kept and seen as its message is: the same parties and keys.
 	e := newEntry(ev, msg.from, msg.to)
-	e.fromKey, e.toKey = msg.fromKey, msg.toKey
+	e.fromKey, e.toKey, e.room = msg.fromKey, msg.toKey, msg.room
 	return e, msg, nil
 }
 
@@ -79,7 +90,7 @@ func (c *Chat) action(s *Session, a protocol.Action, now time.Time) (*Entry, *En
 // that was deleted, all told alike so none of them tells of the others.
 func (c *Chat) target(s *Session, seq uint64, what string) (*Entry, error) {
 	msg, ok := c.log.Message(seq)
-	if !ok || !msg.VisibleTo(s.reg) {
+	if !ok || !c.sees(msg, s.reg) {
 		return nil, protocol.Errorf(protocol.CodeNotFound, "no message %d that you can see to %s", seq, what)
 	}
 	if msg.deleted {
@@ -88,10 +99,23 @@ func (c *Chat) target(s *Session, seq uint64, what string) (*Entry, error) {
 	return msg, nil
 }
 
-// between reports whether the message is in the conversation of a and b:
-// everyone's when b is 0, else the direct messages of the two (a's notes
-// to themselves when a is b).
-func (e *Entry) between(a, b RegID) bool {
+// owns reports whether s owns the room the message msg is in.
+func (c *Chat) owns(s *Session, msg *Entry) bool {
+	if msg.room == "" {
+		return false
+	}
+	r, ok := c.rooms.Room(msg.room)
+	return ok && r.Owner == s.reg
+}
+
+// between reports whether the message is in the conversation of a and b,
+// or of room: the room's when room is set, else everyone's when b is 0,
+// else the direct messages of the two (a's notes to themselves when a is
+// b).
+func (e *Entry) between(a, b RegID, room string) bool {
+	if room != "" || e.room != "" {
+		return e.room == room
+	}
 	if b == 0 {
 		return e.to == 0
 	}

@@ -80,6 +80,15 @@ type Config struct {
 	// QueueBytes, whichever comes first, so a queue of large messages
 	// holds no more than a queue of small ones would.
 	QueueBytes int
+	// RoomRate and RoomBurst are each person's budget of rooms made
+	// (default 1 a minute, 5 at once), AddrRoomRate and AddrRoomBurst
+	// those of all the people of one address (default 1 every 20 s, 20
+	// at once). Zero takes the default, a negative rate turns the
+	// budget off.
+	RoomRate      rate.Limit
+	RoomBurst     int
+	AddrRoomRate  rate.Limit
+	AddrRoomBurst int
 	// EditWindow is how long after sending a message its author may
 	// still edit it (default 24 hours; negative: no bound).
 	EditWindow time.Duration
@@ -118,6 +127,10 @@ func Defaults() Config {
 		FileBurst:         10,
 		AddrFileRate:      rate.Every(2 * time.Second),
 		AddrFileBurst:     30,
+		RoomRate:          rate.Every(time.Minute),
+		RoomBurst:         5,
+		AddrRoomRate:      rate.Every(20 * time.Second),
+		AddrRoomBurst:     20,
 		AddrStreams:       200,
 		SessionStreams:    10,
 		EditWindow:        24 * time.Hour,
@@ -138,6 +151,8 @@ func (c *Config) setDefaults() {
 	c.AddrReadRate, c.AddrReadBurst = limitDefaults(c.AddrReadRate, c.AddrReadBurst, d.AddrReadRate, d.AddrReadBurst)
 	c.FileRate, c.FileBurst = limitDefaults(c.FileRate, c.FileBurst, d.FileRate, d.FileBurst)
 	c.AddrFileRate, c.AddrFileBurst = limitDefaults(c.AddrFileRate, c.AddrFileBurst, d.AddrFileRate, d.AddrFileBurst)
+	c.RoomRate, c.RoomBurst = limitDefaults(c.RoomRate, c.RoomBurst, d.RoomRate, d.RoomBurst)
+	c.AddrRoomRate, c.AddrRoomBurst = limitDefaults(c.AddrRoomRate, c.AddrRoomBurst, d.AddrRoomRate, d.AddrRoomBurst)
 	if c.AddrSessions == 0 {
 		c.AddrSessions = d.AddrSessions
 	}
@@ -218,8 +233,14 @@ type Chat struct {
 	files    FileStore
 	devices  Devices
 	passkeys Passkeys
+	rooms    Rooms
 	budgets  *addrBudgets
-	ids      *idMemory
+	// roomBudget bounds how often rooms are made.
+	roomBudget *roomBudgets
+	// roomLocks make one room's changes one at a time on a node, so its
+	// store and its log tell them in the same order.
+	roomLocks [64]sync.Mutex
+	ids       *idMemory
 
 	// sendLocks make a send and the record of its id one step per name,
 	// so two retries racing with the same id (from two sessions of one
@@ -263,14 +284,17 @@ func New(st Store, cfg Config) *Chat {
 		files:    st.Files,
 		devices:  st.Devices,
 		passkeys: st.Passkeys,
+		rooms:    st.Rooms,
 		budgets:  newAddrBudgets(&cfg),
 		ids:      newIDMemory(cfg.RememberIDs),
 		sessions: make(map[[sha256.Size]byte]*Session),
 	}
+	c.roomBudget = newRoomBudgets(&cfg)
 	c.life, c.endLife = context.WithCancel(context.Background())
 	c.hub.onOverflow = c.countOverflow
 	c.fan = newFanout(c.hub)
 	c.log.Follow(c.fan.push)
+	c.loadRooms()
 	c.signals.Follow(c.deliverSignal)
 	c.store.OnGone(c.forget)
 	c.wg.Add(2)
@@ -558,6 +582,15 @@ func (c *Chat) message(s *Session, send protocol.Send, file *FileMeta, now time.
 	ev := protocol.Event{Type: protocol.TypeMessage, ID: send.ID, From: s.name.Display, Text: send.Text, Time: protocol.NewTime(now)}
 	var to RegID
 	var rcptKey string
+	if send.Room != "" {
+		if _, err := c.roomMessage(s, send.Room); err != nil {
+			return nil, err
+		}
+		if file != nil {
+			return nil, protocol.Errorf(protocol.CodeBadRequest, "files go to everyone or to a person; a room takes text")
+		}
+		ev.Type, ev.Room = protocol.TypeRoomMessage, send.Room
+	}
 	if send.To != "" {
 		rcptKey = toKey(send.To)
 		h, ok := c.registry.Lookup(rcptKey)
@@ -573,7 +606,7 @@ func (c *Chat) message(s *Session, send protocol.Send, file *FileMeta, now time.
 		}
 		// The answer stays in its parent's conversation: a reply in one
 		// must not quote another to people who cannot see it.
-		if !parent.between(s.reg, to) {
+		if !parent.between(s.reg, to, send.Room) {
 			return nil, protocol.Errorf(protocol.CodeNotFound, "message %d is not in this conversation", send.ReplyTo)
 		}
 		ev.ReplyTo = send.ReplyTo
@@ -588,6 +621,7 @@ func (c *Chat) message(s *Session, send protocol.Send, file *FileMeta, now time.
 		ev.File = f
 	}
 	e := newEntry(ev, s.reg, to)
+	e.room = send.Room
 	if to != 0 {
 		e.fromKey, e.toKey = key, rcptKey
 	}
@@ -727,7 +761,7 @@ func (c *Chat) Open(s *Session, pos Position) (*Stream, error) {
 			pending = append(pending, control(protocol.Event{Type: protocol.TypeReset}))
 		} else {
 			err := c.log.Since(pos.Since, func(e *Entry) bool {
-				if e.VisibleTo(s.reg) {
+				if c.sees(e, s.reg) {
 					pending = append(pending, e)
 				}
 				last = e.seq

@@ -6,18 +6,24 @@
 //
 // Locks are taken in this order and never the other way round; none is held
 // across fan-out to streams (the fan-out goroutine delivers with no domain
-// lock held, taking only hub shard and stream locks). With the in-memory
+// lock held, taking only the hub's room index, hub shard and stream
+// locks). With the in-memory
 // store none is held across I/O either; with NATS, membership and a
 // name's send lock are held across the store's round trips (the claim, the
 // append), which serialises joins and leaves on a node, and one name's
-// sends, but nothing else. The file store is used under no lock at all: a
+// sends, but nothing else; a room's lock is held across its change's
+// writes to the rooms bucket and its append, which serialises one room's
+// changes. The file store is used under no lock at all: a
 // send reads its file's metadata before the send lock and records it sent
 // after; a delete drops its message's file after the append:
 //
+//	roomLocks[i]          one room's changes (store, then log: see roomchat.go)
 //	sendLocks[i]          one name's sends (check id, append, remember id)
 //	  Chat.membership     joins, leaves and the presence roster
 //	    Registry (own)    names
 //	    Session.mu        released, streams, grace, its device-code budget
+//	      roomIndex.mu    the hub's members of each room (the fan-out
+//	                      holds it, read, while it delivers to a room)
 //	      hubShard.mu     which streams a shard holds
 //	        Stream.mu     a stream's queue and end
 //	    MemoryLog.mu      the log's rings
@@ -27,6 +33,10 @@
 //	idMemory.mu           remembered client ids (alone)
 //	MemorySignals.mu      the signals' feed (alone; released before feeding)
 //	MemoryDevices.mu      device codes and sign-outs (alone)
+//	MemoryRooms.mu        rooms and members: a leaf, taken under roomLocks
+//	                      (a room's change) or sendLocks (a room message's
+//	                      check of its sender), holding nothing else
+//	roomBudgets.mu        the budgets of rooms made (alone)
 //	fanout.obsMu          the list of observers
 //	  observer.mu         one observer's queue (the fan-out offers to it
 //	                      under obsMu; the observer's goroutine takes from
@@ -81,6 +91,11 @@ type Entry struct {
 	// deleted marks a tombstone: a deleted message as reads show it,
 	// which a log makes and keeps beside the message (see MemoryLog).
 	deleted bool
+	// room is the id of the room whose members alone may see the entry
+	// (a room message, an action on one, a room's joins and leaves, a
+	// private room's changes); empty for everything else. The chat
+	// decides who those are (Chat.sees), by membership, not the entry.
+	room string
 }
 
 // Record is an entry as a durable log stores it: everything but its seq,
@@ -99,11 +114,15 @@ type Record struct {
 	Dedupe string
 	// At is when the event was logged.
 	At time.Time
+	// Room is the room whose members alone may see it; empty for
+	// everything not of a room, and for what a public room tells
+	// everyone.
+	Room string
 }
 
 // Record is the stored form of an entry the log has not sealed yet.
 func (e *Entry) Record() Record {
-	return Record{Kind: e.kind, From: e.from, To: e.to, FromKey: e.fromKey, ToKey: e.toKey, Body: e.body, Dedupe: e.dedupe, At: time.UnixMilli(e.at)}
+	return Record{Kind: e.kind, From: e.from, To: e.to, FromKey: e.fromKey, ToKey: e.toKey, Body: e.body, Dedupe: e.dedupe, At: time.UnixMilli(e.at), Room: e.room}
 }
 
 // Seal gives an entry a durable log appended the seq the log gave it.
@@ -113,7 +132,7 @@ func (e *Entry) Seal(seq uint64) { e.seal(seq) }
 // feed a log themselves, and a store's conformance tests (see storetest).
 // r.Body is the event's JSON without its seq.
 func NewEntry(r Record) *Entry {
-	e := &Entry{kind: r.Kind, from: r.From, to: r.To, fromKey: r.FromKey, toKey: r.ToKey, body: r.Body, dedupe: r.Dedupe, at: r.At.UnixMilli()}
+	e := &Entry{kind: r.Kind, from: r.From, to: r.To, fromKey: r.FromKey, toKey: r.ToKey, body: r.Body, dedupe: r.Dedupe, at: r.At.UnixMilli(), room: r.Room}
 	if KindOf(r.Kind).Action {
 		// The target is in the body only: actions are few beside
 		// messages, and are read once, here.
@@ -201,10 +220,22 @@ func (e *Entry) Event() protocol.Event {
 // Direct reports whether the entry is a direct message.
 func (e *Entry) Direct() bool { return e.to != 0 }
 
+// Room is the id of the room whose members alone may see the entry, ""
+// when it is not a room's.
+func (e *Entry) Room() string { return e.room }
+
+// everyones reports whether every stream may see the entry.
+func (e *Entry) everyones() bool { return e.to == 0 && e.room == "" }
+
 // VisibleTo reports whether registration r may see the entry: broadcasts,
 // joins and leaves are for everyone, a direct message only for the two
-// registrations that were party to it.
+// registrations that were party to it. A room's entry is for its members,
+// which the entry cannot know: VisibleTo says no, and the chat, which
+// knows the members, asks Chat.sees instead.
 func (e *Entry) VisibleTo(r RegID) bool {
+	if e.room != "" {
+		return false
+	}
 	return e.to == 0 || e.from == r || e.to == r
 }
 
@@ -215,8 +246,8 @@ func (e *Entry) Deleted() bool { return e.deleted }
 // wrote it, to whom and when, never its text.
 func (e *Entry) tombstone() *Entry {
 	ev := e.Event()
-	t := &Entry{kind: e.kind, from: e.from, to: e.to, fromKey: e.fromKey, toKey: e.toKey, at: e.at, deleted: true,
-		body: encodeEvent(&protocol.Event{Type: ev.Type, ID: ev.ID, From: ev.From, To: ev.To, Time: ev.Time, ReplyTo: ev.ReplyTo, Deleted: true})}
+	t := &Entry{kind: e.kind, from: e.from, to: e.to, fromKey: e.fromKey, toKey: e.toKey, at: e.at, deleted: true, room: e.room,
+		body: encodeEvent(&protocol.Event{Type: ev.Type, ID: ev.ID, From: ev.From, To: ev.To, Room: ev.Room, Time: ev.Time, ReplyTo: ev.ReplyTo, Deleted: true})}
 	t.seal(e.seq)
 	return t
 }

@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"context"
 	"slices"
 
 	"hark/app/protocol"
@@ -21,6 +22,10 @@ type HistoryQuery struct {
 	// Everyone keeps only messages to everyone: the conversation that is
 	// not a direct one. It cannot go with With.
 	Everyone bool
+	// Room keeps only the messages of the room of that id, which the
+	// session must be in (else not_found). It goes with neither With
+	// nor Everyone.
+	Room string
 }
 
 // Page is a page of history, oldest first.
@@ -56,6 +61,13 @@ func (c *Chat) Page(s *Session, q HistoryQuery) (Page, error) {
 	}
 	var conv Conversation
 	switch {
+	case q.Room != "" && (q.Everyone || q.With != ""):
+		return Page{}, protocol.Errorf(protocol.CodeBadRequest, "room asks for one conversation, with and everyone for others; ask for one")
+	case q.Room != "":
+		if _, ok := c.member(context.Background(), q.Room, s.reg); !ok {
+			return Page{}, protocol.Errorf(protocol.CodeNotFound, "no room %q that you are in", q.Room)
+		}
+		conv.Room = q.Room
 	case q.Everyone && q.With != "":
 		return Page{}, protocol.Errorf(protocol.CodeBadRequest, "with and everyone ask for two conversations; ask for one")
 	case q.Everyone:
@@ -74,7 +86,7 @@ func (c *Chat) Page(s *Session, q HistoryQuery) (Page, error) {
 	// all the same, so a store whose index went wrong shows too little,
 	// never too much.
 	c.log.Messages(q.Before, conv, func(e *Entry) bool {
-		if !e.VisibleTo(s.reg) {
+		if !c.sees(e, s.reg) {
 			return true
 		}
 		if len(p.Entries) == limit {

@@ -30,6 +30,8 @@ const hubShards = 64
 // registrations, found by registration without scanning everyone.
 type Hub struct {
 	shards [hubShards]hubShard
+	// rooms finds a room's members, whose streams its entries go to.
+	rooms roomIndex
 
 	// onOverflow, if set, is told of each stream a full queue ended and
 	// how many entries of the run it could not take. It runs on the
@@ -105,16 +107,23 @@ func (sh *hubShard) removeLocked(s *Stream) {
 // never blocks: a stream whose queue is full is ended with Overflow and
 // resumes later from the log, so one slow reader cannot delay the rest.
 // Runs of broadcasts go to each stream in one step (one lock, one wake-up);
-// a direct message goes only to its parties' streams.
+// a direct message goes only to its parties' streams, a room's entry only
+// to its members' (see roomIndex).
 func (h *Hub) Deliver(entries []*Entry) {
 	for len(entries) > 0 {
 		n := 1
-		if !entries[0].Direct() {
-			for n < len(entries) && !entries[n].Direct() {
+		switch e := entries[0]; {
+		case e.everyones():
+			for n < len(entries) && entries[n].everyones() {
 				n++
 			}
 			h.broadcast(entries[:n])
-		} else {
+			for _, e := range entries[:n] {
+				h.publicRoomDeleted(e)
+			}
+		case e.room != "":
+			h.room(entries[:1])
+		default:
 			h.direct(entries[:1])
 		}
 		entries = entries[n:]

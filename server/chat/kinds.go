@@ -19,6 +19,10 @@ type Kind struct {
 	// read in history as that message is: by the same people, in the
 	// same conversation.
 	Action bool
+	// Room: it belongs to a room, and when it names one (Entry.Room)
+	// only the room's members may see it (Chat.sees): the hub finds
+	// their streams by the room's index, not by walking every stream.
+	Room bool
 }
 
 // Stored reports whether the event is appended to the log and gets a seq
@@ -59,7 +63,18 @@ var kinds = map[string]Kind{
 	protocol.TypeReact:    {Ring: RingMessages, Direct: true, Action: true},
 	protocol.TypeEdit:     {Ring: RingMessages, Direct: true, Action: true},
 	protocol.TypeDelete:   {Ring: RingMessages, Direct: true, Action: true},
+	// Rooms: a room's messages are history; its joins, leaves and
+	// changes are kept for resume, as presence is, so that a churn of
+	// members never evicts what was said.
+	protocol.TypeRoomMessage: {Ring: RingMessages, Room: true},
+	protocol.TypeRoom:        {Ring: RingPresence, Room: true},
+	protocol.TypeRoomJoin:    {Ring: RingPresence, Room: true},
+	protocol.TypeRoomLeave:   {Ring: RingPresence, Room: true},
 }
+
+// isMessage reports whether an event of type t is a message people
+// wrote (to everyone, to a person or in a room): what actions act on.
+func isMessage(t string) bool { return t == protocol.TypeMessage || t == protocol.TypeRoomMessage }
 
 // KindOf is the row of the event type t. A type with no row (one a newer
 // node stored, in a cluster being upgraded) is kept for resume, as

@@ -14,6 +14,7 @@ func TestEveryKindHasARow(t *testing.T) {
 		protocol.TypeMessage, protocol.TypeJoin, protocol.TypeLeave, protocol.TypeHello,
 		protocol.TypePresence, protocol.TypeReset, protocol.TypeAck, protocol.TypeError, protocol.TypeTyping,
 		protocol.TypeReact, protocol.TypeEdit, protocol.TypeDelete,
+		protocol.TypeRoomMessage, protocol.TypeRoom, protocol.TypeRoomJoin, protocol.TypeRoomLeave,
 	}
 	if len(types) != len(kinds) {
 		t.Errorf("the table has %d rows for %d types", len(kinds), len(types))
@@ -28,7 +29,7 @@ func TestEveryKindHasARow(t *testing.T) {
 		if k.Stored() != ev.Sequenced() {
 			t.Errorf("%q: stored %v, the protocol says sequenced %v", typ, k.Stored(), ev.Sequenced())
 		}
-		if k.InHistory() != (typ == protocol.TypeMessage || ev.IsAction()) {
+		if k.InHistory() != (isMessage(typ) || ev.IsAction()) {
 			t.Errorf("%q: in history %v; history is what people said and did to it", typ, k.InHistory())
 		}
 		if k.Action != ev.IsAction() {

@@ -243,7 +243,7 @@ func (l *MemoryLog) addLocked(e *Entry) {
 // bury makes the tombstone of the message at seq, if the ring holds it.
 func (l *MemoryLog) bury(seq uint64) {
 	e := l.messageLocked(seq)
-	if e == nil || e.kind != protocol.TypeMessage || l.tombs[seq] != nil {
+	if e == nil || !isMessage(e.kind) || l.tombs[seq] != nil {
 		return
 	}
 	if l.tombs == nil {
@@ -274,7 +274,7 @@ func (l *MemoryLog) Message(seq uint64) (*Entry, bool) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	e := l.messageLocked(seq)
-	if e == nil || e.kind != protocol.TypeMessage {
+	if e == nil || !isMessage(e.kind) {
 		return nil, false
 	}
 	return l.shown(e), true

@@ -26,12 +26,13 @@ type Store struct {
 	Files    FileStore
 	Devices  Devices
 	Passkeys Passkeys
+	Rooms    Rooms
 }
 
 // complete reports whether every part of the store is there.
 func (s Store) complete() bool {
 	return s.Log != nil && s.Names != nil && s.Sessions != nil && s.Signals != nil && s.Files != nil && s.Devices != nil &&
-		s.Passkeys != nil
+		s.Passkeys != nil && s.Rooms != nil
 }
 
 // Limits are what a store keeps, given once (the flags set them) to
@@ -72,7 +73,7 @@ func MemoryStore(l Limits, now func() time.Time) Store {
 	log := NewMemoryLog(l.Keep, l.KeepPresence)
 	log.SetMaxAge(l.MaxAge, now)
 	return Store{Log: log, Names: NewMemoryRegistry(), Sessions: NewMemorySessions(), Signals: NewMemorySignals(), Files: NewMemoryFiles(l.MaxAge, now), Devices: NewMemoryDevices(now),
-		Passkeys: NewMemoryPasskeys(now)}
+		Passkeys: NewMemoryPasskeys(now), Rooms: NewMemoryRooms()}
 }
 
 // MemorySessions is a SessionStore held in this process.

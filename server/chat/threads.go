@@ -4,11 +4,12 @@ package chat
 // picks every message; Everyone, the messages to everyone; Reg with Peer,
 // the direct messages registration Reg sent to or got from the name whose
 // compare key is Peer (any holder of it), notes to itself when Peer is its
-// own name.
+// own name; Room, the messages of the room of that id.
 type Conversation struct {
 	Everyone bool
 	Reg      RegID
 	Peer     string
+	Room     string
 }
 
 // thread is one registration's direct messages with one name: what an
@@ -28,6 +29,7 @@ type thread struct {
 type threads struct {
 	everyone entryQueue
 	direct   map[thread]*entryQueue
+	rooms    map[string]*entryQueue // by room id
 }
 
 // threadsOf are the threads a direct message is kept under: one for each
@@ -39,6 +41,18 @@ func threadsOf(e *Entry) (a, b thread, two bool) {
 }
 
 func (t *threads) add(e *Entry) {
+	if e.room != "" {
+		if t.rooms == nil {
+			t.rooms = make(map[string]*entryQueue)
+		}
+		q := t.rooms[e.room]
+		if q == nil {
+			q = &entryQueue{}
+			t.rooms[e.room] = q
+		}
+		q.push(e)
+		return
+	}
 	if !e.Direct() {
 		t.everyone.push(e)
 		return
@@ -64,6 +78,12 @@ func (t *threads) queue(k thread) *entryQueue {
 
 // drop forgets e, the oldest message the ring held.
 func (t *threads) drop(e *Entry) {
+	if e.room != "" {
+		if q := t.rooms[e.room]; q != nil && q.popOldest(e) && q.len() == 0 {
+			delete(t.rooms, e.room)
+		}
+		return
+	}
 	if !e.Direct() {
 		t.everyone.popOldest(e)
 		return
@@ -83,6 +103,9 @@ func (t *threads) dropFrom(k thread, e *Entry) {
 
 // of is the list conversation c reads, nil when it has none.
 func (t *threads) of(c Conversation) *entryQueue {
+	if c.Room != "" {
+		return t.rooms[c.Room]
+	}
 	if c.Everyone {
 		return &t.everyone
 	}

@@ -24,6 +24,8 @@ const (
 	// index; records stored without them have them read from the body.
 	hdrFromKey = "Hark-From-Key"
 	hdrToKey   = "Hark-To-Key"
+	// The room whose members alone may see the event.
+	hdrRoom = "Hark-Room"
 )
 
 // Log is chat.Log on a JetStream stream. Appends publish and wait for the
@@ -137,6 +139,7 @@ func (l *Log) receive(m message) {
 	to, _ := strconv.ParseUint(h.Get(hdrTo), 16, 64)
 	rec.From, rec.To = chat.RegID(from), chat.RegID(to)
 	rec.FromKey, rec.ToKey = h.Get(hdrFromKey), h.Get(hdrToKey)
+	rec.Room = h.Get(hdrRoom)
 	l.cache.Add(chat.EntryFromRecord(m.seq, rec))
 }
 
@@ -189,6 +192,9 @@ func (l *Log) Append(ctx context.Context, e *chat.Entry) error {
 		m.Header.Set(hdrTo, strconv.FormatUint(uint64(rec.To), 16))
 		m.Header.Set(hdrFromKey, rec.FromKey)
 		m.Header.Set(hdrToKey, rec.ToKey)
+	}
+	if rec.Room != "" {
+		m.Header.Set(hdrRoom, rec.Room)
 	}
 	var opts []jetstream.PublishOpt
 	if rec.Dedupe != "" {

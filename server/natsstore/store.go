@@ -80,6 +80,8 @@ type Store struct {
 	Devices *Devices
 	// Passkeys keeps the passkeys that keep names.
 	Passkeys *Passkeys
+	// Rooms keeps the rooms and their members.
+	Rooms *Rooms
 
 	cancel context.CancelFunc
 }
@@ -120,13 +122,16 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Store, error) {
 	if st.Passkeys, err = openPasskeys(ctx, js, cfg); err != nil {
 		return fail(fmt.Errorf("the passkeys bucket: %w", err))
 	}
+	if st.Rooms, err = openRooms(ctx, run, js, cfg); err != nil {
+		return fail(fmt.Errorf("the rooms bucket: %w", err))
+	}
 	return st, nil
 }
 
 // Chat is the store as the chat takes it.
 func (s *Store) Chat() chat.Store {
 	return chat.Store{Log: s.Log, Names: s.Names, Sessions: s.Sessions, Signals: s.Signals, Files: s.Files, Devices: s.Devices,
-		Passkeys: s.Passkeys}
+		Passkeys: s.Passkeys, Rooms: s.Rooms}
 }
 
 // Close stops following the stream and buckets, and deletes the
@@ -142,6 +147,9 @@ func (s *Store) Close() {
 	}
 	if s.Sessions != nil {
 		followers = append(followers, s.Sessions.follower)
+	}
+	if s.Rooms != nil {
+		followers = append(followers, s.Rooms.follower)
 	}
 	// Side by side, and not for long: during an outage each stop can wait
 	// for a reset in progress, and the process wants to exit.
@@ -206,6 +214,7 @@ var (
 	_ chat.FileStore    = (*Files)(nil)
 	_ chat.Devices      = (*Devices)(nil)
 	_ chat.Passkeys     = (*Passkeys)(nil)
+	_ chat.Rooms        = (*Rooms)(nil)
 )
 
 // settle retries op while NATS answers that nothing serves the request:
