@@ -48,6 +48,31 @@ func openFiles(ctx context.Context, js jetstream.JetStream, cfg Config) (*Files,
 	if err != nil {
 		return nil, err
 	}
+	// A file uploaded through one node is read through another a moment
+	// later. The object store's stream allows direct gets, which any
+	// replica may answer, one that has not applied the upload yet among
+	// them ("no such file"), so its reads are made to go to the leader,
+	// as the KV buckets' are (leaderReads): direct gets off, and the
+	// store bound again so its handle knows. (Making the store again at
+	// a node's start turns them on for a moment; a node bound before
+	// keeps reading from the leader.)
+	err = settle(ctx, func() error {
+		st, err := js.Stream(ctx, "OBJ_"+FilesBucket)
+		if err != nil {
+			return err
+		}
+		if scfg := st.CachedInfo().Config; scfg.AllowDirect {
+			scfg.AllowDirect = false
+			if _, err := js.UpdateStream(ctx, scfg); err != nil {
+				return err
+			}
+		}
+		obs, err = js.ObjectStore(ctx, FilesBucket)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
 	return &Files{obs: obs}, nil
 }
 
