@@ -88,6 +88,11 @@ type Event struct {
 	Deleted bool `json:"deleted,omitempty"`
 	// File is the file a message carries. An addition to the contract.
 	File *File `json:"file,omitempty"`
+	// With and Everyone name the conversation of a read event (see
+	// ReadMark); Seq is then the position read up to. Additions to the
+	// contract.
+	With     string `json:"with,omitempty"`
+	Everyone bool   `json:"everyone,omitempty"`
 }
 
 // Sequenced reports whether the event is an entry of the log (has a seq of
