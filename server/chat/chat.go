@@ -217,6 +217,7 @@ type Chat struct {
 	signals  Signals
 	files    FileStore
 	devices  Devices
+	reads    ReadState
 	budgets  *addrBudgets
 	ids      *idMemory
 
@@ -261,6 +262,7 @@ func New(st Store, cfg Config) *Chat {
 		signals:  st.Signals,
 		files:    st.Files,
 		devices:  st.Devices,
+		reads:    st.Reads,
 		budgets:  newAddrBudgets(&cfg),
 		ids:      newIDMemory(cfg.RememberIDs),
 		sessions: make(map[[sha256.Size]byte]*Session),

@@ -27,6 +27,8 @@
 //	idMemory.mu           remembered client ids (alone)
 //	MemorySignals.mu      the signals' feed (alone; released before feeding)
 //	MemoryDevices.mu      device codes and sign-outs (alone)
+//	MemoryReadState.mu    read positions (alone; a read event is
+//	                      published after it is let go)
 //	fanout.obsMu          the list of observers
 //	  observer.mu         one observer's queue (the fan-out offers to it
 //	                      under obsMu; the observer's goroutine takes from

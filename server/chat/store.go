@@ -25,11 +25,13 @@ type Store struct {
 	Signals  Signals
 	Files    FileStore
 	Devices  Devices
+	Reads    ReadState
 }
 
 // complete reports whether every part of the store is there.
 func (s Store) complete() bool {
-	return s.Log != nil && s.Names != nil && s.Sessions != nil && s.Signals != nil && s.Files != nil && s.Devices != nil
+	return s.Log != nil && s.Names != nil && s.Sessions != nil && s.Signals != nil && s.Files != nil && s.Devices != nil &&
+		s.Reads != nil
 }
 
 // Limits are what a store keeps, given once (the flags set them) to
@@ -69,7 +71,7 @@ func MemoryStore(l Limits, now func() time.Time) Store {
 	}
 	log := NewMemoryLog(l.Keep, l.KeepPresence)
 	log.SetMaxAge(l.MaxAge, now)
-	return Store{Log: log, Names: NewMemoryRegistry(), Sessions: NewMemorySessions(), Signals: NewMemorySignals(), Files: NewMemoryFiles(l.MaxAge, now), Devices: NewMemoryDevices(now)}
+	return Store{Log: log, Names: NewMemoryRegistry(), Sessions: NewMemorySessions(), Signals: NewMemorySignals(), Files: NewMemoryFiles(l.MaxAge, now), Devices: NewMemoryDevices(now), Reads: NewMemoryReadState()}
 }
 
 // MemorySessions is a SessionStore held in this process.

@@ -42,11 +42,7 @@ const markerTTL = time.Minute
 func openDevices(ctx context.Context, js jetstream.JetStream, cfg Config) (*Devices, error) {
 	kc := bucketConfig(DevicesBucket, cfg)
 	kc.LimitMarkerTTL = markerTTL
-	kv, err := bindBucketAs(ctx, js, kc)
-	if err != nil {
-		return nil, err
-	}
-	leader, err := newLeaderReads(js, kv)
+	kv, leader, err := bucketAs(ctx, js, kc)
 	if err != nil {
 		return nil, err
 	}

@@ -78,6 +78,8 @@ type Store struct {
 	Files *Files
 	// Devices keeps the one-time codes that link a device.
 	Devices *Devices
+	// Reads keeps each person's read positions.
+	Reads *ReadState
 
 	cancel context.CancelFunc
 }
@@ -115,12 +117,15 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Store, error) {
 	if st.Devices, err = openDevices(ctx, js, cfg); err != nil {
 		return fail(fmt.Errorf("the device codes bucket: %w", err))
 	}
+	if st.Reads, err = openReadState(ctx, js, cfg); err != nil {
+		return fail(fmt.Errorf("the read positions bucket: %w", err))
+	}
 	return st, nil
 }
 
 // Chat is the store as the chat takes it.
 func (s *Store) Chat() chat.Store {
-	return chat.Store{Log: s.Log, Names: s.Names, Sessions: s.Sessions, Signals: s.Signals, Files: s.Files, Devices: s.Devices}
+	return chat.Store{Log: s.Log, Names: s.Names, Sessions: s.Sessions, Signals: s.Signals, Files: s.Files, Devices: s.Devices, Reads: s.Reads}
 }
 
 // Close stops following the stream and buckets, and deletes the
@@ -160,16 +165,17 @@ func (s *Store) Close() {
 // bucket binds to a key-value bucket, creating it if need be, and to
 // reads from its leader (every bucket's decisions need them).
 func bucket(ctx context.Context, js jetstream.JetStream, name string, cfg Config) (jetstream.KeyValue, leaderReads, error) {
-	kv, err := bindBucket(ctx, js, name, cfg)
+	return bucketAs(ctx, js, bucketConfig(name, cfg))
+}
+
+// bucketAs is bucket with the bucket made as kc says.
+func bucketAs(ctx context.Context, js jetstream.JetStream, kc jetstream.KeyValueConfig) (jetstream.KeyValue, leaderReads, error) {
+	kv, err := bindBucketAs(ctx, js, kc)
 	if err != nil {
 		return nil, leaderReads{}, err
 	}
 	leader, err := newLeaderReads(js, kv)
 	return kv, leader, err
-}
-
-func bindBucket(ctx context.Context, js jetstream.JetStream, name string, cfg Config) (jetstream.KeyValue, error) {
-	return bindBucketAs(ctx, js, bucketConfig(name, cfg))
 }
 
 // bucketConfig is how Hark's buckets are made: one revision a key, on
@@ -199,6 +205,7 @@ var (
 	_ chat.Signals      = (*Signals)(nil)
 	_ chat.FileStore    = (*Files)(nil)
 	_ chat.Devices      = (*Devices)(nil)
+	_ chat.ReadState    = (*ReadState)(nil)
 )
 
 // settle retries op while NATS answers that nothing serves the request:

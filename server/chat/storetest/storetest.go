@@ -64,6 +64,7 @@ var clauses = []struct {
 	{"LargeFilesStreamAndFailedOnesLeaveNothing", filesLarge},
 	{"DeviceCodesAreTakenOnce", deviceCodes},
 	{"DevicesOfAPersonAreFoundTogether", devicesOfAPerson},
+	{"ReadPositionsMoveForwardPerPersonAndConversation", readPositions},
 }
 
 // wait bounds how long a node's copy may take to show a write.
