@@ -783,7 +783,7 @@ func (c *Chat) closeStream(st *Stream) {
 // s's budget and its address's, or refuses with rate_limited, saying when
 // to retry. The transports call it before they read for s.
 func (c *Chat) Read(s *Session) error {
-	return c.spend(s.reads, "too many reads of history or people; wait a moment", func(now time.Time) error {
+	return c.spend(s.reads, "too many reads of history, people or read positions; wait a moment", func(now time.Time) error {
 		return c.budgets.read(s.addr, now)
 	})
 }
