@@ -62,7 +62,13 @@ func (c *Client) handle(ctx context.Context, ps *pumpState, ev protocol.Event) e
 		if !ps.live && ps.st != nil {
 			c.goLive(ps)
 		}
-		return c.history(ctx)
+		if err := c.history(ctx); err != nil {
+			return err
+		}
+		return c.readPositions(ctx)
+
+	case protocol.TypeRead:
+		c.readEvent(ev)
 
 	case protocol.TypeReset:
 		c.mu.Lock()
