@@ -135,6 +135,7 @@ func (c *Client) resetLocked(ps *pumpState, epochChanged bool) {
 	c.st.Seq = ps.head
 	c.store.Set(keySeq, strconv.FormatUint(ps.head, 10))
 	if epochChanged {
+		c.st.Read = nil // positions in the old log
 		c.dropSequenced()
 	}
 	c.needHistory = true
