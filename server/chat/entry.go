@@ -17,7 +17,8 @@
 //	sendLocks[i]          one name's sends (check id, append, remember id)
 //	  Chat.membership     joins, leaves and the presence roster
 //	    Registry (own)    names
-//	    Session.mu        released, streams, grace, its device-code budget
+//	    Session.mu        released, streams, grace, its device-code and
+//	                      read-mark budgets
 //	      hubShard.mu     which streams a shard holds
 //	        Stream.mu     a stream's queue and end
 //	    MemoryLog.mu      the log's rings

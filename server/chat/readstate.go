@@ -85,6 +85,13 @@ func ReadKey(m protocol.ReadMark) string {
 	return toKey(m.With)
 }
 
+// markBudget is each session's budget of read marks: a client sends at
+// most one per conversation every protocol.ReadEvery, so this leaves room
+// for a person going through several conversations quickly. It is not
+// taken from the address's budget of reads: a busy room seen by many
+// people behind one address would then starve their history.
+var markBudget = budget{rate: 4, burst: 12}
+
 // MarkRead records that s's person has read the conversation m names up
 // to m.Seq, and tells every device of the person (every stream of its
 // registration, on every node) with a read event, never logged. The
@@ -96,19 +103,25 @@ func ReadKey(m protocol.ReadMark) string {
 // Refusals are *protocol.Error: bad_request for a mark that names no
 // conversation, two, or no seq; unauthorized for a released session;
 // not_found for a conversation in which s's person has no message kept
-// at or before m.Seq; rate_limited, from the session's and address's
-// budget of reads.
+// at or before m.Seq; rate_limited past the session's budget of marks.
 func (c *Chat) MarkRead(ctx context.Context, s *Session, m protocol.ReadMark) error {
 	if err := m.Validate(); err != nil {
 		return err
 	}
-	if !s.Live() {
-		return errUnauthorized
-	}
 	if c.isClosed() {
 		return errUnavailable
 	}
-	if err := c.Read(s); err != nil {
+	s.mu.Lock()
+	if s.released {
+		s.mu.Unlock()
+		return errUnauthorized
+	}
+	if s.marks == nil {
+		s.marks = markBudget.limiter()
+	}
+	err := take(s.marks, c.cfg.Clock.Now(), "too many read marks; a client sends one per conversation every half second at most")
+	s.mu.Unlock()
+	if err != nil {
 		return err
 	}
 	// A mark made on a faster node's copy: wait, briefly, for this one's.

@@ -40,6 +40,9 @@ type Session struct {
 	// codes is the session's budget of device codes, made at its first
 	// code (most sessions never make one); guarded by mu.
 	codes *rate.Limiter
+	// marks is the session's budget of read marks, made at its first
+	// (see MarkRead); guarded by mu.
+	marks *rate.Limiter
 	// seen is when the session last showed itself (registration, any
 	// authenticated request, a stream closing), in Unix nanoseconds: a
 	// session with no stream is released a grace period after it.
