@@ -103,6 +103,19 @@ func (c *Conversation) newest() uint64 {
 	return last[len(last)-1].Event.Seq
 }
 
+// newestMessage is the seq of the newest message held, 0 if none.
+func (c *Conversation) newestMessage() uint64 {
+	for i := len(c.chunks) - 1; i >= 0; i-- {
+		ch := c.chunks[i]
+		for j := len(ch) - 1; j >= 0; j-- {
+			if ch[j].Event.Type == protocol.TypeMessage {
+				return ch[j].Event.Seq
+			}
+		}
+	}
+	return 0
+}
+
 // touch notes a change and a message's time.
 func (c *Conversation) touch(it client.Item) {
 	c.Version++

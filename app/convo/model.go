@@ -287,14 +287,15 @@ func (m *Model) SetHidden(hidden bool) {
 func (m *Model) Hidden() bool { return m.hidden }
 
 // markRead reads the conversation in view, while the page is visible, up
-// to its newest message, and reports whether that changed anything.
+// to its newest message (not a join or leave after it: the server keeps
+// positions at messages), and reports whether that changed anything.
 func (m *Model) markRead() bool {
 	c := m.Active()
 	if m.hidden {
 		return false
 	}
 	changed := false
-	if n := c.newest(); n > c.Read {
+	if n := c.newestMessage(); n > c.Read {
 		c.Read = n
 		changed = true
 	}

@@ -90,3 +90,14 @@ func TestNewLineAtTheServersPosition(t *testing.T) {
 		t.Fatalf("read %d after a new epoch, want 0", c.Read)
 	}
 }
+
+// Joins and leaves after the last message are not what a position
+// marks: the conversation in view is read up to its newest message.
+func TestReadStopsAtTheNewestMessage(t *testing.T) {
+	m := New("Alice")
+	m.Open("")
+	m.Sync(state(item(msg(1, "Bob", "", "hi")), item(protocol.Event{Seq: 2, Type: protocol.TypeJoin, From: "Carol"})))
+	if r := m.Get("").Read; r != 1 {
+		t.Fatalf("Everyone's read %d, want 1 (the message, not Carol's join)", r)
+	}
+}
