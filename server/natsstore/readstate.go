@@ -103,7 +103,15 @@ func (r *ReadState) Positions(ctx context.Context, reg chat.RegID) ([]protocol.R
 	return out, nil
 }
 
-// Forget implements chat.ReadState.
+// Forget implements chat.ReadState. Most people never mark anything: a
+// read first, so that freeing their names stores no delete marker.
 func (r *ReadState) Forget(ctx context.Context, reg chat.RegID) error {
+	_, _, err := r.leader.get(ctx, readKey(reg))
+	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
 	return settle(ctx, func() error { return r.kv.Delete(ctx, readKey(reg)) })
 }

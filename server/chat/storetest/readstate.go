@@ -68,6 +68,9 @@ func readPositions(t *testing.T, fresh Fresh) {
 	if err := b.Reads.Forget(ctx(t), 7); err != nil {
 		t.Fatal(err)
 	}
+	if err := a.Reads.Forget(ctx(t), 42); err != nil {
+		t.Fatalf("forgetting a registration that never marked: %v", err)
+	}
 	if got := sorted(a, 7); len(got) != 0 {
 		t.Fatalf("positions after Forget: %+v, want none", got)
 	}
