@@ -92,6 +92,8 @@ type Client struct {
 
 	// typedAt is when Typing last told the server, by conversation key.
 	typedAt map[string]time.Time
+	// markers are MarkRead's marks, by conversation key.
+	markers map[string]*marker
 	// typingTimer clears typing indicators as they lapse; typingLasts is
 	// how long one lasts (protocol.TypingLasts; shorter in tests).
 	typingTimer *time.Timer
@@ -113,6 +115,7 @@ func New(opts Options) *Client {
 		flushCh: make(chan struct{}, 1),
 		kick:    make(chan struct{}, 1),
 		typedAt: make(map[string]time.Time),
+		markers: make(map[string]*marker),
 
 		typingLasts: protocol.TypingLasts,
 		now:         time.Now,
@@ -197,6 +200,7 @@ func (c *Client) begin(name, tok, epoch string, seq uint64) {
 	c.st = State{Name: name, Chosen: c.st.Chosen, Conn: Stopped, Epoch: epoch, Seq: seq}
 	c.needHistory = true
 	clear(c.typedAt)
+	c.stopMarkers()
 	c.loadOutbox()
 }
 
@@ -254,6 +258,7 @@ func (c *Client) leave(ctx context.Context, path string) error {
 // forget drops the session from memory and the Store, with c.mu held.
 func (c *Client) forget() {
 	c.tok = ""
+	c.stopMarkers()
 	for _, k := range []string{keyToken, keyName, keyEpoch, keySeq} {
 		c.store.Delete(k)
 	}

@@ -62,7 +62,13 @@ func (c *Client) handle(ctx context.Context, ps *pumpState, ev protocol.Event) e
 		if !ps.live && ps.st != nil {
 			c.goLive(ps)
 		}
-		return c.history(ctx)
+		if err := c.history(ctx); err != nil {
+			return err
+		}
+		return c.readPositions(ctx)
+
+	case protocol.TypeRead:
+		c.readEvent(ev)
 
 	case protocol.TypeReset:
 		c.mu.Lock()
@@ -129,6 +135,7 @@ func (c *Client) resetLocked(ps *pumpState, epochChanged bool) {
 	c.st.Seq = ps.head
 	c.store.Set(keySeq, strconv.FormatUint(ps.head, 10))
 	if epochChanged {
+		c.st.Read = nil // positions in the old log
 		c.dropSequenced()
 	}
 	c.needHistory = true

@@ -21,6 +21,9 @@ type pollStream struct {
 
 	ctx    context.Context // ended by close, so close stops a held poll
 	cancel context.CancelFunc
+	// catchUp reads the read positions again after answers that carried
+	// messages (see pollReads).
+	catchUp pollReads
 }
 
 // dialPoll makes the first poll. It asks for hello (hello=1), which the
@@ -46,6 +49,7 @@ func (s *pollStream) next(ctx context.Context) (protocol.Event, error) {
 			return protocol.Event{}, err
 		}
 		s.buf = evs
+		s.catchUp.after(s.ctx, s.l.c, evs)
 	}
 	ev := s.buf[0]
 	s.buf[0] = protocol.Event{}
@@ -83,4 +87,7 @@ func (s *pollStream) send(context.Context, protocol.Send) (protocol.SendResult, 
 }
 
 // close implements stream.
-func (s *pollStream) close() { s.cancel() }
+func (s *pollStream) close() {
+	s.cancel()
+	s.catchUp.stop()
+}

@@ -58,6 +58,12 @@ type State struct {
 	// called), or when that person's message in that conversation, or
 	// their leave, arrives. One's own typing is never listed.
 	Typing []Typist
+	// Read is how far this person has read each conversation, as the
+	// server keeps it for all their devices (GET /api/read after each
+	// hello, then read events), by conversation: "" for everyone's, else
+	// the other person's name key (protocol.NameKey). Positions only move
+	// forward. The map is shared between snapshots: do not change it.
+	Read map[string]protocol.ReadMark
 }
 
 // Item is one line of the conversation.

@@ -29,6 +29,7 @@ type cacheDoc struct {
 type cacheConv struct {
 	With   string        `json:"with"`
 	Unread int           `json:"unread,omitempty"`
+	Read   uint64        `json:"read,omitempty"`
 	Items  []client.Item `json:"items"`
 }
 
@@ -50,7 +51,7 @@ func (m *Model) Save(reg string) []byte {
 		if len(items) == 0 && c.Unread == 0 && !c.Everyone() {
 			continue
 		}
-		doc.Convs = append(doc.Convs, cacheConv{With: c.With, Unread: c.Unread, Items: items})
+		doc.Convs = append(doc.Convs, cacheConv{With: c.With, Unread: c.Unread, Read: c.Read, Items: items})
 	}
 	b, _ := json.Marshal(doc)
 	return b
@@ -70,7 +71,7 @@ func (m *Model) Load(b []byte, reg string) bool {
 	m.epoch = doc.Epoch
 	for _, cc := range doc.Convs {
 		c := m.conversation(cc.With, true)
-		c.Unread = cc.Unread
+		c.Unread, c.Read = cc.Unread, cc.Read
 		for _, it := range cc.Items {
 			if it.Event.Seq == 0 || m.key(m.Route(it.Event)) != c.Key {
 				continue

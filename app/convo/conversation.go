@@ -21,8 +21,13 @@ type Conversation struct {
 	// Key is the name key of With ("" for Everyone): conversations are
 	// told apart by it, as the server compares names.
 	Key string
-	// Unread counts messages that arrived while it was not in view.
+	// Unread counts others' messages after Read, or, while Read is 0,
+	// those that arrived while it was not in view.
 	Unread int
+	// Read is the seq this person has read it up to, on this device (in
+	// view) or another (the server's position), whichever is later; 0
+	// while neither is known.
+	Read uint64
 	// NewFrom is the seq of the first of the messages that were unread
 	// when it was last opened (0: none were), where the list draws its
 	// New line.
@@ -96,6 +101,19 @@ func (c *Conversation) newest() uint64 {
 	}
 	last := c.chunks[len(c.chunks)-1]
 	return last[len(last)-1].Event.Seq
+}
+
+// newestMessage is the seq of the newest message held, 0 if none.
+func (c *Conversation) newestMessage() uint64 {
+	for i := len(c.chunks) - 1; i >= 0; i-- {
+		ch := c.chunks[i]
+		for j := len(ch) - 1; j >= 0; j-- {
+			if ch[j].Event.Type == protocol.TypeMessage {
+				return ch[j].Event.Seq
+			}
+		}
+	}
+	return 0
 }
 
 // touch notes a change and a message's time.
@@ -190,6 +208,7 @@ func (c *Conversation) dropUnsent(id string) bool {
 // dropSequenced forgets every sequenced message (a new epoch: old seqs
 // mean nothing in the new log).
 func (c *Conversation) dropSequenced() {
+	c.Read = 0 // a position in the old log
 	if len(c.chunks) > 0 {
 		c.chunks = nil
 		c.More = true
@@ -202,6 +221,31 @@ func (c *Conversation) dropSequenced() {
 func sameUnsent(a, b client.Item) bool {
 	return a.Status == b.Status && a.Error == b.Error &&
 		a.Event.Text == b.Event.Text && a.Event.To == b.Event.To
+}
+
+// recount sets Unread to the number of messages theirs accepts after
+// Read, when Read is known; it looks at those only.
+func (c *Conversation) recount(theirs func(*protocol.Event) bool) {
+	if c.Read == 0 {
+		return
+	}
+	n := 0
+	for i := len(c.chunks) - 1; i >= 0; i-- {
+		ch := c.chunks[i]
+		j := len(ch) - 1
+		for ; j >= 0 && ch[j].Event.Seq > c.Read; j-- {
+			if theirs(&ch[j].Event) {
+				n++
+			}
+		}
+		if j >= 0 {
+			break
+		}
+	}
+	if n != c.Unread {
+		c.Unread = n
+		c.Version++
+	}
 }
 
 // firstOfLast is the seq of the first of the last n messages theirs

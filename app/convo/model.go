@@ -24,6 +24,9 @@ type Model struct {
 	seen map[uint64]struct{}
 	// keys caches name keys: computing one is a PRECIS pass.
 	keys map[string]string
+	// reads are the server's read positions (client.State.Read), by
+	// conversation key, kept for conversations not made yet.
+	reads map[string]uint64
 }
 
 // New returns the conversations of the person named me, with Everyone's
@@ -36,6 +39,7 @@ func New(me string) *Model {
 		direct:   make(map[string]*Conversation),
 		seen:     make(map[uint64]struct{}),
 		keys:     make(map[string]string),
+		reads:    make(map[string]uint64),
 	}
 }
 
@@ -89,7 +93,7 @@ func (m *Model) conversation(with string, theirs bool) *Conversation {
 	k := m.key(with)
 	c := m.direct[k]
 	if c == nil {
-		c = &Conversation{With: with, Key: k, More: true}
+		c = &Conversation{With: with, Key: k, More: true, Read: m.reads[k]}
 		m.direct[k] = c
 	} else if theirs && c.With != with {
 		c.With = with
@@ -112,9 +116,13 @@ func (m *Model) Sync(s client.State) bool {
 				c.dropSequenced()
 			}
 			clear(m.seen)
+			clear(m.reads)
 			changed = true
 		}
 		m.epoch = s.Epoch
+	}
+	for key, r := range s.Read {
+		changed = m.setRead(key, r.Seq) || changed
 	}
 	unsent := make(map[string]bool)
 	for _, it := range s.Messages {
@@ -141,7 +149,8 @@ func (m *Model) Sync(s client.State) bool {
 			}
 		}
 	}
-	return changed
+	// What came into the conversation in view was seen.
+	return m.markRead() || changed
 }
 
 // put merges one sequenced item and reports whether it was new.
@@ -157,7 +166,12 @@ func (m *Model) put(it client.Item) bool {
 		return false
 	}
 	theirs := with != "" && m.key(it.Event.From) != m.meKey
-	return m.conversation(with, theirs).place(it)
+	c := m.conversation(with, theirs)
+	if !c.place(it) {
+		return false
+	}
+	c.recount(m.theirs)
+	return true
 }
 
 // Older merges a scrollback page of the conversation with with ("" for
@@ -188,16 +202,48 @@ func (m *Model) Older(with string, h protocol.History) {
 // Arrived counts a live event (one the stream delivered, not history) as
 // unread when its conversation is not in view, and returns the
 // conversation it belongs to. Others' messages count; one's own, joins and
-// leaves do not.
+// leaves do not. One in view is read.
 func (m *Model) Arrived(ev protocol.Event) *Conversation {
 	with := m.Route(ev)
 	theirs := m.theirs(&ev)
 	c := m.conversation(with, theirs && with != "")
-	if theirs && (m.hidden || c.Key != m.active) {
+	if !m.hidden && c.Key == m.active {
+		if ev.Seq > c.Read {
+			c.Read = ev.Seq
+			c.recount(m.theirs)
+		}
+		return c
+	}
+	// With a read position, merging the message counts it (see put); one
+	// not merged yet is counted here, as without one.
+	if _, merged := m.seen[ev.Seq]; theirs && (c.Read == 0 || !merged) {
 		c.Unread++
 		c.Version++
 	}
 	return c
+}
+
+// setRead applies the server's read position seq of the conversation key
+// ("" for Everyone's): one of this person's devices read it up to seq. It
+// reports whether anything shown changed.
+func (m *Model) setRead(key string, seq uint64) bool {
+	if seq <= m.reads[key] {
+		return false
+	}
+	m.reads[key] = seq
+	c := m.everyone
+	if key != "" {
+		if c = m.direct[key]; c == nil {
+			return false // made with it when its first message comes
+		}
+	}
+	if seq <= c.Read {
+		return false
+	}
+	c.Read = seq
+	c.recount(m.theirs)
+	c.Version++
+	return true
 }
 
 // Open puts the conversation with with ("" for Everyone) in view, making
@@ -240,11 +286,27 @@ func (m *Model) SetHidden(hidden bool) {
 // Hidden reports whether the page is hidden, as last set.
 func (m *Model) Hidden() bool { return m.hidden }
 
-func (m *Model) markRead() {
-	if c := m.Active(); c.Unread != 0 && !m.hidden {
+// markRead reads the conversation in view, while the page is visible, up
+// to its newest message (not a join or leave after it: the server keeps
+// positions at messages), and reports whether that changed anything.
+func (m *Model) markRead() bool {
+	c := m.Active()
+	if m.hidden {
+		return false
+	}
+	changed := false
+	if n := c.newestMessage(); n > c.Read {
+		c.Read = n
+		changed = true
+	}
+	if c.Unread != 0 {
 		c.Unread = 0
+		changed = true
+	}
+	if changed {
 		c.Version++
 	}
+	return changed
 }
 
 // List returns Everyone's conversation, then the direct ones, the most

@@ -97,6 +97,11 @@ type Event struct {
 	RoomInfo *Room  `json:"room_info,omitempty"`
 	Change   string `json:"change,omitempty"`
 	By       string `json:"by,omitempty"`
+	// With and Everyone name the conversation of a read event (see
+	// ReadMark); Seq is then the position read up to. Additions to the
+	// contract.
+	With     string `json:"with,omitempty"`
+	Everyone bool   `json:"everyone,omitempty"`
 }
 
 // Sequenced reports whether the event is an entry of the log (has a seq of

@@ -49,6 +49,9 @@ type convState struct {
 	// hideNotices: joins and leaves are hidden from Everyone's
 	// conversation (a toggle, kept in the store for the next visit).
 	hideNotices bool
+	// marked is the read position last asked of the server, by
+	// conversation key (see markSeen).
+	marked map[string]uint64
 }
 
 // hideNoticesKey is where the joins-and-leaves toggle is kept.
@@ -63,6 +66,7 @@ func (c *Chat) watchPage(ctx app.Context) {
 			if c.model != nil {
 				c.model.SetHidden(hidden)
 				c.refreshTitle()
+				c.markSeen()
 			}
 			if hidden {
 				c.saveCache()
@@ -105,6 +109,7 @@ func (c *Chat) startModel() {
 	c.stalled = make(map[string]bool)
 	c.loading, c.older = false, ""
 	c.title = ""
+	c.marked = nil
 	c.model.Sync(c.state)
 	c.refreshTitle()
 }
@@ -113,6 +118,8 @@ func (c *Chat) startModel() {
 func (c *Chat) synced() {
 	if c.model != nil && c.model.Sync(c.state) {
 		c.queueSave()
+		c.refreshTitle() // another device's reading changes the count
+		c.markSeen()
 	}
 }
 
@@ -125,6 +132,7 @@ func (c *Chat) arrived(ev protocol.Event) {
 	}
 	conv := c.model.Arrived(ev)
 	c.refreshTitle()
+	c.markSeen()
 	own := protocol.NameKey(ev.From) == c.model.MeKey()
 	if own || !c.notifyOn || !c.model.Hidden() {
 		return
@@ -149,6 +157,7 @@ func (c *Chat) open(with string) {
 	conv := c.model.Open(with)
 	c.to = conv.With
 	c.refreshTitle()
+	c.markSeen()
 }
 
 // refreshTitle puts the number of unread messages in the page's title.

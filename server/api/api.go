@@ -180,6 +180,8 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /api/messages", s.handleSend)
 	s.mux.HandleFunc("POST /api/actions", s.handleAct)
 	s.mux.HandleFunc("POST /api/typing", s.handleTyping)
+	s.mux.HandleFunc("POST /api/read", s.handleMarkRead)
+	s.mux.HandleFunc("GET /api/read", s.handleReadPositions)
 	s.mux.HandleFunc("GET /api/history", s.handleHistory)
 	s.mux.HandleFunc("GET /api/users", s.handleUsers)
 	s.mux.HandleFunc("GET /api/events", s.handleSSE)

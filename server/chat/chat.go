@@ -234,6 +234,7 @@ type Chat struct {
 	devices  Devices
 	passkeys Passkeys
 	rooms    Rooms
+	reads    ReadState
 	budgets  *addrBudgets
 	// roomBudget bounds how often rooms are made.
 	roomBudget *roomBudgets
@@ -285,6 +286,7 @@ func New(st Store, cfg Config) *Chat {
 		devices:  st.Devices,
 		passkeys: st.Passkeys,
 		rooms:    st.Rooms,
+		reads:    st.Reads,
 		budgets:  newAddrBudgets(&cfg),
 		ids:      newIDMemory(cfg.RememberIDs),
 		sessions: make(map[[sha256.Size]byte]*Session),
@@ -821,7 +823,7 @@ func (c *Chat) closeStream(st *Stream) {
 // s's budget and its address's, or refuses with rate_limited, saying when
 // to retry. The transports call it before they read for s.
 func (c *Chat) Read(s *Session) error {
-	return c.spend(s.reads, "too many reads of history or people; wait a moment", func(now time.Time) error {
+	return c.spend(s.reads, "too many reads of history, people or read positions; wait a moment", func(now time.Time) error {
 		return c.budgets.read(s.addr, now)
 	})
 }

@@ -306,6 +306,7 @@ func (c *Chat) LeaveEverywhere(ctx context.Context, s *Session) error {
 	if err := c.freeName(ctx, s.name.Key, s.name.Display, s.reg); err != nil {
 		return errStoreDown
 	}
+	c.forgetReads(ctx, s.reg)
 	return c.sweep(ctx, s.reg)
 }
 
@@ -325,6 +326,7 @@ func (c *Chat) lastDevice(ctx context.Context, s *Session) error {
 	if err := c.freeName(ctx, s.name.Key, s.name.Display, s.reg); err != nil {
 		return err
 	}
+	c.forgetReads(ctx, s.reg)
 	// A device linked while the name was being freed is ended too.
 	return c.sweep(ctx, s.reg)
 }

@@ -21,7 +21,8 @@
 //	sendLocks[i]          one name's sends (check id, append, remember id)
 //	  Chat.membership     joins, leaves and the presence roster
 //	    Registry (own)    names
-//	    Session.mu        released, streams, grace, its device-code budget
+//	    Session.mu        released, streams, grace, its device-code,
+//	                      passkey and read-mark budgets
 //	      roomIndex.mu    the hub's members of each room (the fan-out
 //	                      holds it, read, while it delivers to a room)
 //	      hubShard.mu     which streams a shard holds
@@ -37,6 +38,8 @@
 //	                      (a room's change) or sendLocks (a room message's
 //	                      check of its sender), holding nothing else
 //	roomBudgets.mu        the budgets of rooms made (alone)
+//	MemoryReadState.mu    read positions (alone; a read event is
+//	                      published after it is let go)
 //	fanout.obsMu          the list of observers
 //	  observer.mu         one observer's queue (the fan-out offers to it
 //	                      under obsMu; the observer's goroutine takes from

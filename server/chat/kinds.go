@@ -48,8 +48,9 @@ const (
 )
 
 // kinds is the table. Control events (hello, presence, reset, ack, error)
-// are made by the server for one stream or the fan-out; typing goes
-// through Signals to every node, and is never stored.
+// are made by the server for one stream or the fan-out; typing and read
+// go through Signals to every node, and are never stored (a read event
+// goes to the streams of the person who read, every device of theirs).
 var kinds = map[string]Kind{
 	protocol.TypeMessage:  {Ring: RingMessages, Direct: true},
 	protocol.TypeJoin:     {Ring: RingPresence},
@@ -60,6 +61,7 @@ var kinds = map[string]Kind{
 	protocol.TypeAck:      {},
 	protocol.TypeError:    {},
 	protocol.TypeTyping:   {Direct: true},
+	protocol.TypeRead:     {Direct: true},
 	protocol.TypeReact:    {Ring: RingMessages, Direct: true, Action: true},
 	protocol.TypeEdit:     {Ring: RingMessages, Direct: true, Action: true},
 	protocol.TypeDelete:   {Ring: RingMessages, Direct: true, Action: true},

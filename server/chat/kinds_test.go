@@ -13,7 +13,7 @@ func TestEveryKindHasARow(t *testing.T) {
 	types := []string{
 		protocol.TypeMessage, protocol.TypeJoin, protocol.TypeLeave, protocol.TypeHello,
 		protocol.TypePresence, protocol.TypeReset, protocol.TypeAck, protocol.TypeError, protocol.TypeTyping,
-		protocol.TypeReact, protocol.TypeEdit, protocol.TypeDelete,
+		protocol.TypeReact, protocol.TypeEdit, protocol.TypeDelete, protocol.TypeRead,
 		protocol.TypeRoomMessage, protocol.TypeRoom, protocol.TypeRoomJoin, protocol.TypeRoomLeave,
 	}
 	if len(types) != len(kinds) {

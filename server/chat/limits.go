@@ -139,7 +139,7 @@ func (b *addrBudgets) send(addr string, now time.Time) error {
 // read takes one read from addr's budget, or refuses with rate_limited.
 func (b *addrBudgets) read(addr string, now time.Time) error {
 	return b.spend(addr, now, b.reads, func(a *addrBudget) *rate.Limiter { return a.read },
-		"too many reads of history or people from your address; wait a moment")
+		"too many reads of history, people or read positions from your address; wait a moment")
 }
 
 // upload takes one upload from addr's budget, or refuses with

@@ -42,6 +42,9 @@ type Session struct {
 	codes *rate.Limiter
 	// passkeys is its budget of passkey ceremonies, made likewise.
 	passkeys *rate.Limiter
+	// marks is the session's budget of read marks, made at its first
+	// (see MarkRead); guarded by mu.
+	marks *rate.Limiter
 	// seen is when the session last showed itself (registration, any
 	// authenticated request, a stream closing), in Unix nanoseconds: a
 	// session with no stream is released a grace period after it.

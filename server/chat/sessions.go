@@ -245,6 +245,8 @@ func (c *Chat) releaseOrphans(ctx context.Context, orphans map[string]RegID) {
 		if h, ok := c.registry.Lookup(key); ok && h.Reg == reg {
 			if err := c.freeName(ctx, key, h.Display, reg); err != nil {
 				c.cfg.Logger.Warn("chat: freeing a name whose session is gone", "name", h.Display, "err", err)
+			} else {
+				c.forgetReads(ctx, reg)
 			}
 		}
 	}

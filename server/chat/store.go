@@ -27,12 +27,13 @@ type Store struct {
 	Devices  Devices
 	Passkeys Passkeys
 	Rooms    Rooms
+	Reads    ReadState
 }
 
 // complete reports whether every part of the store is there.
 func (s Store) complete() bool {
 	return s.Log != nil && s.Names != nil && s.Sessions != nil && s.Signals != nil && s.Files != nil && s.Devices != nil &&
-		s.Passkeys != nil && s.Rooms != nil
+		s.Passkeys != nil && s.Rooms != nil && s.Reads != nil
 }
 
 // Limits are what a store keeps, given once (the flags set them) to
@@ -73,7 +74,7 @@ func MemoryStore(l Limits, now func() time.Time) Store {
 	log := NewMemoryLog(l.Keep, l.KeepPresence)
 	log.SetMaxAge(l.MaxAge, now)
 	return Store{Log: log, Names: NewMemoryRegistry(), Sessions: NewMemorySessions(), Signals: NewMemorySignals(), Files: NewMemoryFiles(l.MaxAge, now), Devices: NewMemoryDevices(now),
-		Passkeys: NewMemoryPasskeys(now), Rooms: NewMemoryRooms()}
+		Passkeys: NewMemoryPasskeys(now), Rooms: NewMemoryRooms(), Reads: NewMemoryReadState()}
 }
 
 // MemorySessions is a SessionStore held in this process.

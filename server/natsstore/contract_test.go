@@ -67,7 +67,7 @@ func deleteAll(t *testing.T, nc *nats.Conn) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	for _, name := range []string{"KV_" + natsstore.NamesBucket, "KV_" + natsstore.SessionsBucket, "OBJ_" + natsstore.FilesBucket, "KV_" + natsstore.DevicesBucket, "KV_" + natsstore.RoomsBucket, natsstore.StreamName} {
+	for _, name := range []string{"KV_" + natsstore.NamesBucket, "KV_" + natsstore.SessionsBucket, "OBJ_" + natsstore.FilesBucket, "KV_" + natsstore.DevicesBucket, "KV_" + natsstore.RoomsBucket, "KV_" + natsstore.ReadBucket, natsstore.StreamName} {
 		if err := js.DeleteStream(ctx, name); err != nil && err != jetstream.ErrStreamNotFound {
 			t.Fatalf("deleting %s: %v", name, err)
 		}

@@ -52,12 +52,7 @@ func openDevices(ctx context.Context, js jetstream.JetStream, cfg Config) (*Devi
 func ttlBucket(ctx context.Context, js jetstream.JetStream, name string, cfg Config) (jetstream.KeyValue, leaderReads, error) {
 	kc := bucketConfig(name, cfg)
 	kc.LimitMarkerTTL = markerTTL
-	kv, err := bindBucketAs(ctx, js, kc)
-	if err != nil {
-		return nil, leaderReads{}, err
-	}
-	leader, err := newLeaderReads(js, kv)
-	return kv, leader, err
+	return bucketAs(ctx, js, kc)
 }
 
 func codeKey(k chat.CodeKey) string { return hex.EncodeToString(k[:]) }

@@ -82,6 +82,8 @@ type Store struct {
 	Passkeys *Passkeys
 	// Rooms keeps the rooms and their members.
 	Rooms *Rooms
+	// Reads keeps each person's read positions.
+	Reads *ReadState
 
 	cancel context.CancelFunc
 }
@@ -125,13 +127,16 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Store, error) {
 	if st.Rooms, err = openRooms(ctx, run, js, cfg); err != nil {
 		return fail(fmt.Errorf("the rooms bucket: %w", err))
 	}
+	if st.Reads, err = openReadState(ctx, js, cfg); err != nil {
+		return fail(fmt.Errorf("the read positions bucket: %w", err))
+	}
 	return st, nil
 }
 
 // Chat is the store as the chat takes it.
 func (s *Store) Chat() chat.Store {
 	return chat.Store{Log: s.Log, Names: s.Names, Sessions: s.Sessions, Signals: s.Signals, Files: s.Files, Devices: s.Devices,
-		Passkeys: s.Passkeys, Rooms: s.Rooms}
+		Passkeys: s.Passkeys, Rooms: s.Rooms, Reads: s.Reads}
 }
 
 // Close stops following the stream and buckets, and deletes the
@@ -174,16 +179,17 @@ func (s *Store) Close() {
 // bucket binds to a key-value bucket, creating it if need be, and to
 // reads from its leader (every bucket's decisions need them).
 func bucket(ctx context.Context, js jetstream.JetStream, name string, cfg Config) (jetstream.KeyValue, leaderReads, error) {
-	kv, err := bindBucket(ctx, js, name, cfg)
+	return bucketAs(ctx, js, bucketConfig(name, cfg))
+}
+
+// bucketAs is bucket with the bucket made as kc says.
+func bucketAs(ctx context.Context, js jetstream.JetStream, kc jetstream.KeyValueConfig) (jetstream.KeyValue, leaderReads, error) {
+	kv, err := bindBucketAs(ctx, js, kc)
 	if err != nil {
 		return nil, leaderReads{}, err
 	}
 	leader, err := newLeaderReads(js, kv)
 	return kv, leader, err
-}
-
-func bindBucket(ctx context.Context, js jetstream.JetStream, name string, cfg Config) (jetstream.KeyValue, error) {
-	return bindBucketAs(ctx, js, bucketConfig(name, cfg))
 }
 
 // bucketConfig is how Hark's buckets are made: one revision a key, on
@@ -215,6 +221,7 @@ var (
 	_ chat.Devices      = (*Devices)(nil)
 	_ chat.Passkeys     = (*Passkeys)(nil)
 	_ chat.Rooms        = (*Rooms)(nil)
+	_ chat.ReadState    = (*ReadState)(nil)
 )
 
 // settle retries op while NATS answers that nothing serves the request:

@@ -66,6 +66,7 @@ var clauses = []struct {
 	{"DevicesOfAPersonAreFoundTogether", devicesOfAPerson},
 	{"PasskeysAreKeptPerName", passkeysPerName},
 	{"PasskeyCeremoniesAreTakenOnceAndExpire", passkeyCeremonies},
+	{"ReadPositionsMoveForwardPerPersonAndConversation", readPositions},
 }
 
 // wait bounds how long a node's copy may take to show a write.

@@ -1,0 +1,143 @@
+package chat
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"hark/app/protocol"
+)
+
+// reads returns the read events st hands out until it has been quiet for
+// a moment.
+func reads(t *testing.T, st *Stream) []protocol.Event {
+	t.Helper()
+	var got []protocol.Event
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
+		e, err := st.Next(ctx)
+		cancel()
+		if err != nil {
+			return got
+		}
+		if e.Type() == protocol.TypeRead {
+			got = append(got, e.Event())
+		}
+	}
+}
+
+
+// Alice reads Bob's direct messages on her laptop: both her devices'
+// streams get the read event, at the newest message at or before the
+// seq she gave; Bob's and Carol's get nothing. A lower mark is accepted
+// and tells no one; the positions are there for a device that connects
+// later.
+func TestMarkReadTellsEveryDeviceOfThePerson(t *testing.T) {
+	c := newTestChat(t, Config{})
+	ctx := context.Background()
+	laptop := register(t, c, "Alice")
+	phone := link(t, c, deviceCode(t, c, laptop), "")
+	bob, carol := register(t, c, "Bob"), register(t, c, "Carol")
+	first := send(t, c, bob, "b1", "alice", "one")
+	send(t, c, carol, "c1", "", "to all")
+	second := send(t, c, bob, "b2", "Alice", "two")
+	streams := map[string]*Stream{}
+	for name, s := range map[string]*Session{"laptop": laptop, "phone": phone, "bob": bob, "carol": carol} {
+		streams[name] = open(t, c, s, Position{})
+	}
+
+	// A seq past the conversation's newest message marks that message.
+	if err := c.MarkRead(ctx, laptop, protocol.ReadMark{With: "bob", Seq: second + 5}); err != nil {
+		t.Fatal(err)
+	}
+	want := protocol.Event{Type: protocol.TypeRead, With: "Bob", Seq: second}
+	for _, name := range []string{"laptop", "phone"} {
+		if got := reads(t, streams[name]); len(got) != 1 || got[0].With != want.With || got[0].Seq != want.Seq || got[0].Everyone {
+			t.Fatalf("Alice's %s got %+v, want %+v", name, got, want)
+		}
+	}
+	for _, name := range []string{"bob", "carol"} {
+		if got := reads(t, streams[name]); len(got) != 0 {
+			t.Fatalf("%s got Alice's read position: %+v", name, got)
+		}
+	}
+
+	if err := c.MarkRead(ctx, phone, protocol.ReadMark{With: "Bob", Seq: first}); err != nil {
+		t.Fatalf("a lower mark: %v, want accepted", err)
+	}
+	if got := reads(t, streams["laptop"]); len(got) != 0 {
+		t.Fatalf("a lower mark was told: %+v", got)
+	}
+	if err := c.MarkRead(ctx, phone, protocol.ReadMark{Everyone: true, Seq: second}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.ReadPositions(ctx, phone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(got, func(a, b protocol.ReadMark) int { return int(a.Seq) - int(b.Seq) })
+	// Everyone's newest message at or before second is Carol's.
+	if wantPos := []protocol.ReadMark{{Everyone: true, Seq: first + 1}, {With: "Bob", Seq: second}}; !slices.Equal(got, wantPos) {
+		t.Fatalf("positions %+v, want %+v", got, wantPos)
+	}
+	if got, _ := c.ReadPositions(ctx, bob); len(got) != 0 {
+		t.Fatalf("Bob's positions: %+v, want none (Alice's are hers)", got)
+	}
+}
+
+// Marks that name no conversation, two, no seq, a conversation with no
+// message at or before the seq, or come from a released session are
+// refused, and tell no one; more marks than the session's budget are
+// rate_limited, however the reads are budgeted.
+func TestMarkReadRefusals(t *testing.T) {
+	c := newTestChat(t, Config{ReadRate: -1})
+	ctx := context.Background()
+	alice, bob := register(t, c, "Alice"), register(t, c, "Bob")
+	dm := send(t, c, bob, "b1", "alice", "hi")
+	st := open(t, c, alice, Position{})
+	for _, m := range []protocol.ReadMark{{Seq: dm}, {With: "Bob", Everyone: true, Seq: dm}, {With: "Bob"}, {With: "not\x00a name", Seq: dm}} {
+		wantCode(t, "a read mark", c.MarkRead(ctx, alice, m), protocol.CodeBadRequest)
+	}
+	// Carol never wrote to Alice; everyone's conversation is empty
+	// before the direct message.
+	for _, m := range []protocol.ReadMark{{With: "Carol", Seq: dm}, {Everyone: true, Seq: dm}} {
+		wantCode(t, "a read mark", c.MarkRead(ctx, alice, m), protocol.CodeNotFound)
+	}
+	if got := reads(t, st); len(got) != 0 {
+		t.Fatalf("refused marks were told: %+v", got)
+	}
+	var err error
+	for range 20 {
+		if err = c.MarkRead(ctx, alice, protocol.ReadMark{With: "Bob", Seq: dm}); err != nil {
+			break
+		}
+	}
+	wantCode(t, "a read mark", err, protocol.CodeRateLimited)
+	if err := c.Leave(ctx, bob); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, "a read mark", c.MarkRead(ctx, bob, protocol.ReadMark{With: "Alice", Seq: dm}), protocol.CodeUnauthorized)
+}
+
+// A person's positions go with the name: a later holder of it starts
+// with none.
+func TestReadPositionsGoWithTheName(t *testing.T) {
+	c := newTestChat(t, Config{})
+	ctx := context.Background()
+	alice, bob := register(t, c, "Alice"), register(t, c, "Bob")
+	dm := send(t, c, bob, "b1", "alice", "hi")
+	if err := c.MarkRead(ctx, alice, protocol.ReadMark{With: "Bob", Seq: dm}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Leave(ctx, alice); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := c.reads.Positions(ctx, alice.reg); len(got) != 0 {
+		t.Fatalf("the positions of a freed name: %+v, want none", got)
+	}
+	again := register(t, c, "Alice")
+	if got, _ := c.ReadPositions(ctx, again); len(got) != 0 {
+		t.Fatalf("the next holder's positions: %+v, want none", got)
+	}
+}
