@@ -109,3 +109,60 @@ func TestRooms(t *testing.T) {
 		t.Error("Bob, gone, sees the room's message")
 	}
 }
+
+// TestRoomsGroup: Alice makes a private group with Bob and Carol from the
+// New room form; it shows in their lists at once, not among the public
+// rooms, and its talk reaches its members only.
+func TestRoomsGroup(t *testing.T) {
+	srv := startServer(t)
+	b := newBrowser(t)
+	people := b.joined(t, srv.URL, "Alice", "Bob", "Carol", "Dave")
+	alice, bob, carol, dave := people[0], people[1], people[2], people[3]
+	alice.waitFor("everyone in the roster", `document.querySelectorAll("#roster li").length === 4`)
+
+	alice.do(colorScheme("dark"))
+	alice.click("new-room")
+	alice.waitFor("the new room's form", `!!document.querySelector("#room-form")`)
+	if eval[bool](alice, visible("#room-people")) {
+		t.Error("the people of a group are asked for a public room")
+	}
+	alice.click("room-private")
+	alice.waitFor("the people's field", visible("#room-people"))
+	alice.do(
+		chromedp.SendKeys(chromedp.ID("room-name"), "trio"),
+		chromedp.SendKeys(chromedp.ID("room-people"), "Bob, Carol"),
+	)
+	alice.shot("rooms-group-new-dark")
+	alice.click("create-room")
+	alice.waitFor("the group open", convTitle("#trio")+` && document.querySelector("#room-members").textContent === "3 members"`)
+	bob.waitFor("the group in Bob's list", "!!"+roomButton("trio"))
+	carol.waitFor("the group in Carol's list", "!!"+roomButton("trio"))
+
+	alice.say("just the three of us")
+	alice.sees("just the three of us")
+	alice.shot("rooms-group-dark")
+	bob.waitFor("a badge on the group", roomBadge("trio")+` === "1"`)
+	eval[chromedp.Void](carol, roomButton("trio")+".click()")
+	carol.waitFor("the group open", convTitle("#trio"))
+	carol.sees("just the three of us")
+
+	dave.click("browse-rooms")
+	dave.waitFor("the list of public rooms", `(document.querySelector("#room-browser .room-note")||{}).textContent === "No public rooms yet."`)
+	if eval[bool](dave, "!!"+roomButton("trio")) {
+		t.Error("Dave, not in the group, has it in his list")
+	}
+	if n := dave.count("just the three of us"); n != 0 {
+		t.Error("Dave sees the group's message")
+	}
+
+	// A group of two is refused, and the form says why.
+	bob.click("new-room")
+	bob.waitFor("the new room's form", `!!document.querySelector("#room-form")`)
+	bob.click("room-private")
+	bob.do(
+		chromedp.SendKeys(chromedp.ID("room-name"), "pair"),
+		chromedp.SendKeys(chromedp.ID("room-people"), "Alice"),
+	)
+	bob.click("create-room")
+	bob.waitFor("the refusal", `document.querySelector("#rooms-error").textContent.includes("3 to 20")`)
+}
