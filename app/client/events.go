@@ -100,7 +100,8 @@ func (c *Client) handle(ctx context.Context, ps *pumpState, ev protocol.Event) e
 		c.mu.Unlock()
 		c.changed()
 
-	case protocol.TypeMessage, protocol.TypeJoin, protocol.TypeLeave, protocol.TypeReact, protocol.TypeEdit, protocol.TypeDelete:
+	case protocol.TypeMessage, protocol.TypeJoin, protocol.TypeLeave, protocol.TypeReact, protocol.TypeEdit, protocol.TypeDelete,
+		protocol.TypeRoomMessage, protocol.TypeRoom, protocol.TypeRoomJoin, protocol.TypeRoomLeave:
 		c.mu.Lock()
 		if ev.Seq <= c.st.Seq {
 			c.mu.Unlock() // seen before: a replay overlapping what we have
@@ -161,7 +162,7 @@ func (c *Client) history(ctx context.Context) error {
 // own message settles its pending item (matched by client id), so it is
 // shown once.
 func (c *Client) list(ev protocol.Event) {
-	if ev.Type == protocol.TypeMessage && c.isOwn(ev) {
+	if (ev.Type == protocol.TypeMessage || ev.Type == protocol.TypeRoomMessage) && c.isOwn(ev) {
 		if ev.ID != "" {
 			c.settle(ev.ID, ev.Seq, &ev)
 			return

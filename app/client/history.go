@@ -24,6 +24,10 @@ type HistoryQuery struct {
 	// Everyone asks only for messages to everyone (everyone's
 	// conversation, without direct messages). Not with With.
 	Everyone bool
+	// Room, when set, asks only for the messages (and actions) of the
+	// room with that id, which this person is in. Not with With or
+	// Everyone.
+	Room string
 }
 
 // History loads a page of the messages this session may see, oldest
@@ -42,6 +46,9 @@ func (c *Client) History(ctx context.Context, q HistoryQuery) (protocol.History,
 	}
 	if q.With != "" {
 		v.Set("with", q.With)
+	}
+	if q.Room != "" {
+		v.Set("room", q.Room)
 	}
 	if q.Everyone {
 		v.Set("everyone", "1")

@@ -90,8 +90,12 @@ func (c *Client) loadOutbox() {
 // c.mu held.
 func (c *Client) pending(q queued) Item {
 	s := q.Send
+	typ := protocol.TypeMessage
+	if s.Room != "" {
+		typ = protocol.TypeRoomMessage
+	}
 	return Item{
-		Event: protocol.Event{Type: protocol.TypeMessage, ID: s.ID, From: c.st.Name, To: s.To, Text: s.Text, ReplyTo: s.ReplyTo, File: q.Attached},
+		Event: protocol.Event{Type: typ, ID: s.ID, From: c.st.Name, To: s.To, Room: s.Room, Text: s.Text, ReplyTo: s.ReplyTo, File: q.Attached},
 		Own:   true, Status: Pending,
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"hark/app/client"
+	"hark/app/protocol"
 )
 
 // What the cache keeps: the last CacheMessages sequenced messages of each
@@ -27,10 +28,12 @@ type cacheDoc struct {
 }
 
 type cacheConv struct {
-	With   string        `json:"with"`
-	Unread int           `json:"unread,omitempty"`
-	Read   uint64        `json:"read,omitempty"`
-	Items  []client.Item `json:"items"`
+	With   string `json:"with"`
+	Unread int    `json:"unread,omitempty"`
+	Read   uint64 `json:"read,omitempty"`
+	// Room is the room a room's conversation is of.
+	Room  *protocol.Room `json:"room,omitempty"`
+	Items []client.Item  `json:"items"`
 }
 
 // Save encodes what a reload with the server down shows: the newest
@@ -48,10 +51,10 @@ func (m *Model) Save(reg string) []byte {
 			take := min(len(ch), CacheMessages-len(items))
 			items = append(append([]client.Item(nil), ch[len(ch)-take:]...), items...)
 		}
-		if len(items) == 0 && c.Unread == 0 && !c.Everyone() {
+		if len(items) == 0 && c.Unread == 0 && !c.Everyone() && c.Room == nil {
 			continue
 		}
-		doc.Convs = append(doc.Convs, cacheConv{With: c.With, Unread: c.Unread, Read: c.Read, Items: items})
+		doc.Convs = append(doc.Convs, cacheConv{With: c.With, Unread: c.Unread, Read: c.Read, Room: c.Room, Items: items})
 	}
 	b, _ := json.Marshal(doc)
 	return b
@@ -71,6 +74,9 @@ func (m *Model) Load(b []byte, reg string) bool {
 	m.epoch = doc.Epoch
 	for _, cc := range doc.Convs {
 		c := m.conversation(cc.With, true)
+		if cc.Room != nil && IsRoomKey(cc.With) && RoomKey(cc.Room.ID) == cc.With {
+			c.setRoom(*cc.Room)
+		}
 		c.Unread, c.Read = cc.Unread, cc.Read
 		for _, it := range cc.Items {
 			if it.Event.Seq == 0 || m.key(m.Route(it.Event)) != c.Key {

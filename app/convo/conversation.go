@@ -37,6 +37,9 @@ type Conversation struct {
 	// More is set while older messages may be on the server: until a
 	// scrollback page says it reached the start.
 	More bool
+	// Room is the room a room's conversation is of, as last told (nil
+	// for Everyone's and direct ones).
+	Room *protocol.Room
 	// Version changes whenever anything shown of the conversation does.
 	Version uint64
 

@@ -3,6 +3,7 @@ package convo
 import (
 	"slices"
 	"strconv"
+	"strings"
 
 	"hark/app/client"
 	"hark/app/protocol"
@@ -14,7 +15,7 @@ type Model struct {
 	me, meKey string
 	epoch     string
 	everyone  *Conversation
-	direct    map[string]*Conversation // by the other person's name key
+	direct    map[string]*Conversation // by the other person's name key, or RoomKey
 	// active is the key of the conversation in view; hidden is set while
 	// the page is not visible (another tab, minimised).
 	active string
@@ -52,6 +53,9 @@ func (m *Model) MeKey() string { return m.meKey }
 // key is the name key of name, cached.
 func (m *Model) key(name string) string {
 	k, ok := m.keys[name]
+	if !ok && IsRoomKey(name) {
+		return name
+	}
 	if !ok {
 		k = protocol.NameKey(name)
 		if k == "" {
@@ -63,9 +67,13 @@ func (m *Model) key(name string) string {
 }
 
 // Route names the conversation an event belongs to: "" for Everyone's
-// (broadcasts, joins, leaves), else the other party of a direct message
-// (oneself for a note to oneself).
+// (broadcasts, joins, leaves), RoomKey of a room's message (or action),
+// else the other party of a direct message (oneself for a note to
+// oneself).
 func (m *Model) Route(ev protocol.Event) (with string) {
+	if ev.InRoom() {
+		return RoomKey(ev.Room)
+	}
 	if !ev.Direct() {
 		return ""
 	}
@@ -94,6 +102,10 @@ func (m *Model) conversation(with string, theirs bool) *Conversation {
 	c := m.direct[k]
 	if c == nil {
 		c = &Conversation{With: with, Key: k, More: true, Read: m.reads[k]}
+		if IsRoomKey(with) {
+			// Its name comes with the room's events (or SetRooms).
+			c.Room = &protocol.Room{ID: strings.TrimPrefix(with, roomMark)}
+		}
 		m.direct[k] = c
 	} else if theirs && c.With != with {
 		c.With = with
@@ -128,7 +140,7 @@ func (m *Model) Sync(s client.State) bool {
 	for _, it := range s.Messages {
 		ev := it.Event
 		if ev.Seq == 0 {
-			if ev.Type != protocol.TypeMessage {
+			if ev.Type != protocol.TypeMessage && ev.Type != protocol.TypeRoomMessage {
 				continue
 			}
 			unsent[ev.ID] = true
@@ -156,6 +168,9 @@ func (m *Model) Sync(s client.State) bool {
 // put merges one sequenced item and reports whether it was new.
 func (m *Model) put(it client.Item) bool {
 	m.seen[it.Event.Seq] = struct{}{}
+	if isRoomEvent(&it.Event) {
+		return m.roomEvent(it.Event)
+	}
 	with := m.Route(it.Event)
 	if it.Event.IsAction() {
 		// An action belongs to its message's conversation; one that is
@@ -263,7 +278,7 @@ func (m *Model) Open(with string) *Conversation {
 // theirs reports whether ev is a message someone else wrote: what counts
 // as unread.
 func (m *Model) theirs(ev *protocol.Event) bool {
-	return ev.Type == protocol.TypeMessage && m.key(ev.From) != m.meKey
+	return (ev.Type == protocol.TypeMessage || ev.Type == protocol.TypeRoomMessage) && m.key(ev.From) != m.meKey
 }
 
 // Active returns the conversation in view.

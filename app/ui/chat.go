@@ -75,6 +75,7 @@ func (c *Chat) OnMount(ctx app.Context) {
 	ctx.Handle(actionJoined, func(app.Context, app.Action) { c.start() })
 	ctx.Handle(actionLeaveEverywhere, func(app.Context, app.Action) { c.leaveEverywhere() })
 	c.handleActions(ctx)
+	c.handleRooms(ctx)
 	ctx.Handle(actionTo, func(ctx app.Context, a app.Action) {
 		to, _ := a.Value.(string)
 		c.open(to)
@@ -156,6 +157,7 @@ func (c *Chat) start() {
 	c.notice = ""
 	c.state = cl.State()
 	c.startModel()
+	c.loadRooms()
 	ctx.Async(func() {
 		err := cl.Run(run)
 		ctx.Dispatch(func(app.Context) {

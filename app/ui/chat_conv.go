@@ -127,7 +127,7 @@ func (c *Chat) synced() {
 // notification for a direct message or a mention while the page is
 // hidden.
 func (c *Chat) arrived(ev protocol.Event) {
-	if c.model == nil || ev.Type != protocol.TypeMessage {
+	if c.model == nil || ev.Type != protocol.TypeMessage && ev.Type != protocol.TypeRoomMessage {
 		return
 	}
 	conv := c.model.Arrived(ev)
@@ -183,6 +183,9 @@ func (c *Chat) loadOlder(with string) {
 		return
 	}
 	q := client.HistoryQuery{Before: conv.Oldest(), Limit: olderPage, With: with, Everyone: with == ""}
+	if conv.Room != nil {
+		q.With, q.Room = "", conv.Room.ID
+	}
 	c.loading, c.older = true, conv.Key
 	delete(c.stalled, conv.Key)
 	cl, model := c.client, c.model
@@ -281,7 +284,10 @@ func (c *Chat) renderConversation(st client.State) app.UI {
 	}
 	conv := c.model.Active()
 	title := "Everyone"
-	if !conv.Everyone() {
+	switch {
+	case conv.Room != nil:
+		title = "#" + roomName(conv.Room)
+	case !conv.Everyone():
 		title = conv.With + " (direct messages)"
 	}
 	label := "Hide joins and leaves"
@@ -297,6 +303,7 @@ func (c *Chat) renderConversation(st client.State) app.UI {
 					OnClick(c.toggleNotices).
 					Text(label)
 			}),
+			app.If(conv.Room != nil, func() app.UI { return c.renderRoomHead(*conv.Room) }),
 		),
 		&messageList{
 			Conv:        conv,

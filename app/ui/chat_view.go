@@ -29,11 +29,12 @@ func (c *Chat) Render() app.UI {
 		app.Div().Class("chat").Body(
 			app.Main().Class("conversation").On("dragover", dragOver).On("drop", dropFile).Body(
 				c.renderConversation(st),
-				&composer{Client: c.client, To: c.to, People: st.Users, Counts: st.Counts, Me: st.Name, Draft: c.draft, ActErr: c.actErr},
+				&composer{Client: c.client, To: c.composerTo(), Room: c.openRoom(), People: st.Users, Counts: st.Counts, Me: st.Name, Draft: c.draft, ActErr: c.actErr},
 			),
 			app.Div().ID("drawer").Class(c.drawerClasses()...).On("keydown", c.drawerKey).On("focusout", c.drawerFocusOut).Body(
 				c.renderDrawerClose(),
 				&conversationList{Entries: entries(c.model), NotifyOn: c.notifyOn, NotifyNote: c.notifyNote},
+				&roomsPanel{Client: c.client, Rooms: roomEntries(c.model)},
 				&roster{Client: c.client, Users: st.Users, Online: st.Online, Counts: st.Counts, Me: st.Name},
 			),
 			c.renderBackdrop(),

@@ -29,6 +29,10 @@ type composer struct {
 	Draft  *draftReq
 	ActErr string
 
+	// Room is the room in view, when it is one (To is then its key):
+	// messages go to it (see rooms.go).
+	Room *protocol.Room
+
 	// mention is the @-completion open under the text, if any.
 	mention mentionState
 
@@ -57,8 +61,14 @@ type composer struct {
 
 func (c *composer) Render() app.UI {
 	to := recipients(c.People, c.Me, c.To)
+	if c.Room != nil {
+		to = []string{c.To} // the room in view: the picker says it
+	}
 	placeholder := "Message everyone"
-	if c.To != "" {
+	switch {
+	case c.Room != nil:
+		placeholder = "Message #" + roomName(c.Room)
+	case c.To != "":
 		placeholder = "Message " + c.To + " (only they see it)"
 	}
 	return app.Form().ID("composer").Class("composer").
@@ -71,7 +81,7 @@ func (c *composer) Render() app.UI {
 			c.renderAbove(),
 			app.Div().Class("to").Body(
 				app.Label().For("to").Text("To"),
-				app.Select().ID("to").
+				app.Select().ID("to").Disabled(c.Room != nil).
 					OnChange(func(ctx app.Context, e app.Event) {
 						// The first option is Everyone. Its value cannot be
 						// read back: go-app drops an empty value attribute,
@@ -85,7 +95,10 @@ func (c *composer) Render() app.UI {
 					Body(app.Range(to).Slice(func(i int) app.UI {
 						name := to[i]
 						label := name
-						if name == "" {
+						switch {
+						case c.Room != nil:
+							label = "#" + roomName(c.Room)
+						case name == "":
 							label = "Everyone"
 						}
 						return app.Option().Value(name).Selected(name == c.To).Text(label)
@@ -198,10 +211,10 @@ func (c *composer) send(ctx app.Context) {
 		c.Client.SendFile(c.To, strings.TrimSpace(text), *file, reply)
 		c.attached = nil
 	case c.Draft != nil:
-		c.Client.SendReply(c.To, text, c.Draft.Seq)
+		c.sendText(text, c.Draft.Seq)
 		ctx.NewAction(actionDraftDone)
 	default:
-		c.Client.Send(c.To, text)
+		c.sendText(text, 0)
 	}
 	box.Set("value", "")
 	c.mention = mentionState{}

@@ -33,6 +33,10 @@ func (c *composer) attachment() *protocol.File {
 // attach uploads a browser File for the conversation in view.
 func (c *composer) attach(ctx app.Context, file app.Value) {
 	name, typ, size := file.Get("name").String(), file.Get("type").String(), int64(file.Get("size").Float())
+	if c.Room != nil {
+		c.err = "Files cannot be sent to a room (only to everyone or to one person)."
+		return
+	}
 	if size > maxClientFile {
 		c.err = name + " is too large to send (" + sizeLabel(size) + ")."
 		return

@@ -53,7 +53,7 @@ func (c *composer) input(ctx app.Context, e app.Event) {
 // typing is told: thousands of people would each get every keystroke of
 // everyone's conversation otherwise.
 func (c *composer) sayTyping() {
-	if c.Client == nil || c.Counts && c.To == "" {
+	if c.Client == nil || c.Counts && c.To == "" || c.Room != nil {
 		return
 	}
 	// No deadline: over WebSocket it is one frame, at once, and a POST is

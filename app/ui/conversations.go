@@ -23,9 +23,12 @@ func entries(m *convo.Model) []convEntry {
 	}
 	active := m.Active()
 	list := m.List()
-	out := make([]convEntry, len(list))
-	for i, c := range list {
-		out[i] = convEntry{With: c.With, Unread: c.Unread, Active: c == active}
+	out := make([]convEntry, 0, len(list))
+	for _, c := range list {
+		if c.Room != nil {
+			continue // in the Rooms section (rooms.go)
+		}
+		out = append(out, convEntry{With: c.With, Unread: c.Unread, Active: c == active})
 	}
 	return out
 }

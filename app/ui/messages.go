@@ -241,7 +241,10 @@ func (l *messageList) Render() app.UI {
 	c := l.Conv
 	chunks := c.Chunks()
 	label := "Messages with everyone"
-	if !c.Everyone() {
+	switch {
+	case c.Room != nil:
+		label = "Messages in " + roomName(c.Room)
+	case !c.Everyone():
 		label = "Messages with " + c.With
 	}
 	list := app.Ol().ID("messages").Class("messages")

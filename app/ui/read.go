@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"hark/app/convo"
 )
 
 // markSeen tells the server how far the person has read the conversation
@@ -18,6 +20,9 @@ func (c *Chat) markSeen() {
 		return
 	}
 	conv := c.model.Active()
+	if convo.IsRoomKey(conv.With) {
+		return // the server keeps positions in everyone's and direct conversations only, not yet in rooms
+	}
 	if conv.Read == 0 || conv.Read <= c.marked[conv.Key] {
 		return
 	}
