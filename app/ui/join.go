@@ -50,9 +50,9 @@ func (f *joinForm) Render() app.UI {
 						Value(f.name).
 						OnInput(f.edit),
 					f.renderButton(),
-					f.renderPasskeyButton(),
 				),
 				app.P().ID("join-error").Class("error").Attr("role", "alert").Text(f.err),
+				f.renderPasskeyButton(),
 			),
 		&linkForm{Client: f.Client},
 	)

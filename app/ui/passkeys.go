@@ -46,7 +46,7 @@ func (p *passkeyKeeper) Render() app.UI {
 	case !p.known && p.err == "":
 		body = app.P().Text("")
 	case p.count > 0:
-		body = app.Div().Class("row").Body(
+		body = app.Div().Class("passkey-kept").Body(
 			app.P().ID("passkey-kept").Text("Your name is kept with a passkey."),
 			app.Button().ID("passkey-remove").Class("btn").Type("button").OnClick(p.remove).Text("Remove"),
 		)
@@ -87,10 +87,11 @@ func (p *passkeyKeeper) run(ctx app.Context, fn func(context.Context) error, cou
 	})
 }
 
-// renderPasskeyButton is the join form's "Sign in with a passkey", next
-// to Join: it signs in to the name typed.
+// renderPasskeyButton is the join form's "Sign in with a passkey", under
+// the name and Join (beside them it does not fit a phone): it signs in
+// to the name typed.
 func (f *joinForm) renderPasskeyButton() app.UI {
-	return app.Button().ID("join-passkey").Class("btn").Type("button").
+	return app.Button().ID("join-passkey").Class("btn", "passkey-signin").Type("button").
 		OnClick(f.signInWithPasskey).Text("Sign in with a passkey")
 }
 

@@ -1,164 +1,16 @@
 package api_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/fxamacker/cbor/v2"
-
 	"hark/app/protocol"
 	"hark/internal/clock"
+	"hark/internal/testauthn"
 )
-
-// authenticator is a software passkey authenticator, as a browser and a
-// platform authenticator would answer together: one ES256 key, a "none"
-// attestation, assertions signed with the key. go-webauthn has no client
-// side; this is the least of one that its server side accepts.
-type authenticator struct {
-	origin string
-	key    *ecdsa.PrivateKey
-	id     []byte
-	handle []byte // the user handle the passkey was made for
-	count  uint32
-}
-
-func newAuthenticator(t *testing.T, origin string) *authenticator {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := make([]byte, 16)
-	rand.Read(id)
-	return &authenticator{origin: origin, key: k, id: id}
-}
-
-var b64 = base64.RawURLEncoding
-
-// options reads what a browser reads of a ceremony's options.
-type options struct {
-	PublicKey struct {
-		Challenge string `json:"challenge"`
-		RPID      string `json:"rpId"`
-		RP        struct {
-			ID string `json:"id"`
-		} `json:"rp"`
-		User struct {
-			ID string `json:"id"`
-		} `json:"user"`
-	} `json:"publicKey"`
-}
-
-func (a *authenticator) clientData(t *testing.T, kind, challenge string) []byte {
-	t.Helper()
-	cd, err := json.Marshal(map[string]any{"type": kind, "challenge": challenge, "origin": a.origin, "crossOrigin": false})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cd
-}
-
-// authData is the authenticator data for rpID: user present and
-// verified, the next signature count, and attested (the credential and
-// its COSE key) when attested is set.
-func (a *authenticator) authData(t *testing.T, rpID string, attested bool) []byte {
-	t.Helper()
-	h := sha256.Sum256([]byte(rpID))
-	out := append([]byte{}, h[:]...)
-	flags := byte(0x01 | 0x04) // UP, UV
-	if attested {
-		flags |= 0x40 // AT
-	}
-	a.count++
-	out = append(out, flags)
-	out = binary.BigEndian.AppendUint32(out, a.count)
-	if attested {
-		out = append(out, make([]byte, 16)...) // AAGUID: none
-		out = binary.BigEndian.AppendUint16(out, uint16(len(a.id)))
-		out = append(out, a.id...)
-		pub, err := a.key.PublicKey.ECDH()
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw := pub.Bytes() // 0x04 | X | Y
-		cose, err := cbor.CoreDetEncOptions().EncMode()
-		if err != nil {
-			t.Fatal(err)
-		}
-		key, err := cose.Marshal(map[int]any{1: 2, 3: -7, -1: 1, -2: raw[1:33], -3: raw[33:]})
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, key...)
-	}
-	return out
-}
-
-// create answers creation options as navigator.credentials.create would,
-// as the JSON of the PublicKeyCredential.
-func (a *authenticator) create(t *testing.T, opts json.RawMessage) json.RawMessage {
-	t.Helper()
-	var o options
-	if err := json.Unmarshal(opts, &o); err != nil {
-		t.Fatalf("creation options %s: %v", opts, err)
-	}
-	handle, err := b64.DecodeString(o.PublicKey.User.ID)
-	if err != nil {
-		t.Fatalf("user.id %q: %v", o.PublicKey.User.ID, err)
-	}
-	a.handle = handle
-	att, err := cbor.Marshal(map[string]any{"fmt": "none", "attStmt": map[string]any{}, "authData": a.authData(t, o.PublicKey.RP.ID, true)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a.credential(t, map[string]any{
-		"clientDataJSON":    b64.EncodeToString(a.clientData(t, "webauthn.create", o.PublicKey.Challenge)),
-		"attestationObject": b64.EncodeToString(att),
-		"transports":        []string{"internal"},
-	})
-}
-
-// get answers request options as navigator.credentials.get would.
-func (a *authenticator) get(t *testing.T, opts json.RawMessage) json.RawMessage {
-	t.Helper()
-	var o options
-	if err := json.Unmarshal(opts, &o); err != nil {
-		t.Fatalf("request options %s: %v", opts, err)
-	}
-	cd := a.clientData(t, "webauthn.get", o.PublicKey.Challenge)
-	ad := a.authData(t, o.PublicKey.RPID, false)
-	h := sha256.Sum256(cd)
-	signed := sha256.Sum256(append(append([]byte{}, ad...), h[:]...)) // ES256 signs the SHA-256 of what it signs
-	sig, err := ecdsa.SignASN1(rand.Reader, a.key, signed[:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a.credential(t, map[string]any{
-		"clientDataJSON":    b64.EncodeToString(cd),
-		"authenticatorData": b64.EncodeToString(ad),
-		"signature":         b64.EncodeToString(sig),
-		"userHandle":        b64.EncodeToString(a.handle),
-	})
-}
-
-func (a *authenticator) credential(t *testing.T, response map[string]any) json.RawMessage {
-	t.Helper()
-	j, err := json.Marshal(map[string]any{"id": b64.EncodeToString(a.id), "rawId": b64.EncodeToString(a.id), "type": "public-key",
-		"authenticatorAttachment": "platform", "clientExtensionResults": map[string]any{}, "response": response})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return j
-}
 
 // named is ts's address under the name localhost: passkeys belong to a
 // host name, never to an address.
@@ -189,10 +41,10 @@ func (ts *testServer) begin(t *testing.T, path, token string, body any) protocol
 }
 
 // addPasskey adds a passkey of a to the name of token.
-func (ts *testServer) addPasskey(t *testing.T, a *authenticator, token string) {
+func (ts *testServer) addPasskey(t *testing.T, a *testauthn.Authenticator, token string) {
 	t.Helper()
 	c := ts.begin(t, "/api/passkeys/begin", token, nil)
-	r := ts.pk(t, "POST", "/api/passkeys/finish", token, protocol.PasskeyFinish{Ceremony: c.Ceremony, Credential: a.create(t, c.Options)})
+	r := ts.pk(t, "POST", "/api/passkeys/finish", token, protocol.PasskeyFinish{Ceremony: c.Ceremony, Credential: a.Create(t, c.Options)})
 	if r.status != http.StatusNoContent {
 		t.Fatalf("POST /api/passkeys/finish: %d %s", r.status, r.body)
 	}
@@ -208,10 +60,10 @@ func (ts *testServer) passkeys(t *testing.T, token string) int {
 
 // trySignIn signs in to name with a's passkey, without judging the
 // finish's answer, and returns it with the ceremony's finish body.
-func (ts *testServer) trySignIn(t *testing.T, a *authenticator, name string) (response, protocol.PasskeyFinish) {
+func (ts *testServer) trySignIn(t *testing.T, a *testauthn.Authenticator, name string) (response, protocol.PasskeyFinish) {
 	t.Helper()
 	c := ts.begin(t, "/api/passkeys/login/begin", "", protocol.PasskeyLogin{Name: name})
-	fin := protocol.PasskeyFinish{Ceremony: c.Ceremony, Credential: a.get(t, c.Options)}
+	fin := protocol.PasskeyFinish{Ceremony: c.Ceremony, Credential: a.Get(t, c.Options)}
 	r := ts.pk(t, "POST", "/api/passkeys/login/finish", "", fin)
 	if r.status == http.StatusCreated {
 		var s protocol.Session
@@ -246,7 +98,7 @@ func TestPasskeyKeepsTheName(t *testing.T) {
 	bob := ts.register(t, "Bob")
 	ts.send(t, alice.Token, "a1", "Bob", "hello Bob")
 	ts.send(t, bob.Token, "b1", "Alice", "hello Alice")
-	key := newAuthenticator(t, ts.named())
+	key := testauthn.New(t, ts.named())
 	if n := ts.passkeys(t, alice.Token); n != 0 {
 		t.Fatalf("%d passkeys before any was added", n)
 	}
@@ -319,11 +171,11 @@ func TestPasskeyRefusals(t *testing.T) {
 	ts := newServer(t, nil)
 	alice := ts.register(t, "Alice")
 	bob := ts.register(t, "Bob")
-	hers, his := newAuthenticator(t, ts.named()), newAuthenticator(t, ts.named())
+	hers, his := testauthn.New(t, ts.named()), testauthn.New(t, ts.named())
 	ts.addPasskey(t, hers, alice.Token)
 	ts.addPasskey(t, his, bob.Token)
 
-	his.handle = hers.handle // as if his authenticator claimed to be hers
+	his.Handle = hers.Handle // as if his authenticator claimed to be hers
 	r, _ := ts.trySignIn(t, his, "Alice")
 	r.wantError(t, 403, protocol.CodeForbidden, "does not prove this name")
 	if online, _ := ts.api.Chat().Users("", 10); online != 2 {
@@ -331,7 +183,7 @@ func TestPasskeyRefusals(t *testing.T) {
 	}
 
 	c := ts.begin(t, "/api/passkeys/begin", alice.Token, nil)
-	ts.pk(t, "POST", "/api/passkeys/finish", bob.Token, protocol.PasskeyFinish{Ceremony: c.Ceremony, Credential: newAuthenticator(t, ts.named()).create(t, c.Options)}).
+	ts.pk(t, "POST", "/api/passkeys/finish", bob.Token, protocol.PasskeyFinish{Ceremony: c.Ceremony, Credential: testauthn.New(t, ts.named()).Create(t, c.Options)}).
 		wantError(t, 403, protocol.CodeForbidden, "does not prove this name")
 	if ts.passkeys(t, alice.Token) != 1 || ts.passkeys(t, bob.Token) != 1 {
 		t.Fatal("a refused finish changed someone's passkeys")

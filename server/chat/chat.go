@@ -534,10 +534,14 @@ func (c *Chat) endHere(s *Session) bool {
 }
 
 // presenceEntry is a join or leave of registration reg, named so a durable
-// log stores it once however often a node retries it.
+// log stores it once however often a node retries it. The name is this
+// entry's own, not the registration's: a registration whose name is kept
+// with a passkey joins and leaves again and again, and a durable log
+// must store each time (within its duplicate window, a name it has seen
+// is dropped as a retry).
 func presenceEntry(kind, name string, reg RegID, now time.Time) *Entry {
 	e := newEntry(protocol.Event{Type: kind, From: name, Time: protocol.NewTime(now)}, 0, 0)
-	e.dedupe = kind + ":" + strconv.FormatUint(uint64(reg), 16)
+	e.dedupe = kind + ":" + strconv.FormatUint(uint64(reg), 16) + ":" + strconv.FormatUint(uint64(newRegID()), 16)
 	return e
 }
 

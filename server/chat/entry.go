@@ -85,8 +85,9 @@ type Entry struct {
 
 	// body is the event's JSON without its seq, until the entry is sealed.
 	body []byte
-	// dedupe names a message by its sender's name and client id, so a log
-	// can store a retry once (empty for joins and leaves).
+	// dedupe names a message by its sender's name and client id, and a
+	// join or leave by itself (see presenceEntry), so a log can store a
+	// retry once.
 	dedupe string
 	// target is the seq of the message an action acts on; 0 for
 	// everything else.
