@@ -27,7 +27,6 @@ func reads(t *testing.T, st *Stream) []protocol.Event {
 	}
 }
 
-
 // Alice reads Bob's direct messages on her laptop: both her devices'
 // streams get the read event, at the newest message at or before the
 // seq she gave; Bob's and Carol's get nothing. A lower mark is accepted
