@@ -61,7 +61,8 @@ func NewHub() *Hub {
 
 func (h *Hub) shard(r RegID) *hubShard { return &h.shards[uint64(r)%hubShards] }
 
-// add starts delivering to s, and to its registration's rooms' streams.
+// add starts delivering to s, putting it on the lists of its
+// registration's rooms in its shard (see roomIndex).
 // Lock order: roomIndex.mu (read), then hubShard.mu.
 func (h *Hub) add(s *Stream) {
 	h.rooms.mu.RLock()
