@@ -24,8 +24,12 @@
 //	    Session.mu        released, streams, grace, its device-code,
 //	                      passkey and read-mark budgets
 //	      roomIndex.mu    the hub's members of each room (the fan-out
-//	                      holds it, read, while it delivers to a room)
-//	      hubShard.mu     which streams a shard holds
+//	                      holds it, read, while it delivers to a room;
+//	                      opening a stream takes it, read, to put the
+//	                      stream on its rooms' lists in its shard)
+//	      hubShard.mu     which streams a shard holds, and which of them
+//	                      each room's (a membership change takes it,
+//	                      under roomIndex.mu, to move a member's streams)
 //	        Stream.mu     a stream's queue and end
 //	    MemoryLog.mu      the log's rings
 //	      fanout.mu       entries waiting for the fan-out goroutine
@@ -51,7 +55,9 @@
 // control event.
 //
 // The fan-out goroutine takes hubShard.mu (read) then Stream.mu, one stream
-// at a time; it holds nothing else.
+// at a time, under roomIndex.mu (read) for a room's entry; it holds nothing
+// else. Applying a room's join, leave or deletion, it takes roomIndex.mu
+// then a shard's lock, and no Stream.mu.
 package chat
 
 import (

@@ -30,7 +30,7 @@ const hubShards = 64
 // registrations, found by registration without scanning everyone.
 type Hub struct {
 	shards [hubShards]hubShard
-	// rooms finds a room's members, whose streams its entries go to.
+	// rooms is who is in each room; the shards hold their streams.
 	rooms roomIndex
 
 	// onOverflow, if set, is told of each stream a full queue ended and
@@ -45,6 +45,9 @@ type hubShard struct {
 	mu    sync.RWMutex
 	all   []*Stream           // the shard's streams; Stream.index is the place
 	byReg map[RegID][]*Stream // streams of each registration
+	// rooms are the shard's streams of each room's members (see
+	// roomIndex); Stream.rooms are the lists a stream is on.
+	rooms map[string][]*Stream
 }
 
 // NewHub returns a hub with no streams.
@@ -58,14 +61,21 @@ func NewHub() *Hub {
 
 func (h *Hub) shard(r RegID) *hubShard { return &h.shards[uint64(r)%hubShards] }
 
-// add starts delivering to s.
+// add starts delivering to s, putting it on the lists of its
+// registration's rooms in its shard (see roomIndex).
+// Lock order: roomIndex.mu (read), then hubShard.mu.
 func (h *Hub) add(s *Stream) {
+	h.rooms.mu.RLock()
+	defer h.rooms.mu.RUnlock()
 	sh := h.shard(s.reg)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	s.index = len(sh.all)
 	sh.all = append(sh.all, s)
 	sh.byReg[s.reg] = append(sh.byReg[s.reg], s)
+	for _, room := range h.rooms.of[s.reg] {
+		sh.enter(room, s)
+	}
 }
 
 // remove stops delivering to s. It is safe to call more than once.
@@ -86,17 +96,12 @@ func (sh *hubShard) removeLocked(s *Stream) {
 	sh.all[last] = nil
 	sh.all = sh.all[:last]
 	s.index = -1
-
-	mine := sh.byReg[s.reg]
-	for i, o := range mine {
-		if o == s {
-			mine[i] = mine[len(mine)-1]
-			mine[len(mine)-1] = nil
-			mine = mine[:len(mine)-1]
-			break
-		}
+	for _, room := range s.rooms {
+		sh.offList(room, s)
 	}
-	if len(mine) == 0 {
+	s.rooms = nil
+
+	if mine := without(sh.byReg[s.reg], s); len(mine) == 0 {
 		delete(sh.byReg, s.reg)
 	} else {
 		sh.byReg[s.reg] = mine
@@ -183,8 +188,10 @@ func (h *Hub) EndAll(reason CloseReason) {
 		taken := sh.all
 		sh.all = nil
 		clear(sh.byReg)
+		clear(sh.rooms)
 		for _, s := range taken {
 			s.index = -1
+			s.rooms = nil
 		}
 		sh.mu.Unlock()
 		for _, s := range taken {

@@ -450,7 +450,7 @@ func (c *Chat) loadRooms() {
 	if err := c.rooms.Current(ctx); err != nil {
 		c.cfg.Logger.Warn("chat: reading the rooms' members", "err", err)
 	}
-	c.rooms.Memberships(func(room string, m Member) { c.hub.rooms.add(room, m.Reg) })
+	c.rooms.Memberships(func(room string, m Member) { c.hub.addMember(room, m.Reg) })
 }
 
 // roomMessage checks that s may send to room id, and returns its record.

@@ -35,7 +35,7 @@ func BenchmarkRoomFanOut(b *testing.B) {
 				for i := 0; i < tc.connected && len(members) < tc.inIt; i += tc.connected / tc.inIt {
 					st := streams[i]
 					c.rooms.PutMember(context.Background(), room, Member{Reg: st.session.reg, Name: st.session.name.Display})
-					c.hub.rooms.add(room, st.session.reg)
+					c.hub.addMember(room, st.session.reg)
 					members = append(members, st)
 				}
 			}
@@ -89,7 +89,7 @@ func BenchmarkRoomFanOutIsTheRoomsCost(b *testing.B) {
 			c, streams := benchChat(b, connected)
 			var members []*Stream
 			for i := 0; len(members) < 100; i += connected / 100 {
-				c.hub.rooms.add("r", streams[i].session.reg)
+				c.hub.addMember("r", streams[i].session.reg)
 				members = append(members, streams[i])
 			}
 			head := c.Head()

@@ -28,6 +28,9 @@ type Stream struct {
 	index   int // place in its hub shard, -1 once removed
 	limit   int // most entries queued before the stream overflows
 	bytes   int // most bytes of JSON queued before the stream overflows
+	// rooms are the rooms whose lists in its hub shard hold it; like
+	// index, guarded by the shard's lock.
+	rooms []string
 
 	// Written by the fan-out goroutine and the hub, read by the transport.
 	mu     sync.Mutex
