@@ -52,6 +52,7 @@ $(WASM).gz: $(WASM)
 	mv -f $@.tmp $@
 
 $(WASM).br: $(WASM)
+	@echo "compressing app.wasm with brotli -q 11 (about a minute, once per build)"
 	brotli -q 11 -c $< > $@.tmp
 	mv -f $@.tmp $@
 

@@ -97,6 +97,14 @@ func (c *composer) renderAttachment() app.UI {
 	)
 }
 
+// attachTitle is the Attach button's tooltip.
+func (c *composer) attachTitle() string {
+	if c.Room != nil {
+		return "Files cannot be sent to a room yet"
+	}
+	return "Attach a file"
+}
+
 // renderAttach is the Attach button and its hidden file input.
 func (c *composer) renderAttach() app.UI {
 	return app.Div().Class("attach").Body(
@@ -108,7 +116,9 @@ func (c *composer) renderAttach() app.UI {
 				}
 				in.Set("value", "") // the same file may be picked again
 			}),
-		app.Button().Type("button").ID("attach").Class("btn", "attach-btn").Aria("label", "Attach a file").Title("Attach a file").
+		app.Button().Type("button").ID("attach").Class("btn", "attach-btn").Aria("label", "Attach a file").Title(c.attachTitle()).
+			// Rooms take no files yet: said before a file is picked, not after.
+			Disabled(c.Room != nil).
 			OnClick(func(ctx app.Context, e app.Event) {
 				ctx.PreventUpdate()
 				app.Window().GetElementByID("file-input").Call("click")
