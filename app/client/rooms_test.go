@@ -169,3 +169,140 @@ func TestGroupRoomAndRefusals(t *testing.T) {
 		t.Errorf("Rooms without a session: %v", err)
 	}
 }
+
+// hasRoomEvent reports whether tc was delivered an event of type typ in
+// the room id that ok accepts.
+func (tc *tclient) hasRoomEvent(typ, id string, ok func(protocol.Event) bool) bool {
+	return slices.ContainsFunc(tc.delivered(), func(e protocol.Event) bool {
+		return e.Type == typ && e.Room == id && ok(e)
+	})
+}
+
+// The owner of a room renames it, sets its topic, adds and removes a
+// member, deletes a member's message and deletes the room; a member who
+// is not the owner is refused each of those (forbidden), and every
+// member hears of each change.
+func TestRoomOwner(t *testing.T) {
+	srv := newServer(t, chat.Config{})
+	alice := join(t, srv.URL, SSE, "Alice", nil)
+	bob := join(t, srv.URL, SSE, "Bob", nil)
+	carol := join(t, srv.URL, SSE, "Carol", nil)
+	ctx := context.Background()
+	room, err := alice.CreateRoom(ctx, "Go", "gophers", false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.JoinRoom(ctx, room.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	// Renamed and a new topic, then the topic alone: the name stays.
+	name, topic := "Golang", "all things gopher"
+	if _, err := bob.UpdateRoom(ctx, room.ID, &name, nil); !isCode(err, protocol.CodeForbidden) {
+		t.Errorf("Bob renames Alice's room: %v", err)
+	}
+	got, err := alice.UpdateRoom(ctx, room.ID, &name, &topic)
+	if err != nil || got.Name != name || got.Topic != topic || got.Owner != "Alice" {
+		t.Fatalf("UpdateRoom: %+v, %v", got, err)
+	}
+	topic2 := "gophers only"
+	if got, err := alice.UpdateRoom(ctx, room.ID, nil, &topic2); err != nil || got.Name != name || got.Topic != topic2 {
+		t.Errorf("UpdateRoom of the topic alone: %+v, %v", got, err)
+	}
+	bob.waitFor("the room renamed", func(State) bool {
+		return bob.hasRoomEvent(protocol.TypeRoom, room.ID, func(e protocol.Event) bool {
+			return e.Change == protocol.RoomUpdated && e.RoomInfo != nil && e.RoomInfo.Name == name && e.RoomInfo.Topic == topic2
+		})
+	})
+
+	// Added by Alice, Carol is in; Bob may not take her out, Alice may.
+	if got, err := alice.AddMember(ctx, room.ID, "Carol"); err != nil || got.Members != 3 {
+		t.Fatalf("AddMember: %+v, %v", got, err)
+	}
+	if rs, err := carol.Rooms(ctx); err != nil || len(rs.Mine) != 1 || rs.Mine[0].ID != room.ID {
+		t.Errorf("Carol's rooms once added: %+v, %v", rs, err)
+	}
+	if _, err := alice.AddMember(ctx, room.ID, "Nobody"); !isCode(err, protocol.CodeNoSuchUser) {
+		t.Errorf("adding someone not online: %v", err)
+	}
+	if err := bob.RemoveMember(ctx, room.ID, "Carol"); !isCode(err, protocol.CodeForbidden) {
+		t.Errorf("Bob removes Carol: %v", err)
+	}
+	if err := alice.RemoveMember(ctx, room.ID, "Carol"); err != nil {
+		t.Fatal(err)
+	}
+	carol.waitFor("her removal", func(State) bool {
+		return carol.hasRoomEvent(protocol.TypeRoomLeave, room.ID, func(e protocol.Event) bool { return e.From == "Carol" && e.By == "Alice" })
+	})
+	if rs, err := carol.Rooms(ctx); err != nil || len(rs.Mine) != 0 {
+		t.Errorf("Carol's rooms once removed: %+v, %v", rs, err)
+	}
+
+	// Alice deletes Bob's message in her room; Bob may not delete hers.
+	bid := bob.SendRoom(room.ID, "from Bob", 0)
+	s := bob.waitFor("Bob's message sent", func(s State) bool {
+		it, ok := pendingItem(s, bid)
+		return ok && it.Status == Sent && it.Event.Seq != 0
+	})
+	it, _ := pendingItem(s, bid)
+	aid := alice.SendRoom(room.ID, "from Alice", 0)
+	s = alice.waitFor("Alice's message sent", func(s State) bool {
+		it, ok := pendingItem(s, aid)
+		return ok && it.Status == Sent && it.Event.Seq != 0
+	})
+	ait, _ := pendingItem(s, aid)
+	if _, err := bob.Act(ctx, protocol.Action{Type: protocol.TypeDelete, Target: ait.Event.Seq}); !isCode(err, protocol.CodeForbidden) {
+		t.Errorf("Bob deletes Alice's message: %v", err)
+	}
+	if _, err := alice.Act(ctx, protocol.Action{Type: protocol.TypeDelete, Target: it.Event.Seq}); err != nil {
+		t.Fatalf("the owner deletes a member's message: %v", err)
+	}
+	bob.waitFor("the delete", func(State) bool {
+		return bob.hasRoomEvent(protocol.TypeDelete, room.ID, func(e protocol.Event) bool { return e.Target == it.Event.Seq && e.From == "Alice" })
+	})
+
+	// Bob may not delete the room; Alice does, and it is gone for both.
+	if err := bob.DeleteRoom(ctx, room.ID); !isCode(err, protocol.CodeForbidden) {
+		t.Errorf("Bob deletes Alice's room: %v", err)
+	}
+	if err := alice.DeleteRoom(ctx, room.ID); err != nil {
+		t.Fatal(err)
+	}
+	bob.waitFor("the room deleted", func(State) bool {
+		return bob.hasRoomEvent(protocol.TypeRoom, room.ID, func(e protocol.Event) bool { return e.Change == protocol.RoomDeleted })
+	})
+	if rs, err := bob.Rooms(ctx); err != nil || len(rs.Rooms)+len(rs.Mine) != 0 {
+		t.Errorf("Bob's rooms after the deletion: %+v, %v", rs, err)
+	}
+	if _, err := alice.UpdateRoom(ctx, room.ID, nil, &topic); !isCode(err, protocol.CodeNotFound) {
+		t.Errorf("updating a deleted room: %v", err)
+	}
+}
+
+// In a group conversation any member adds someone, not only its owner;
+// without a session there is nothing to change.
+func TestRoomAddByMember(t *testing.T) {
+	srv := newServer(t, chat.Config{})
+	alice := join(t, srv.URL, SSE, "Alice", nil)
+	bob := join(t, srv.URL, SSE, "Bob", nil)
+	join(t, srv.URL, SSE, "Carol", nil)
+	dave := join(t, srv.URL, SSE, "Dave", nil)
+	ctx := context.Background()
+	g, err := alice.CreateRoom(ctx, "trio", "", true, []string{"Bob", "Carol"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dave.AddMember(ctx, g.ID, "Dave"); !isCode(err, protocol.CodeNotFound) {
+		t.Errorf("Dave, not in it, adds himself: %v", err)
+	}
+	if got, err := bob.AddMember(ctx, g.ID, "Dave"); err != nil || got.Members != 4 {
+		t.Fatalf("Bob adds Dave: %+v, %v", got, err)
+	}
+	if rs, err := dave.Rooms(ctx); err != nil || len(rs.Mine) != 1 || rs.Mine[0].ID != g.ID {
+		t.Errorf("Dave's rooms once added: %+v, %v", rs, err)
+	}
+	c := New(Options{BaseURL: srv.URL})
+	if err := c.DeleteRoom(ctx, g.ID); err != ErrNoSession {
+		t.Errorf("DeleteRoom without a session: %v", err)
+	}
+}
