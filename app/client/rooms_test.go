@@ -23,6 +23,33 @@ func (tc *tclient) roomTexts(id string) []string {
 	return out
 }
 
+// roomOfThree starts a server where Alice, Bob and Carol are online, on
+// the transport tr, and Alice has made the public room "Go" ("gophers").
+func roomOfThree(t *testing.T, tr Transport) (alice, bob, carol *tclient, room protocol.Room) {
+	t.Helper()
+	srv := newServer(t, chat.Config{})
+	alice = join(t, srv.URL, tr, "Alice", nil)
+	bob = join(t, srv.URL, tr, "Bob", nil)
+	carol = join(t, srv.URL, tr, "Carol", nil)
+	room, err := alice.CreateRoom(context.Background(), "Go", "gophers", false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return alice, bob, carol, room
+}
+
+// sentRoom sends text to the room id and returns its seq once sent.
+func (tc *tclient) sentRoom(id, text string) uint64 {
+	tc.t.Helper()
+	qid := tc.SendRoom(id, text, 0)
+	s := tc.waitFor(text+" sent", func(s State) bool {
+		it, ok := pendingItem(s, qid)
+		return ok && it.Status == Sent && it.Event.Seq != 0
+	})
+	it, _ := pendingItem(s, qid)
+	return it.Event.Seq
+}
+
 // A room made by one client is joined by another, listed for both, and
 // its messages, sent through the outbox, reach its members on every
 // transport as room messages (never as everyone's), with its history;
@@ -31,15 +58,8 @@ func TestRooms(t *testing.T) {
 	for _, tr := range transports {
 		t.Run(string(tr), func(t *testing.T) {
 			t.Parallel()
-			srv := newServer(t, chat.Config{})
-			alice := join(t, srv.URL, tr, "Alice", nil)
-			bob := join(t, srv.URL, tr, "Bob", nil)
-			carol := join(t, srv.URL, tr, "Carol", nil)
+			alice, bob, carol, room := roomOfThree(t, tr)
 			ctx := context.Background()
-			room, err := alice.CreateRoom(ctx, "Go", "gophers", false, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
 			if room.ID == "" || room.Name != "Go" || room.Topic != "gophers" || room.Owner != "Alice" || room.Members != 1 {
 				t.Fatalf("CreateRoom answered %+v", room)
 			}
@@ -123,8 +143,9 @@ func TestRooms(t *testing.T) {
 }
 
 // A group conversation is a private room made with its people; someone
-// not in it cannot see or join it; a message goes to a room or a person,
-// never both; without a session there are no rooms.
+// not in it cannot see or join it, but any member may add them; a
+// message goes to a room or a person, never both; without a session
+// there are no rooms.
 func TestGroupRoomAndRefusals(t *testing.T) {
 	srv := newServer(t, chat.Config{})
 	alice := join(t, srv.URL, SSE, "Alice", nil)
@@ -164,9 +185,22 @@ func TestGroupRoomAndRefusals(t *testing.T) {
 	if err := alice.do(ctx, "POST", "/api/messages", nil, protocol.Send{ID: "both-1", Room: g.ID, To: "Bob", Text: "both"}, nil); !isCode(err, protocol.CodeBadRequest) {
 		t.Errorf("the server took a send to a room and a person: %v", err)
 	}
+	// Any member adds someone, not only the owner; not someone outside.
+	if _, err := dave.AddMember(ctx, g.ID, "Dave"); !isCode(err, protocol.CodeNotFound) {
+		t.Errorf("Dave, not in it, adds himself: %v", err)
+	}
+	if got, err := bob.AddMember(ctx, g.ID, "Dave"); err != nil || got.Members != 4 {
+		t.Fatalf("Bob adds Dave: %+v, %v", got, err)
+	}
+	if rs, err := dave.Rooms(ctx); err != nil || len(rs.Mine) != 1 || rs.Mine[0].ID != g.ID {
+		t.Errorf("Dave's rooms once added: %+v, %v", rs, err)
+	}
 	c := New(Options{BaseURL: srv.URL})
 	if _, err := c.Rooms(ctx); err != ErrNoSession {
 		t.Errorf("Rooms without a session: %v", err)
+	}
+	if err := c.DeleteRoom(ctx, g.ID); err != ErrNoSession {
+		t.Errorf("DeleteRoom without a session: %v", err)
 	}
 }
 
@@ -183,15 +217,8 @@ func (tc *tclient) hasRoomEvent(typ, id string, ok func(protocol.Event) bool) bo
 // is not the owner is refused each of those (forbidden), and every
 // member hears of each change.
 func TestRoomOwner(t *testing.T) {
-	srv := newServer(t, chat.Config{})
-	alice := join(t, srv.URL, SSE, "Alice", nil)
-	bob := join(t, srv.URL, SSE, "Bob", nil)
-	carol := join(t, srv.URL, SSE, "Carol", nil)
+	alice, bob, carol, room := roomOfThree(t, SSE)
 	ctx := context.Background()
-	room, err := alice.CreateRoom(ctx, "Go", "gophers", false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if _, err := bob.JoinRoom(ctx, room.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -239,26 +266,16 @@ func TestRoomOwner(t *testing.T) {
 	}
 
 	// Alice deletes Bob's message in her room; Bob may not delete hers.
-	bid := bob.SendRoom(room.ID, "from Bob", 0)
-	s := bob.waitFor("Bob's message sent", func(s State) bool {
-		it, ok := pendingItem(s, bid)
-		return ok && it.Status == Sent && it.Event.Seq != 0
-	})
-	it, _ := pendingItem(s, bid)
-	aid := alice.SendRoom(room.ID, "from Alice", 0)
-	s = alice.waitFor("Alice's message sent", func(s State) bool {
-		it, ok := pendingItem(s, aid)
-		return ok && it.Status == Sent && it.Event.Seq != 0
-	})
-	ait, _ := pendingItem(s, aid)
-	if _, err := bob.Act(ctx, protocol.Action{Type: protocol.TypeDelete, Target: ait.Event.Seq}); !isCode(err, protocol.CodeForbidden) {
+	bseq := bob.sentRoom(room.ID, "from Bob")
+	aseq := alice.sentRoom(room.ID, "from Alice")
+	if _, err := bob.Act(ctx, protocol.Action{Type: protocol.TypeDelete, Target: aseq}); !isCode(err, protocol.CodeForbidden) {
 		t.Errorf("Bob deletes Alice's message: %v", err)
 	}
-	if _, err := alice.Act(ctx, protocol.Action{Type: protocol.TypeDelete, Target: it.Event.Seq}); err != nil {
+	if _, err := alice.Act(ctx, protocol.Action{Type: protocol.TypeDelete, Target: bseq}); err != nil {
 		t.Fatalf("the owner deletes a member's message: %v", err)
 	}
 	bob.waitFor("the delete", func(State) bool {
-		return bob.hasRoomEvent(protocol.TypeDelete, room.ID, func(e protocol.Event) bool { return e.Target == it.Event.Seq && e.From == "Alice" })
+		return bob.hasRoomEvent(protocol.TypeDelete, room.ID, func(e protocol.Event) bool { return e.Target == bseq && e.From == "Alice" })
 	})
 
 	// Bob may not delete the room; Alice does, and it is gone for both.
@@ -276,33 +293,5 @@ func TestRoomOwner(t *testing.T) {
 	}
 	if _, err := alice.UpdateRoom(ctx, room.ID, nil, &topic); !isCode(err, protocol.CodeNotFound) {
 		t.Errorf("updating a deleted room: %v", err)
-	}
-}
-
-// In a group conversation any member adds someone, not only its owner;
-// without a session there is nothing to change.
-func TestRoomAddByMember(t *testing.T) {
-	srv := newServer(t, chat.Config{})
-	alice := join(t, srv.URL, SSE, "Alice", nil)
-	bob := join(t, srv.URL, SSE, "Bob", nil)
-	join(t, srv.URL, SSE, "Carol", nil)
-	dave := join(t, srv.URL, SSE, "Dave", nil)
-	ctx := context.Background()
-	g, err := alice.CreateRoom(ctx, "trio", "", true, []string{"Bob", "Carol"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := dave.AddMember(ctx, g.ID, "Dave"); !isCode(err, protocol.CodeNotFound) {
-		t.Errorf("Dave, not in it, adds himself: %v", err)
-	}
-	if got, err := bob.AddMember(ctx, g.ID, "Dave"); err != nil || got.Members != 4 {
-		t.Fatalf("Bob adds Dave: %+v, %v", got, err)
-	}
-	if rs, err := dave.Rooms(ctx); err != nil || len(rs.Mine) != 1 || rs.Mine[0].ID != g.ID {
-		t.Errorf("Dave's rooms once added: %+v, %v", rs, err)
-	}
-	c := New(Options{BaseURL: srv.URL})
-	if err := c.DeleteRoom(ctx, g.ID); err != ErrNoSession {
-		t.Errorf("DeleteRoom without a session: %v", err)
 	}
 }
