@@ -43,9 +43,13 @@ func TestRoomOwner(t *testing.T) {
 	}
 	bob.say("hello from Bob")
 	alice.sees("hello from Bob")
-	if !eval[bool](bob, `!!(`+msgWith("hello from Bob")+`)?.querySelector(".act-react") && !!(`+msgWith("hello from Bob")+`).querySelector(".act-delete")`) {
-		t.Error("Bob's own message in the room offers no reaction or delete")
+	if !eval[bool](bob, `!!(`+msgWith("hello from Bob")+`)?.querySelector(".act-delete")`) {
+		t.Error("Bob is not offered to delete his own message in the room")
 	}
+	// A room's messages take reactions as everyone's do.
+	alice.clickIn("hello from Bob", ".act-react")
+	alice.clickIn("hello from Bob", `.pick[aria-label="React with 👍"]`)
+	bob.waitFor("Alice's reaction", `(`+msgWith("hello from Bob")+`)?.querySelector(".reaction")?.getAttribute("aria-label") === "👍 1: Alice"`)
 
 	// Rename and a topic: the form starts from the room as it is.
 	alice.click("manage-room")
@@ -76,12 +80,23 @@ func TestRoomOwner(t *testing.T) {
 	alice.retype("room-remove-name", "Bob")
 	alice.blur()
 	alice.figure("rooms")
+	alice.audit("a room's settings")
 
 	// Alice removes Bob: the room leaves his list, he is back in
 	// Everyone's.
 	alice.click("room-remove-submit")
 	alice.waitFor("Bob's removal", `document.querySelector("#room-admin-note").textContent === "Bob was removed." && document.querySelector("#room-members").textContent === "1 member"`)
 	bob.waitFor("Everyone's after the removal", convTitle("Everyone")+` && !`+roomButton("golang"))
+
+	// On a phone the header keeps its buttons on the screen.
+	alice.do(emulatePhone())
+	alice.waitFor("the phone layout", visible("#drawer-toggle"))
+	for _, id := range []string{"#manage-room", "#leave-room", "#delete-room"} {
+		if r := alice.box(id); r.Left < 0 || r.Right > phoneWidth {
+			t.Errorf("on a phone %s is off the screen: %+v", id, r)
+		}
+	}
+	alice.shot("roomowner-phone")
 
 	// Alice deletes the room.
 	alice.click("delete-room")
