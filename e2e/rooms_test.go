@@ -155,6 +155,18 @@ func TestRoomsGroup(t *testing.T) {
 		t.Error("Dave sees the group's message")
 	}
 
+	// Any member of a group adds someone: Carol, not its owner, adds
+	// Dave, who then has it in his list.
+	carol.waitFor("her Add people", `document.querySelector("#manage-room")?.textContent === "Add people"`)
+	carol.click("manage-room")
+	if eval[bool](carol, `!!document.querySelector("#room-settings, #room-remove, #delete-room")`) {
+		t.Error("Carol, not the owner, is offered to change, remove from or delete the group")
+	}
+	carol.retype("room-add-name", "Dave")
+	carol.click("room-add-submit")
+	carol.waitFor("four in the group", `document.querySelector("#room-members").textContent === "4 members" && document.querySelector("#room-admin-note").textContent === "Dave was added."`)
+	dave.waitFor("the group in Dave's list", "!!"+roomButton("trio"))
+
 	// A group of two is refused, and the form says why.
 	bob.click("new-room")
 	bob.waitFor("the new room's form", `!!document.querySelector("#room-form")`)

@@ -71,10 +71,11 @@ tti: bin/hark
 
 # The figures are screenshots the browser tests take (figure-*.png).
 figures: wasm
-	go test -count=1 -run '^(TestLookAndAudit|TestPhoneLayout)$$' ./e2e/
+	go test -count=1 -run '^(TestLookAndAudit|TestPhoneLayout|TestRoomOwner)$$' ./e2e/
 	cp e2e/screenshots/figure-chat.png docs/chat.png
 	cp e2e/screenshots/figure-phone.png docs/phone.png
 	cp e2e/screenshots/figure-dark.png docs/dark.png
+	cp e2e/screenshots/figure-rooms.png docs/rooms.png
 
 .PHONY: FORCE
 FORCE:

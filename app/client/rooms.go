@@ -30,14 +30,46 @@ func (c *Client) Rooms(ctx context.Context) (protocol.Rooms, error) {
 // JoinRoom joins the public room id and returns it as it is now.
 func (c *Client) JoinRoom(ctx context.Context, id string) (protocol.Room, error) {
 	var r protocol.Room
-	err := c.roomCall(ctx, http.MethodPost, "/api/rooms/"+url.PathEscape(id)+"/join", nil, &r)
+	err := c.roomCall(ctx, http.MethodPost, roomPath(id)+"/join", nil, &r)
 	return r, err
 }
 
 // LeaveRoom leaves the room id.
 func (c *Client) LeaveRoom(ctx context.Context, id string) error {
-	return c.roomCall(ctx, http.MethodPost, "/api/rooms/"+url.PathEscape(id)+"/leave", nil, nil)
+	return c.roomCall(ctx, http.MethodPost, roomPath(id)+"/leave", nil, nil)
 }
+
+// UpdateRoom renames the room id (name) or sets its topic (topic), a nil
+// one left as it is, and returns the room as it is now: its owner's to
+// do, others are refused forbidden.
+func (c *Client) UpdateRoom(ctx context.Context, id string, name, topic *string) (protocol.Room, error) {
+	var r protocol.Room
+	err := c.roomCall(ctx, http.MethodPatch, roomPath(id), protocol.RoomPatch{Name: name, Topic: topic}, &r)
+	return r, err
+}
+
+// AddMember adds name, who is online, to the room id (any member may)
+// and returns the room as it is now.
+func (c *Client) AddMember(ctx context.Context, id, name string) (protocol.Room, error) {
+	var r protocol.Room
+	err := c.roomCall(ctx, http.MethodPost, roomPath(id)+"/members", protocol.MemberRequest{Name: name}, &r)
+	return r, err
+}
+
+// RemoveMember takes name out of the room id: the owner's to do (or
+// anyone's for themselves).
+func (c *Client) RemoveMember(ctx context.Context, id, name string) error {
+	return c.roomCall(ctx, http.MethodDelete, roomPath(id)+"/members/"+url.PathEscape(name), nil, nil)
+}
+
+// DeleteRoom deletes the room id, its messages with it: the owner's to
+// do.
+func (c *Client) DeleteRoom(ctx context.Context, id string) error {
+	return c.roomCall(ctx, http.MethodDelete, roomPath(id), nil, nil)
+}
+
+// roomPath is the path of the room id in the rooms API.
+func roomPath(id string) string { return "/api/rooms/" + url.PathEscape(id) }
 
 // roomCall is one request of the rooms API, which needs a session.
 func (c *Client) roomCall(ctx context.Context, method, path string, in, out any) error {

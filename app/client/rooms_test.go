@@ -23,6 +23,33 @@ func (tc *tclient) roomTexts(id string) []string {
 	return out
 }
 
+// roomOfThree starts a server where Alice, Bob and Carol are online, on
+// the transport tr, and Alice has made the public room "Go" ("gophers").
+func roomOfThree(t *testing.T, tr Transport) (alice, bob, carol *tclient, room protocol.Room) {
+	t.Helper()
+	srv := newServer(t, chat.Config{})
+	alice = join(t, srv.URL, tr, "Alice", nil)
+	bob = join(t, srv.URL, tr, "Bob", nil)
+	carol = join(t, srv.URL, tr, "Carol", nil)
+	room, err := alice.CreateRoom(context.Background(), "Go", "gophers", false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return alice, bob, carol, room
+}
+
+// sentRoom sends text to the room id and returns its seq once sent.
+func (tc *tclient) sentRoom(id, text string) uint64 {
+	tc.t.Helper()
+	qid := tc.SendRoom(id, text, 0)
+	s := tc.waitFor(text+" sent", func(s State) bool {
+		it, ok := pendingItem(s, qid)
+		return ok && it.Status == Sent && it.Event.Seq != 0
+	})
+	it, _ := pendingItem(s, qid)
+	return it.Event.Seq
+}
+
 // A room made by one client is joined by another, listed for both, and
 // its messages, sent through the outbox, reach its members on every
 // transport as room messages (never as everyone's), with its history;
@@ -31,15 +58,8 @@ func TestRooms(t *testing.T) {
 	for _, tr := range transports {
 		t.Run(string(tr), func(t *testing.T) {
 			t.Parallel()
-			srv := newServer(t, chat.Config{})
-			alice := join(t, srv.URL, tr, "Alice", nil)
-			bob := join(t, srv.URL, tr, "Bob", nil)
-			carol := join(t, srv.URL, tr, "Carol", nil)
+			alice, bob, carol, room := roomOfThree(t, tr)
 			ctx := context.Background()
-			room, err := alice.CreateRoom(ctx, "Go", "gophers", false, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
 			if room.ID == "" || room.Name != "Go" || room.Topic != "gophers" || room.Owner != "Alice" || room.Members != 1 {
 				t.Fatalf("CreateRoom answered %+v", room)
 			}
@@ -123,8 +143,9 @@ func TestRooms(t *testing.T) {
 }
 
 // A group conversation is a private room made with its people; someone
-// not in it cannot see or join it; a message goes to a room or a person,
-// never both; without a session there are no rooms.
+// not in it cannot see or join it, but any member may add them; a
+// message goes to a room or a person, never both; without a session
+// there are no rooms.
 func TestGroupRoomAndRefusals(t *testing.T) {
 	srv := newServer(t, chat.Config{})
 	alice := join(t, srv.URL, SSE, "Alice", nil)
@@ -164,8 +185,113 @@ func TestGroupRoomAndRefusals(t *testing.T) {
 	if err := alice.do(ctx, "POST", "/api/messages", nil, protocol.Send{ID: "both-1", Room: g.ID, To: "Bob", Text: "both"}, nil); !isCode(err, protocol.CodeBadRequest) {
 		t.Errorf("the server took a send to a room and a person: %v", err)
 	}
+	// Any member adds someone, not only the owner; not someone outside.
+	if _, err := dave.AddMember(ctx, g.ID, "Dave"); !isCode(err, protocol.CodeNotFound) {
+		t.Errorf("Dave, not in it, adds himself: %v", err)
+	}
+	if got, err := bob.AddMember(ctx, g.ID, "Dave"); err != nil || got.Members != 4 {
+		t.Fatalf("Bob adds Dave: %+v, %v", got, err)
+	}
+	if rs, err := dave.Rooms(ctx); err != nil || len(rs.Mine) != 1 || rs.Mine[0].ID != g.ID {
+		t.Errorf("Dave's rooms once added: %+v, %v", rs, err)
+	}
 	c := New(Options{BaseURL: srv.URL})
 	if _, err := c.Rooms(ctx); err != ErrNoSession {
 		t.Errorf("Rooms without a session: %v", err)
+	}
+	if err := c.DeleteRoom(ctx, g.ID); err != ErrNoSession {
+		t.Errorf("DeleteRoom without a session: %v", err)
+	}
+}
+
+// hasRoomEvent reports whether tc was delivered an event of type typ in
+// the room id that ok accepts.
+func (tc *tclient) hasRoomEvent(typ, id string, ok func(protocol.Event) bool) bool {
+	return slices.ContainsFunc(tc.delivered(), func(e protocol.Event) bool {
+		return e.Type == typ && e.Room == id && ok(e)
+	})
+}
+
+// The owner of a room renames it, sets its topic, adds and removes a
+// member, deletes a member's message and deletes the room; a member who
+// is not the owner is refused each of those (forbidden), and every
+// member hears of each change.
+func TestRoomOwner(t *testing.T) {
+	alice, bob, carol, room := roomOfThree(t, SSE)
+	ctx := context.Background()
+	if _, err := bob.JoinRoom(ctx, room.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	// Renamed and a new topic, then the topic alone: the name stays.
+	name, topic := "Golang", "all things gopher"
+	if _, err := bob.UpdateRoom(ctx, room.ID, &name, nil); !isCode(err, protocol.CodeForbidden) {
+		t.Errorf("Bob renames Alice's room: %v", err)
+	}
+	got, err := alice.UpdateRoom(ctx, room.ID, &name, &topic)
+	if err != nil || got.Name != name || got.Topic != topic || got.Owner != "Alice" {
+		t.Fatalf("UpdateRoom: %+v, %v", got, err)
+	}
+	topic2 := "gophers only"
+	if got, err := alice.UpdateRoom(ctx, room.ID, nil, &topic2); err != nil || got.Name != name || got.Topic != topic2 {
+		t.Errorf("UpdateRoom of the topic alone: %+v, %v", got, err)
+	}
+	bob.waitFor("the room renamed", func(State) bool {
+		return bob.hasRoomEvent(protocol.TypeRoom, room.ID, func(e protocol.Event) bool {
+			return e.Change == protocol.RoomUpdated && e.RoomInfo != nil && e.RoomInfo.Name == name && e.RoomInfo.Topic == topic2
+		})
+	})
+
+	// Added by Alice, Carol is in; Bob may not take her out, Alice may.
+	if got, err := alice.AddMember(ctx, room.ID, "Carol"); err != nil || got.Members != 3 {
+		t.Fatalf("AddMember: %+v, %v", got, err)
+	}
+	if rs, err := carol.Rooms(ctx); err != nil || len(rs.Mine) != 1 || rs.Mine[0].ID != room.ID {
+		t.Errorf("Carol's rooms once added: %+v, %v", rs, err)
+	}
+	if _, err := alice.AddMember(ctx, room.ID, "Nobody"); !isCode(err, protocol.CodeNoSuchUser) {
+		t.Errorf("adding someone not online: %v", err)
+	}
+	if err := bob.RemoveMember(ctx, room.ID, "Carol"); !isCode(err, protocol.CodeForbidden) {
+		t.Errorf("Bob removes Carol: %v", err)
+	}
+	if err := alice.RemoveMember(ctx, room.ID, "Carol"); err != nil {
+		t.Fatal(err)
+	}
+	carol.waitFor("her removal", func(State) bool {
+		return carol.hasRoomEvent(protocol.TypeRoomLeave, room.ID, func(e protocol.Event) bool { return e.From == "Carol" && e.By == "Alice" })
+	})
+	if rs, err := carol.Rooms(ctx); err != nil || len(rs.Mine) != 0 {
+		t.Errorf("Carol's rooms once removed: %+v, %v", rs, err)
+	}
+
+	// Alice deletes Bob's message in her room; Bob may not delete hers.
+	bseq := bob.sentRoom(room.ID, "from Bob")
+	aseq := alice.sentRoom(room.ID, "from Alice")
+	if _, err := bob.Act(ctx, protocol.Action{Type: protocol.TypeDelete, Target: aseq}); !isCode(err, protocol.CodeForbidden) {
+		t.Errorf("Bob deletes Alice's message: %v", err)
+	}
+	if _, err := alice.Act(ctx, protocol.Action{Type: protocol.TypeDelete, Target: bseq}); err != nil {
+		t.Fatalf("the owner deletes a member's message: %v", err)
+	}
+	bob.waitFor("the delete", func(State) bool {
+		return bob.hasRoomEvent(protocol.TypeDelete, room.ID, func(e protocol.Event) bool { return e.Target == bseq && e.From == "Alice" })
+	})
+
+	// Bob may not delete the room; Alice does, and it is gone for both.
+	if err := bob.DeleteRoom(ctx, room.ID); !isCode(err, protocol.CodeForbidden) {
+		t.Errorf("Bob deletes Alice's room: %v", err)
+	}
+	if err := alice.DeleteRoom(ctx, room.ID); err != nil {
+		t.Fatal(err)
+	}
+	bob.waitFor("the room deleted", func(State) bool {
+		return bob.hasRoomEvent(protocol.TypeRoom, room.ID, func(e protocol.Event) bool { return e.Change == protocol.RoomDeleted })
+	})
+	if rs, err := bob.Rooms(ctx); err != nil || len(rs.Rooms)+len(rs.Mine) != 0 {
+		t.Errorf("Bob's rooms after the deletion: %+v, %v", rs, err)
+	}
+	if _, err := alice.UpdateRoom(ctx, room.ID, nil, &topic); !isCode(err, protocol.CodeNotFound) {
+		t.Errorf("updating a deleted room: %v", err)
 	}
 }

@@ -54,10 +54,16 @@ type draftReq struct {
 func msgID(seq uint64) string { return "msg-" + strconv.FormatUint(seq, 10) }
 
 // actionable reports whether people may act on the message: one in the
-// log (sequenced), not deleted.
+// log (sequenced), everyone's, direct or in a room, not deleted.
 func (v *msgView) actionable() bool {
 	ev := v.Item.Event
-	return ev.Type == protocol.TypeMessage && ev.Seq != 0 && !ev.Deleted
+	return isMessage(ev.Type) && ev.Seq != 0 && !ev.Deleted
+}
+
+// isMessage reports whether an event of type typ is a message someone
+// wrote: everyone's or direct, or in a room.
+func isMessage(typ string) bool {
+	return typ == protocol.TypeMessage || typ == protocol.TypeRoomMessage
 }
 
 // mine reports whether the reader is among names.
@@ -115,7 +121,8 @@ func (v *msgView) renderReactions() app.UI {
 
 // renderActions are the message's actions, shown when it is hovered or
 // holds the focus (Tab, or a tap on a touch screen): react (a row of
-// emoji), reply, and on one's own, edit and delete.
+// emoji), reply, and on one's own, edit and delete; the owner of a room
+// may delete any message in it.
 func (v *msgView) renderActions() app.UI {
 	ev := v.Item.Event
 	return app.Div().Class("actions").Body(
@@ -164,7 +171,7 @@ func (v *msgView) renderActions() app.UI {
 					ctx.NewActionWithValue(actionEdit, draftReq{Seq: ev.Seq, From: ev.From, Text: ev.Text, Edit: true})
 				}).Text("✎")
 		}),
-		app.If(isOwn(v.Item, v.Me), func() app.UI {
+		app.If(isOwn(v.Item, v.Me) || v.Moderator, func() app.UI {
 			return app.Button().Type("button").Class("act", "act-delete").Aria("label", "Delete").Title("Delete").
 				OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionDelete, ev.Seq) }).
 				Text("🗑")

@@ -47,6 +47,8 @@ type Chat struct {
 	draft  *draftReq
 	actErr string
 	jumpTo uint64
+	// managing is the id of the room whose panel of changes is open.
+	managing string
 	// fetching holds the files being fetched (by fileState), so one is
 	// fetched once however many messages show it.
 	fetching map[string]bool
@@ -76,6 +78,7 @@ func (c *Chat) OnMount(ctx app.Context) {
 	ctx.Handle(actionLeaveEverywhere, func(app.Context, app.Action) { c.leaveEverywhere() })
 	c.handleActions(ctx)
 	c.handleRooms(ctx)
+	c.handleRoomAdmin(ctx)
 	ctx.Handle(actionTo, func(ctx app.Context, a app.Action) {
 		to, _ := a.Value.(string)
 		c.open(to)

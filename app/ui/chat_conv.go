@@ -305,6 +305,7 @@ func (c *Chat) renderConversation(st client.State) app.UI {
 			}),
 			app.If(conv.Room != nil, func() app.UI { return c.renderRoomHead(*conv.Room) }),
 		),
+		c.renderManage(conv.Room),
 		&messageList{
 			Conv:        conv,
 			Version:     conv.Version,
@@ -314,6 +315,7 @@ func (c *Chat) renderConversation(st client.State) app.UI {
 			Stalled:     c.stalled[conv.Key],
 			JumpTo:      c.jumpTo,
 			HideNotices: c.hideNotices,
+			Moderator:   c.ownsRoom(),
 		},
 		app.P().ID("typing").Class("typing").Aria("live", "polite").Text(typingLabel(st.TypingIn(conv.With))),
 	)

@@ -49,6 +49,9 @@ type messageList struct {
 	// HideNotices hides joins and leaves: a class on the list, so no
 	// chunk renders again when it changes.
 	HideNotices bool
+	// Moderator: the reader owns the room in view, and may delete any
+	// message in it.
+	Moderator bool
 
 	// conv, oldest, newest and count describe what was last rendered, to
 	// tell a switch of conversation, older messages above and new ones
@@ -285,7 +288,7 @@ func (l *messageList) chunk(items []client.Item, prev *protocol.Event) app.UI {
 	if l.newFrom != 0 && len(items) > 0 && items[0].Event.Seq <= l.newFrom && l.newFrom <= items[len(items)-1].Event.Seq {
 		mark = l.newFrom
 	}
-	return &msgChunk{Items: items, Prev: prev, Me: l.Me, MeKey: l.MeKey, NewFrom: mark}
+	return &msgChunk{Items: items, Prev: prev, Me: l.Me, MeKey: l.MeKey, NewFrom: mark, Moderator: l.Moderator}
 }
 
 // lastOf is the last event of the last of chunks, nil if there is none.
@@ -334,6 +337,8 @@ type msgChunk struct {
 	Me      string
 	MeKey   string
 	NewFrom uint64
+	// Moderator: as messageList's.
+	Moderator bool
 }
 
 func (c *msgChunk) Render() app.UI {
@@ -347,10 +352,11 @@ func (c *msgChunk) Render() app.UI {
 			body = append(body, dayLine(it.Event.Time, now))
 		}
 		body = append(body, &msgView{
-			Item:     *it,
-			Me:       c.Me,
-			Mention:  it.Event.Type == protocol.TypeMessage && !it.Own && convo.Mentions(it.Event.Text, c.MeKey),
-			FirstNew: first,
+			Item:      *it,
+			Me:        c.Me,
+			Mention:   it.Event.Type == protocol.TypeMessage && !it.Own && convo.Mentions(it.Event.Text, c.MeKey),
+			FirstNew:  first,
+			Moderator: c.Moderator,
 			// The New line starts a group of its own: whose messages
 			// follow it must be said.
 			Cont: !first && Continues(prev, &it.Event, now.Location()),
@@ -377,6 +383,9 @@ type msgView struct {
 	Me       string
 	Mention  bool
 	FirstNew bool
+	// Moderator: the reader owns the room the message is in, and may
+	// delete it whoever wrote it.
+	Moderator bool
 	// Cont: it follows a message of its sender's, in the same group, and
 	// shows neither name nor time (its full date is its title).
 	Cont bool
@@ -398,7 +407,7 @@ func (v *msgView) Render() app.UI {
 		extra = []app.UI{v.renderReactions(), v.renderActions()}
 	}
 	li := renderItem(v.Item, v.Me, time.Now(), v.Cont, extra...)
-	if v.Item.Event.Seq != 0 && v.Item.Event.Type == protocol.TypeMessage {
+	if v.Item.Event.Seq != 0 && isMessage(v.Item.Event.Type) {
 		li = li.ID(msgID(v.Item.Event.Seq)).TabIndex(-1) // a quote's jump focuses it
 	}
 	if v.actionable() {

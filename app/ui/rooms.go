@@ -117,11 +117,19 @@ func (c *Chat) leaveRoom(r protocol.Room) {
 }
 
 // renderRoomHead is the open room's part of the conversation's header:
-// its topic, how many are in it, and Leave.
+// its topic, how many are in it, the button of its panel of changes (for
+// who may change something), and Leave.
 func (c *Chat) renderRoomHead(r protocol.Room) app.UI {
+	rights := rightsIn(r, c.model.MeKey())
 	return app.Div().ID("room-head").Class("room-head").Body(
 		app.Span().ID("room-topic").Class("room-topic").Text(r.Topic),
 		app.Span().ID("room-members").Class("room-members").Text(membersLabel(r.Members)),
+		app.If(rights.offers(), func() app.UI {
+			return app.Button().ID("manage-room").Type("button").Class("btn", "manage-room").
+				Aria("expanded", strconv.FormatBool(c.managing == r.ID)).Aria("controls", "room-admin").
+				OnClick(func(app.Context, app.Event) { c.toggleManage(r) }).
+				Text(rights.manageLabel())
+		}),
 		app.Button().ID("leave-room").Type("button").Class("btn", "leave-room").
 			OnClick(func(app.Context, app.Event) { c.leaveRoom(r) }).
 			Text("Leave room"),
