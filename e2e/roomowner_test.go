@@ -27,8 +27,8 @@ func TestRoomOwner(t *testing.T) {
 	alice.do(chromedp.EmulateViewport(1280, 800))
 
 	alice.click("new-room")
-	alice.retype("room-name", "go")
-	alice.retype("room-topic", "gophers")
+	alice.retype("new-room-name", "go")
+	alice.retype("new-room-topic", "gophers")
 	alice.click("create-room")
 	alice.waitFor("the room open", convTitle("#go"))
 	alice.waitFor("her Room settings", `document.querySelector("#manage-room")?.textContent === "Room settings"`)

@@ -37,8 +37,8 @@ func TestRooms(t *testing.T) {
 	alice.click("new-room")
 	alice.waitFor("the new room's form", `!!document.querySelector("#room-form")`)
 	alice.do(
-		chromedp.SendKeys(chromedp.ID("room-name"), "go"),
-		chromedp.SendKeys(chromedp.ID("room-topic"), "all things gopher"),
+		chromedp.SendKeys(chromedp.ID("new-room-name"), "go"),
+		chromedp.SendKeys(chromedp.ID("new-room-topic"), "all things gopher"),
 	)
 	alice.shot("rooms-new")
 	alice.click("create-room")
@@ -129,7 +129,7 @@ func TestRoomsGroup(t *testing.T) {
 	alice.click("room-private")
 	alice.waitFor("the people's field", visible("#room-people"))
 	alice.do(
-		chromedp.SendKeys(chromedp.ID("room-name"), "trio"),
+		chromedp.SendKeys(chromedp.ID("new-room-name"), "trio"),
 		chromedp.SendKeys(chromedp.ID("room-people"), "Bob, Carol"),
 	)
 	alice.shot("rooms-group-new-dark")
@@ -172,7 +172,7 @@ func TestRoomsGroup(t *testing.T) {
 	bob.waitFor("the new room's form", `!!document.querySelector("#room-form")`)
 	bob.click("room-private")
 	bob.do(
-		chromedp.SendKeys(chromedp.ID("room-name"), "pair"),
+		chromedp.SendKeys(chromedp.ID("new-room-name"), "pair"),
 		chromedp.SendKeys(chromedp.ID("room-people"), "Alice"),
 	)
 	bob.click("create-room")

@@ -302,7 +302,7 @@ func (p *roomsPanel) join(r protocol.Room) {
 func (p *roomsPanel) toggleCreate(ctx app.Context, e app.Event) {
 	p.creating, p.err = !p.creating, ""
 	if p.creating {
-		ctx.Defer(func(app.Context) { focus("room-name") })
+		ctx.Defer(func(app.Context) { focus("new-room-name") })
 	}
 }
 
@@ -317,10 +317,10 @@ func (p *roomsPanel) renderCreate() app.UI {
 			p.create()
 		}).
 		Body(
-			app.Label().For("room-name").Text("Name"),
-			app.Input().ID("room-name").Type("text").Required(true).MaxLength(protocol.MaxNameRunes).AutoComplete(false),
-			app.Label().For("room-topic").Text("Topic"),
-			app.Input().ID("room-topic").Type("text").AutoComplete(false),
+			app.Label().For("new-room-name").Text("Name"),
+			app.Input().ID("new-room-name").Type("text").Required(true).MaxLength(protocol.MaxNameRunes).AutoComplete(false),
+			app.Label().For("new-room-topic").Text("Topic"),
+			app.Input().ID("new-room-topic").Type("text").AutoComplete(false),
 			app.Label().Class("room-private").Body(
 				app.Input().ID("room-private").Type("checkbox").Checked(p.private).
 					OnChange(func(ctx app.Context, e app.Event) { p.private = ctx.JSSrc().Get("checked").Bool() }),
@@ -343,7 +343,7 @@ func (p *roomsPanel) create() {
 	value := func(id string) string {
 		return strings.TrimSpace(app.Window().GetElementByID(id).Get("value").String())
 	}
-	name, topic := value("room-name"), value("room-topic")
+	name, topic := value("new-room-name"), value("new-room-topic")
 	var members []string
 	if p.private {
 		members = splitNames(value("room-people"))
