@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"time"
+
 	"regexp"
 	"slices"
 	"strings"
@@ -72,6 +74,13 @@ func TestAddADevice(t *testing.T) {
 	laptop.click("device-close")
 	tablet := b.person(t, "Alice's tablet")
 	tablet.do(chromedp.Navigate(srv.URL + "/?link=" + second))
+	// The link fills the code in; it signs in only when pressed.
+	tablet.waitFor("the code from the QR code's link", `document.querySelector("#link-code")?.value === `+js(second)+` && document.activeElement?.id === "link"`)
+	time.Sleep(300 * time.Millisecond)
+	if eval[bool](tablet, `!!document.querySelector("#messages")`) {
+		t.Fatal("a ?link= address signed the tablet in unasked")
+	}
+	tablet.click("link")
 	tablet.waitFor("the chat from the QR code's link", `!!document.querySelector("#messages")`)
 	tablet.waitConnected()
 	if got := eval[string](tablet, `location.search`); got != "" {

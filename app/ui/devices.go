@@ -244,8 +244,9 @@ func (c *Chat) leaveEverywhere() {
 }
 
 // linkForm signs this device in with a code from another of the
-// person's devices. A link with ?link=CODE (the QR code's) fills it in
-// and sends it at once.
+// person's devices. A link with ?link=CODE (the QR code's) fills it in;
+// the person presses Sign in, as with a name on the join form, so that a
+// link someone sends cannot sign a browser in as them unasked.
 type linkForm struct {
 	app.Compo
 
@@ -254,9 +255,6 @@ type linkForm struct {
 	code string
 	err  string
 	busy bool
-	// pending: a code from the address waits for the client, which the
-	// page makes in its own OnMount, after this form's.
-	pending bool
 }
 
 func (f *linkForm) Render() app.UI {
@@ -287,7 +285,7 @@ func (f *linkForm) Render() app.UI {
 
 // OnMount takes a code from the address (the QR code's link, or the
 // prerendered form submitted before the app loaded), clears it from the
-// address bar, and signs in with it.
+// address bar, and puts it in the form with the focus on Sign in.
 func (f *linkForm) OnMount(ctx app.Context) {
 	u := ctx.Page().URL()
 	q := u.Query()
@@ -301,19 +299,8 @@ func (f *linkForm) OnMount(ctx app.Context) {
 	if len(code) > 32 {
 		return
 	}
-	f.code, f.pending = code, true
-	f.sendPending(ctx)
-}
-
-// OnUpdate sends a code from the address once the page hands the form
-// its client.
-func (f *linkForm) OnUpdate(ctx app.Context) { f.sendPending(ctx) }
-
-func (f *linkForm) sendPending(ctx app.Context) {
-	if f.pending && f.Client != nil {
-		f.pending = false
-		f.send(ctx)
-	}
+	f.code = code
+	ctx.Defer(func(app.Context) { focus("link") })
 }
 
 func (f *linkForm) submit(ctx app.Context, e app.Event) {
