@@ -315,6 +315,6 @@ func (c *Chat) renderConversation(st client.State) app.UI {
 			JumpTo:      c.jumpTo,
 			HideNotices: c.hideNotices,
 		},
-		app.P().ID("typing").Class("typing").Aria("live", "polite").Text(typingLabel(st.TypingIn(conv.With))),
+		app.P().ID("typing").Class("typing").Aria("live", "polite").Text(typingLabel(convo.TypingIn(st, conv.With))),
 	)
 }
