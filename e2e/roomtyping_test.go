@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"fmt"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -17,9 +16,6 @@ func TestRoomTyping(t *testing.T) {
 	b := newBrowser(t)
 	people := b.joined(t, srv.URL, "Alice", "Bob", "Carol")
 	alice, bob, carol := people[0], people[1], people[2]
-	typing := func(label string) string {
-		return fmt.Sprintf(`document.querySelector("#typing").textContent === %s`, js(label))
-	}
 	noOneTyping := `!document.body.textContent.includes("is typing")`
 
 	alice.click("new-room")
@@ -34,14 +30,14 @@ func TestRoomTyping(t *testing.T) {
 	alice.waitFor("Bob's join counted", `document.querySelector("#room-members").textContent === "2 members"`)
 
 	alice.do(chromedp.SendKeys(chromedp.ID("text"), "hel"))
-	bob.waitFor("Alice typing in the room", typing("Alice is typing…")+" && "+convTitle("#go"))
+	bob.waitFor("Alice typing in the room", typingShows("Alice is typing…")+" && "+convTitle("#go"))
 	bob.shot("rooms-typing")
 	bob.openConv("")
-	if !eval[bool](bob, typing("")) {
+	if !eval[bool](bob, typingShows("")) {
 		t.Error("Alice's typing in the room shows in Everyone's conversation")
 	}
 	eval[chromedp.Void](bob, roomButton("go")+".click()")
-	bob.waitFor("the room open again, Alice still typing", convTitle("#go")+" && "+typing("Alice is typing…"))
+	bob.waitFor("the room open again, Alice still typing", convTitle("#go")+" && "+typingShows("Alice is typing…"))
 	for who, p := range map[string]*person{"Carol, not a member,": carol, "Alice, the typist,": alice} {
 		if !eval[bool](p, noOneTyping) {
 			t.Errorf("%s sees %q", who, eval[string](p, `document.querySelector("#typing").textContent`))
@@ -49,7 +45,7 @@ func TestRoomTyping(t *testing.T) {
 	}
 	alice.do(chromedp.SendKeys(chromedp.ID("text"), "lo"+kb.Enter))
 	bob.sees("hello")
-	bob.waitFor("the indicator cleared by the message", typing(""))
+	bob.waitFor("the indicator cleared by the message", typingShows(""))
 	if !eval[bool](carol, noOneTyping) {
 		t.Error("Carol, not a member, saw someone typing")
 	}

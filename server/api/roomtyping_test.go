@@ -10,7 +10,7 @@ import (
 // typeInRoom posts a typing notice in room.
 func (ts *testServer) typeInRoom(t *testing.T, token, room string) response {
 	t.Helper()
-	return ts.do(t, request{method: "POST", path: "/api/typing", token: token, body: protocol.Typing{Room: room}})
+	return ts.postTyping(t, token, protocol.Typing{Room: room})
 }
 
 // isRoomTyping matches the typing event of from in room.
@@ -110,7 +110,7 @@ func TestRoomTypingRefusals(t *testing.T) {
 		send.wantError(t, tc.status, tc.code, "")
 		ts.typeInRoom(t, dave.Token, tc.room).wantError(t, tc.status, tc.code, "")
 	}
-	ts.do(t, request{method: "POST", path: "/api/typing", token: bob.Token, body: protocol.Typing{To: "Carol", Room: group.ID}}).
+	ts.postTyping(t, bob.Token, protocol.Typing{To: "Carol", Room: group.ID}).
 		wantError(t, http.StatusBadRequest, protocol.CodeBadRequest, "not both")
 
 	if r := ts.typeInRoom(t, carol.Token, group.ID); r.status != http.StatusNoContent {

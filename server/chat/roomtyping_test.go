@@ -9,25 +9,17 @@ import (
 	"hark/internal/clock"
 )
 
-// typings reads st until it has been quiet for a moment and returns the
-// typing events it handed out.
+// typings returns the typing events st hands out until it has been quiet
+// for a moment, failing on any with a seq.
 func typings(t *testing.T, st *Stream) []protocol.Event {
 	t.Helper()
-	var out []protocol.Event
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
-		e, err := st.Next(ctx)
-		cancel()
-		if err != nil {
-			return out
-		}
-		if e.Type() == protocol.TypeTyping {
-			if e.Seq() != 0 {
-				t.Errorf("a typing event with seq %d: typing is never logged", e.Seq())
-			}
-			out = append(out, e.Event())
+	got := quietEvents(t, st, protocol.TypeTyping)
+	for _, ev := range got {
+		if ev.Seq != 0 {
+			t.Errorf("a typing event with seq %d: typing is never logged", ev.Seq)
 		}
 	}
+	return got
 }
 
 // A room's typing reaches its members' streams, every one of them, and

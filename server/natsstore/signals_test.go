@@ -18,17 +18,7 @@ import (
 // to one person reaches only that person's streams, wherever they are,
 // and none of it enters the stream (the log).
 func TestTypingAcrossNodes(t *testing.T) {
-	url := natstest.Server(t)
-	connect := func() *nats.Conn {
-		nc, err := nats.Connect(url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(nc.Close)
-		return nc
-	}
-	a := newNode(t, connect(), 1, time.Minute)
-	b := newNode(t, connect(), 1, time.Minute)
+	a, b := separateNodes(t)
 	alice, _ := register(t, a.chat, "Alice")
 	dora, doraTok := register(t, a.chat, "Dora")
 	_, bobTok := register(t, b.chat, "Bob")
@@ -73,6 +63,22 @@ func TestTypingAcrossNodes(t *testing.T) {
 	if fmt.Sprint(kinds) != "[join join join join message]" || seq != 5 {
 		t.Errorf("the stream holds %v, the message at %d: typing was logged", kinds, seq)
 	}
+}
+
+// separateNodes are two nodes on a NATS server, each with a connection
+// of its own, as a cluster's nodes are.
+func separateNodes(t *testing.T) (a, b *node) {
+	t.Helper()
+	url := natstest.Server(t)
+	connect := func() *nats.Conn {
+		nc, err := nats.Connect(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(nc.Close)
+		return nc
+	}
+	return newNode(t, connect(), 1, time.Minute), newNode(t, connect(), 1, time.Minute)
 }
 
 // next reads st's next entry, failing after a few seconds.
@@ -123,17 +129,7 @@ func TestTypingOnTheEmbeddedServer(t *testing.T) {
 // streams of the room's members, and to none of the sender's, on
 // whichever node they are open, nor to anyone outside the room.
 func TestRoomTypingAcrossNodes(t *testing.T) {
-	url := natstest.Server(t)
-	connect := func() *nats.Conn {
-		nc, err := nats.Connect(url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(nc.Close)
-		return nc
-	}
-	a := newNode(t, connect(), 1, time.Minute)
-	b := newNode(t, connect(), 1, time.Minute)
+	a, b := separateNodes(t)
 	ctx := context.Background()
 	alice, aliceTok := register(t, a.chat, "Alice")
 	_, bobTok := register(t, a.chat, "Bob")
