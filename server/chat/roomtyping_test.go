@@ -94,3 +94,24 @@ func TestRoomTypingRefusals(t *testing.T) {
 		t.Errorf("a room typing %s later: %v", protocol.TypingEvery, err)
 	}
 }
+
+// Above the presence threshold, where typing to everyone goes nowhere, a
+// room's typing still reaches its members: they are all it reaches.
+func TestRoomTypingAboveThePresenceThreshold(t *testing.T) {
+	c := newTestChat(t, Config{PresenceThreshold: 2})
+	alice, bob := register(t, c, "Alice"), register(t, c, "Bob")
+	register(t, c, "Carol")
+	r := createRoom(t, c, alice, protocol.RoomRequest{Name: "Gophers"})
+	if _, err := c.JoinRoom(context.Background(), bob, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	settle(t, c)
+	st := open(t, c, bob, Position{})
+	typings(t, st)
+	if err := c.RoomTyping(alice, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := typings(t, st); len(got) != 1 || got[0].From != "Alice" || got[0].Room != r.ID {
+		t.Errorf("Bob got %+v above the threshold, want Alice typing in the room", got)
+	}
+}
