@@ -109,3 +109,9 @@ func (u *apiUser) sendTo(id, to, text string) error {
 	}
 	return nil
 }
+
+// typingShows is a script that is true while the conversation in view
+// says label under its messages ("" when no one is typing).
+func typingShows(label string) string {
+	return fmt.Sprintf(`document.querySelector("#typing").textContent === %s`, js(label))
+}

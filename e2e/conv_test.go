@@ -189,14 +189,11 @@ func TestTypingIndicator(t *testing.T) {
 	b := newBrowser(t)
 	people := b.joined(t, srv.URL, "Alice", "Bob")
 	alice, bob := people[0], people[1]
-	typing := func(label string) string {
-		return fmt.Sprintf(`document.querySelector("#typing").textContent === %s`, js(label))
-	}
 	bob.do(chromedp.SendKeys(chromedp.ID("text"), "hel"))
-	alice.waitFor("Bob typing", typing("Bob is typing…"))
+	alice.waitFor("Bob typing", typingShows("Bob is typing…"))
 	bob.do(chromedp.SendKeys(chromedp.ID("text"), "lo"+kb.Enter))
 	alice.sees("hello")
-	alice.waitFor("the indicator cleared by the message", typing(""))
+	alice.waitFor("the indicator cleared by the message", typingShows(""))
 
 	// To Alice alone: shown in their conversation, not in Everyone's,
 	// and gone a few seconds after the typing stops.
@@ -209,13 +206,13 @@ func TestTypingIndicator(t *testing.T) {
 	// conversation: the one to everyone above spent it.
 	time.Sleep(protocol.TypingEvery)
 	bob.do(chromedp.SendKeys(chromedp.ID("text"), "psst"))
-	alice.waitFor("Bob typing to Alice", typing("Bob is typing…"))
+	alice.waitFor("Bob typing to Alice", typingShows("Bob is typing…"))
 	alice.openConv("")
-	if !eval[bool](alice, typing("")) {
+	if !eval[bool](alice, typingShows("")) {
 		t.Errorf("typing to Alice alone shows in Everyone's conversation")
 	}
 	alice.openConv("Bob")
-	alice.waitFor("the indicator lapsed", typing(""))
+	alice.waitFor("the indicator lapsed", typingShows(""))
 }
 
 // TestCachedConversations: after a reload with the server down, the page

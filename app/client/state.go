@@ -53,10 +53,11 @@ type State struct {
 	Messages  []Item          // oldest first: messages, joins, leaves, own pending ones
 	LastError *protocol.Error // last refusal (of a send, or of the session), for display
 	// Typing lists who is typing now, oldest first, one entry per person
-	// and conversation (see TypingIn). An entry lapses protocol.TypingLasts
-	// after the last typing event (State changes then, and OnChange is
-	// called), or when that person's message in that conversation, or
-	// their leave, arrives. One's own typing is never listed.
+	// and conversation (see TypingIn, and TypingInRoom for a room's). An
+	// entry lapses protocol.TypingLasts after the last typing event (State
+	// changes then, and OnChange is called), or when that person's
+	// message in that conversation, their leaving its room, or their
+	// leave, arrives. One's own typing is never listed.
 	Typing []Typist
 	// Read is how far this person has read each conversation, as the
 	// server keeps it for all their devices (GET /api/read after each

@@ -19,8 +19,11 @@ type Typist struct {
 	// Name is who is typing, as the server shows it.
 	Name string
 	// Direct is set when they are typing to this session: in the direct
-	// conversation with Name. Unset, they are typing to everyone.
+	// conversation with Name. Unset, they are typing to everyone, or in
+	// Room.
 	Direct bool
+	// Room is the id of the room they are typing in, "" for none.
+	Room string
 	// Until is when the indicator lapses unless another typing event from
 	// them comes first.
 	Until time.Time
@@ -29,12 +32,24 @@ type Typist struct {
 // TypingIn returns who is typing in the conversation with with: "" for
 // everyone's conversation, else the direct one with that person (names
 // compared as the server compares them). The names come in the order
-// they started typing.
+// they started typing. Typing in a room is TypingInRoom's.
 func (s State) TypingIn(with string) []string {
 	var out []string
 	key := protocol.NameKey(with)
 	for _, t := range s.Typing {
-		if t.Direct == (with != "") && (!t.Direct || protocol.NameKey(t.Name) == key) {
+		if t.Room == "" && t.Direct == (with != "") && (!t.Direct || protocol.NameKey(t.Name) == key) {
+			out = append(out, t.Name)
+		}
+	}
+	return out
+}
+
+// TypingInRoom returns who is typing in the room id, in the order they
+// started.
+func (s State) TypingInRoom(id string) []string {
+	var out []string
+	for _, t := range s.Typing {
+		if id != "" && t.Room == id {
 			out = append(out, t.Name)
 		}
 	}
@@ -44,7 +59,7 @@ func (s State) TypingIn(with string) []string {
 // typingSender is a stream that can carry typing notices itself
 // (WebSocket); others are told by POST /api/typing.
 type typingSender interface {
-	typing(ctx context.Context, to string) error
+	typing(ctx context.Context, t protocol.Typing) error
 }
 
 // Typing tells others that this person is typing: to everyone (to "") or
@@ -58,7 +73,20 @@ type typingSender interface {
 // conversations come within the server's 2 s per person, unauthorized).
 // Without a session it returns ErrNoSession.
 func (c *Client) Typing(ctx context.Context, to string) error {
-	key := conversationKey(to)
+	return c.sayTyping(ctx, conversationKey(to), protocol.Typing{To: to})
+}
+
+// TypingRoom is Typing in the room id, which this person is in: its
+// members are told, at most once every TypingEvery for the room. A
+// refusal over POST is not_found or forbidden as for a send to the room,
+// or one of Typing's.
+func (c *Client) TypingRoom(ctx context.Context, id string) error {
+	return c.sayTyping(ctx, roomTypingKey(id), protocol.Typing{Room: id})
+}
+
+// sayTyping tells the server t unless the conversation key was told less
+// than TypingEvery ago.
+func (c *Client) sayTyping(ctx context.Context, key string, t protocol.Typing) error {
 	c.mu.Lock()
 	if c.tok == "" {
 		c.mu.Unlock()
@@ -78,13 +106,17 @@ func (c *Client) Typing(ctx context.Context, to string) error {
 	st := c.cur
 	c.mu.Unlock()
 	if ts, ok := st.(typingSender); ok {
-		if err := ts.typing(ctx, to); err == nil {
+		if err := ts.typing(ctx, t); err == nil {
 			return nil
 		}
 		// The socket failed: say it by POST instead.
 	}
-	return c.do(ctx, http.MethodPost, "/api/typing", nil, protocol.Typing{To: to}, nil)
+	return c.do(ctx, http.MethodPost, "/api/typing", nil, t, nil)
 }
+
+// roomTypingKey is the key of the room id among Typing's conversations:
+// a name key never starts with a space, so it is nobody's.
+func roomTypingKey(id string) string { return " #" + id }
 
 // conversationKey names a conversation: "" for everyone's, else the
 // other person's name key (or the name as typed, if it is none).
@@ -98,38 +130,42 @@ func conversationKey(with string) string {
 // The typing indicators of State, with c.mu held.
 
 // typingEvent records that someone is typing: ev.To set means to this
-// session. One's own (a broadcast comes back to its sender) is ignored.
+// session, ev.Room in that room. One's own (a broadcast comes back to its
+// sender) is ignored.
 func (c *Client) typingEvent(ev protocol.Event) {
 	if ev.From == "" || protocol.NameKey(ev.From) == c.nameKey {
 		return
 	}
-	direct := ev.To != ""
-	c.dropTypist(ev.From, direct)
-	c.st.Typing = append(c.st.Typing, Typist{Name: ev.From, Direct: direct, Until: c.now().Add(c.typingLasts)})
+	t := Typist{Name: ev.From, Direct: ev.To != "" && ev.Room == "", Room: ev.Room, Until: c.now().Add(c.typingLasts)}
+	c.dropTypist(t.Name, func(o Typist) bool { return o.Direct == t.Direct && o.Room == t.Room })
+	c.st.Typing = append(c.st.Typing, t)
 	c.armTyping()
 }
 
-// dropTypist removes name's indicator in one conversation (direct or
-// everyone's).
-func (c *Client) dropTypist(name string, direct bool) {
+// dropTypist removes name's indicators in the conversations in says
+// are theirs.
+func (c *Client) dropTypist(name string, in func(Typist) bool) {
 	key := protocol.NameKey(name)
 	c.st.Typing = slices.DeleteFunc(c.st.Typing, func(t Typist) bool {
-		return t.Direct == direct && (t.Name == name || protocol.NameKey(t.Name) == key)
+		return in(t) && (t.Name == name || protocol.NameKey(t.Name) == key)
 	})
 }
 
 // typingDone clears indicators that an event ends: a message ends its
-// sender's typing in its conversation, a leave all of the person's.
+// sender's typing in its conversation (a room's in its room), leaving a
+// room their typing there, a leave all of the person's.
 func (c *Client) typingDone(ev protocol.Event) {
 	if len(c.st.Typing) == 0 {
 		return
 	}
 	switch ev.Type {
 	case protocol.TypeMessage:
-		c.dropTypist(ev.From, ev.To != "")
+		direct := ev.To != ""
+		c.dropTypist(ev.From, func(t Typist) bool { return t.Room == "" && t.Direct == direct })
+	case protocol.TypeRoomMessage, protocol.TypeRoomLeave:
+		c.dropTypist(ev.From, func(t Typist) bool { return t.Room == ev.Room })
 	case protocol.TypeLeave:
-		c.dropTypist(ev.From, true)
-		c.dropTypist(ev.From, false)
+		c.dropTypist(ev.From, func(Typist) bool { return true })
 	}
 	c.armTyping()
 }

@@ -168,8 +168,9 @@ func (s *wsStream) send(ctx context.Context, m protocol.Send) (protocol.SendResu
 
 // typing implements typingSender: a typing frame, which the server
 // answers only to refuse it.
-func (s *wsStream) typing(ctx context.Context, to string) error {
-	b, err := json.Marshal(protocol.Typing{Type: protocol.TypeTyping, To: to})
+func (s *wsStream) typing(ctx context.Context, t protocol.Typing) error {
+	t.Type = protocol.TypeTyping
+	b, err := json.Marshal(t)
 	if err != nil {
 		return err
 	}

@@ -48,7 +48,8 @@ const (
 	// TypeSend is the type of a send frame a client writes on a WebSocket.
 	TypeSend = "send"
 	// TypeTyping is an unsequenced event saying that From is typing, to
-	// everyone or (To set) to the stream's owner; it is also the type of
+	// everyone, (To set) to the stream's owner or (Room set) in a room
+	// the stream's owner is a member of; it is also the type of
 	// the frame a client writes on a WebSocket to say it is typing. Never
 	// stored, never replayed. An addition to the contract.
 	TypeTyping = "typing"
@@ -156,12 +157,16 @@ type SendResult struct {
 	Seq  uint64 `json:"seq"`
 }
 
-// Typing says that its sender is typing, to everyone (To empty) or to one
-// person: the body of POST /api/typing, and a WebSocket frame with Type
+// Typing says that its sender is typing, to everyone (To and Room
+// empty), to one person (To) or in a room the sender is a member of
+// (Room): the body of POST /api/typing, and a WebSocket frame with Type
 // "typing".
 type Typing struct {
 	Type string `json:"type,omitempty"`
 	To   string `json:"to"`
+	// Room is the id of the room the sender is typing in; its members'
+	// streams are told, the sender's are not. An addition to the contract.
+	Room string `json:"room,omitempty"`
 }
 
 // TypingEvery is the most often one person's typing is passed on: the

@@ -317,6 +317,6 @@ func (c *Chat) renderConversation(st client.State) app.UI {
 			HideNotices: c.hideNotices,
 			Moderator:   c.ownsRoom(),
 		},
-		app.P().ID("typing").Class("typing").Aria("live", "polite").Text(typingLabel(st.TypingIn(conv.With))),
+		app.P().ID("typing").Class("typing").Aria("live", "polite").Text(typingLabel(convo.TypingIn(st, conv.With))),
 	)
 }

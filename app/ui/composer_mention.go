@@ -49,11 +49,11 @@ func (c *composer) input(ctx app.Context, e app.Event) {
 }
 
 // sayTyping tells the others, at most every couple of seconds (the client
-// throttles). Above the presence threshold only a direct conversation's
-// typing is told: thousands of people would each get every keystroke of
-// everyone's conversation otherwise.
+// throttles): a room's members in a room. Above the presence threshold
+// everyone's conversation's typing is not told: thousands of people
+// would each get every keystroke otherwise.
 func (c *composer) sayTyping() {
-	if c.Client == nil || c.Counts && c.To == "" || c.Room != nil {
+	if c.Client == nil || c.Room == nil && c.Counts && c.To == "" {
 		return
 	}
 	// No deadline: over WebSocket it is one frame, at once, and a POST is
@@ -61,6 +61,10 @@ func (c *composer) sayTyping() {
 	// stopped on a goroutine started by a keystroke) was seen to keep
 	// go-app's next frame from running until some later event, so the
 	// length counter missed its update.
+	if c.Room != nil {
+		go c.Client.TypingRoom(context.Background(), c.Room.ID)
+		return
+	}
 	go c.Client.Typing(context.Background(), c.To)
 }
 

@@ -7,8 +7,8 @@ import (
 	"hark/server/chat"
 )
 
-// handleTyping says the session is typing: POST /api/typing {"to"},
-// answered 204.
+// handleTyping says the session is typing: POST /api/typing {"to"} or
+// {"room"}, answered 204.
 func (s *Server) handleTyping(w http.ResponseWriter, r *http.Request) {
 	sess, err := s.authenticate(r, false)
 	if err != nil {
@@ -34,7 +34,13 @@ func (s *Server) handleTyping(w http.ResponseWriter, r *http.Request) {
 // decodeErr, and counts the outcome either way, as send does for sends.
 func (s *Server) typing(sess *chat.Session, t protocol.Typing, decodeErr error) error {
 	err := decodeErr
-	if err == nil {
+	switch {
+	case err != nil:
+	case t.Room != "" && t.To != "":
+		err = protocol.Errorf(protocol.CodeBadRequest, "typing is to a person or in a room, not both")
+	case t.Room != "":
+		err = s.chat.RoomTyping(sess, t.Room)
+	default:
 		err = s.chat.Typing(sess, t.To)
 	}
 	s.metrics.typing.WithLabelValues(outcome(err)).Inc()

@@ -13,7 +13,13 @@ import (
 // typing posts a typing notice to to ("" for everyone).
 func (ts *testServer) typing(t *testing.T, token, to string) response {
 	t.Helper()
-	return ts.do(t, request{method: "POST", path: "/api/typing", token: token, body: protocol.Typing{To: to}})
+	return ts.postTyping(t, token, protocol.Typing{To: to})
+}
+
+// postTyping posts body to /api/typing.
+func (ts *testServer) postTyping(t *testing.T, token string, body protocol.Typing) response {
+	t.Helper()
+	return ts.do(t, request{method: "POST", path: "/api/typing", token: token, body: body})
 }
 
 // mustType posts a typing notice and fails the test unless it is taken.

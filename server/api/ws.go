@@ -187,7 +187,7 @@ func (s *Server) readFrames(conn *websocket.Conn, sess *chat.Session, out *wsSin
 		if send.Type == protocol.TypeTyping {
 			// The send's fields hold a typing frame's; its only error was
 			// its type.
-			if err := s.typing(sess, protocol.Typing{To: send.To}, nil); err != nil {
+			if err := s.typing(sess, protocol.Typing{To: send.To, Room: send.Room}, nil); err != nil {
 				reply = protocol.Event{Type: protocol.TypeError, Error: refusal(err)}
 			}
 		} else {
@@ -208,8 +208,8 @@ func (s *Server) readFrames(conn *websocket.Conn, sess *chat.Session, out *wsSin
 }
 
 // decodeFrame turns a frame into a send, with the contract's errors. A
-// typing frame comes back with its type and to, and an error about its
-// type that the caller, which handles typing, ignores.
+// typing frame comes back with its type, to and room, and an error about
+// its type that the caller, which handles typing, ignores.
 func decodeFrame(typ websocket.MessageType, data []byte) (protocol.Send, error) {
 	if typ != websocket.MessageText {
 		return protocol.Send{}, protocol.Errorf(protocol.CodeBadRequest, "frames are JSON text, not binary")

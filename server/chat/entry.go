@@ -52,7 +52,9 @@
 // A typing notice holds no domain lock at all: Chat.Typing checks the
 // session and the recipient, publishes a Signal, and every node's feed
 // queues it to its fan-out (fanout.mu, alone), which delivers it like any
-// control event.
+// control event. Chat.RoomTyping checks membership as a room's send does
+// (MemoryRooms.mu alone, and the store's read, under no lock), and its
+// signal is delivered like a room's entry, minus its sender's streams.
 //
 // The fan-out goroutine takes hubShard.mu (read) then Stream.mu, one stream
 // at a time, under roomIndex.mu (read) for a room's entry; it holds nothing

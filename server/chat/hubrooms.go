@@ -179,10 +179,14 @@ func without[T comparable](list []T, x T) []T {
 }
 
 // room delivers a room's entry: applying what it changes of the index
-// around handing it to the members' streams (see roomIndex).
+// around handing it to the members' streams (see roomIndex). A room's
+// typing (a signal) goes to every member's streams but its sender's.
 func (h *Hub) room(run []*Entry) {
 	e := run[0]
+	var skip RegID
 	switch e.kind {
+	case protocol.TypeTyping:
+		skip = e.from
 	case protocol.TypeRoomJoin:
 		h.addMember(e.room, e.from)
 	case protocol.TypeRoomLeave:
@@ -197,7 +201,7 @@ func (h *Hub) room(run []*Entry) {
 			defer h.dropRoom(e.room)
 		}
 	}
-	h.toRoom(e.room, run)
+	h.toRoom(e.room, run, skip)
 }
 
 // publicRoomDeleted forgets the room a public room's deletion names: an
@@ -223,10 +227,10 @@ func (h *Hub) inRoom(room string, reg RegID) bool {
 	return ok
 }
 
-// toRoom queues run on the streams of room's members, a shard at a time,
-// walking each shard's list of the room's streams.
+// toRoom queues run on the streams of room's members but skip's (0: none),
+// a shard at a time, walking each shard's list of the room's streams.
 // Lock order: roomIndex.mu, then hubShard.mu, then Stream.mu.
-func (h *Hub) toRoom(room string, run []*Entry) {
+func (h *Hub) toRoom(room string, run []*Entry, skip RegID) {
 	h.rooms.mu.RLock()
 	defer h.rooms.mu.RUnlock()
 	r := h.rooms.rooms[room]
@@ -241,7 +245,9 @@ func (h *Hub) toRoom(room string, run []*Entry) {
 		sh := &h.shards[i]
 		sh.mu.RLock()
 		for _, s := range sh.rooms[room] {
-			n += h.offer(s, run)
+			if s.reg != skip {
+				n += h.offer(s, run)
+			}
 		}
 		sh.mu.RUnlock()
 	}

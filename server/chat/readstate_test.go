@@ -13,6 +13,13 @@ import (
 // a moment.
 func reads(t *testing.T, st *Stream) []protocol.Event {
 	t.Helper()
+	return quietEvents(t, st, protocol.TypeRead)
+}
+
+// quietEvents returns the events of type typ st hands out until it has
+// been quiet for a moment.
+func quietEvents(t *testing.T, st *Stream, typ string) []protocol.Event {
+	t.Helper()
 	var got []protocol.Event
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
@@ -21,7 +28,7 @@ func reads(t *testing.T, st *Stream) []protocol.Event {
 		if err != nil {
 			return got
 		}
-		if e.Type() == protocol.TypeRead {
+		if e.Type() == typ {
 			got = append(got, e.Event())
 		}
 	}

@@ -8,16 +8,29 @@ import "sync"
 type Signal struct {
 	// Kind is the event's type, one of protocol's Type constants.
 	Kind string
-	// To is the registration the event is for; 0 means every stream.
+	// To is the registration the event is for; 0 means every stream (or,
+	// with Room, the room's members').
 	To RegID
+	// Room is the id of the room whose members' streams the event is
+	// for, From the registration it comes from, whose streams are left
+	// out; both are set together, for a room's signal only.
+	Room string
+	From RegID
 	// JSON is the event's wire form, as streams send it.
 	JSON []byte
 }
 
 // entry is the signal as the hub delivers it: no seq, so streams pass it
-// through without a place in their order, and no sender, so a direct
-// signal reaches only its recipient's streams.
-func (s Signal) entry() *Entry { return &Entry{kind: s.Kind, to: s.To, JSON: s.JSON} }
+// through without a place in their order, and no sender unless it is a
+// room's, so a direct signal reaches only its recipient's streams (a
+// room's sender is whom the hub leaves out).
+func (s Signal) entry() *Entry {
+	e := &Entry{kind: s.Kind, to: s.To, room: s.Room, JSON: s.JSON}
+	if s.Room != "" {
+		e.from = s.From
+	}
+	return e
+}
 
 // Signals carries signals to every node of a deployment, this one
 // included, so each delivers them to its own streams. Delivery is live

@@ -49,6 +49,32 @@ func (c *Chat) Typing(s *Session, to string) error {
 	return c.signals.Publish(sig)
 }
 
+// RoomTyping tells the members of room id that s is typing there: live
+// only, never logged, to every member's streams on every node but s's
+// own (see Hub.room). It goes whatever the presence threshold: a room's
+// members are all it reaches.
+//
+// Refusals are *protocol.Error: unauthorized for a released session;
+// not_found and forbidden as a send to the room gets them (a room s may
+// not know of, a public one s is not in); rate_limited as for Typing,
+// whose budget it shares.
+func (c *Chat) RoomTyping(s *Session, id string) error {
+	if !s.Live() {
+		return errUnauthorized
+	}
+	if c.isClosed() {
+		return errUnavailable
+	}
+	if _, err := c.roomMessage(s, id); err != nil {
+		return err
+	}
+	if err := take(s.typing, c.cfg.Clock.Now(), typingTooOften); err != nil {
+		return err
+	}
+	ev := protocol.Event{Type: protocol.TypeTyping, From: s.name.Display, Room: id}
+	return c.signals.Publish(Signal{Kind: protocol.TypeTyping, Room: id, From: s.reg, JSON: encodeEvent(&ev)})
+}
+
 var typingTooOften = "typing is passed on at most once every " + protocol.TypingEvery.String() + " per person; say it again in a moment"
 
 // deliverSignal queues a signal from any node for this node's streams.

@@ -17,7 +17,9 @@ const subjectSignals = "hark.signals"
 
 // Signals is chat.Signals on a core NATS subject: a publish reaches every
 // node subscribed at that moment, at most once, and is kept nowhere, which
-// is all a typing notice needs.
+// is all a typing notice needs. A room's signal carries its room and
+// sender in headers, as a room's record does, and each node hands it to
+// its own streams of the room's members.
 type Signals struct {
 	nc   *nats.Conn
 	sub  *nats.Subscription
@@ -49,7 +51,12 @@ func (s *Signals) receive(m *nats.Msg) {
 		return
 	}
 	to, _ := strconv.ParseUint(m.Header.Get(hdrTo), 16, 64)
-	(*feed)(chat.Signal{Kind: m.Header.Get(hdrKind), To: chat.RegID(to), JSON: m.Data})
+	sig := chat.Signal{Kind: m.Header.Get(hdrKind), To: chat.RegID(to), JSON: m.Data}
+	if sig.Room = m.Header.Get(hdrRoom); sig.Room != "" {
+		from, _ := strconv.ParseUint(m.Header.Get(hdrFrom), 16, 64)
+		sig.From = chat.RegID(from)
+	}
+	(*feed)(sig)
 }
 
 // Publish implements chat.Signals. Core NATS buffers the publish and
@@ -60,6 +67,10 @@ func (s *Signals) Publish(sig chat.Signal) error {
 	m.Header.Set(hdrKind, sig.Kind)
 	if sig.To != 0 {
 		m.Header.Set(hdrTo, strconv.FormatUint(uint64(sig.To), 16))
+	}
+	if sig.Room != "" {
+		m.Header.Set(hdrRoom, sig.Room)
+		m.Header.Set(hdrFrom, strconv.FormatUint(uint64(sig.From), 16))
 	}
 	return s.nc.PublishMsg(m)
 }

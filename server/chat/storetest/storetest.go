@@ -560,22 +560,27 @@ func current(t *testing.T, fresh Fresh) {
 	}
 }
 
-// A signal published on one node reaches every node's feed, whole. It is
+// A signal published on one node reaches every node's feed, whole: a
+// direct one with its recipient, a room's with its room and sender. It is
 // live only and best effort, so it is published until seen.
 func signals(t *testing.T, fresh Fresh) {
 	d := fresh(t, chat.Limits{})
 	a, b := d(t), d(t)
-	var got recorded[chat.Signal]
-	b.Signals.Follow(got.add)
-	sig := chat.Signal{Kind: protocol.TypeTyping, To: 5, JSON: []byte(`{"type":"typing","from":"Alice","to":"Bob"}`)}
-	testkit.Within(t, wait, "the signal to reach the other node", func() bool {
-		if err := a.Signals.Publish(sig); err != nil {
-			t.Fatalf("Publish: %v", err)
+	for _, sig := range []chat.Signal{
+		{Kind: protocol.TypeTyping, To: 5, JSON: []byte(`{"type":"typing","from":"Alice","to":"Bob"}`)},
+		{Kind: protocol.TypeTyping, Room: "r1", From: 7, JSON: []byte(`{"type":"typing","from":"Alice","room":"r1"}`)},
+	} {
+		var got recorded[chat.Signal]
+		b.Signals.Follow(got.add)
+		testkit.Within(t, wait, "the signal to reach the other node", func() bool {
+			if err := a.Signals.Publish(sig); err != nil {
+				t.Fatalf("Publish: %v", err)
+			}
+			time.Sleep(20 * time.Millisecond)
+			return len(got.got()) > 0
+		})
+		if s := got.got()[0]; s.Kind != sig.Kind || s.To != sig.To || s.Room != sig.Room || s.From != sig.From || string(s.JSON) != string(sig.JSON) {
+			t.Fatalf("received %+v, want %+v", s, sig)
 		}
-		time.Sleep(20 * time.Millisecond)
-		return len(got.got()) > 0
-	})
-	if s := got.got()[0]; s.Kind != sig.Kind || s.To != sig.To || string(s.JSON) != string(sig.JSON) {
-		t.Fatalf("received %+v, want %+v", s, sig)
 	}
 }
