@@ -12,22 +12,6 @@ import (
 	"hark/server/chat"
 )
 
-// nextRoomMessage reads st until a room message arrives, or fails.
-func nextRoomMessage(t *testing.T, st *chat.Stream) protocol.Event {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	for {
-		e, err := st.Next(ctx)
-		if err != nil {
-			t.Fatalf("waiting for a room message: %v", err)
-		}
-		if e.Type() == protocol.TypeRoomMessage {
-			return e.Event()
-		}
-	}
-}
-
 // A group made on one node is the group on the other: its member there
 // gets its messages live and in history, someone in no room on either
 // node gets none, of ten makers of one room name on both nodes one wins,
@@ -55,13 +39,13 @@ func TestRoomsAcrossNodesAndRestart(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Bob, added on node a, sending on node b: %v", err)
 	}
-	if ev := nextRoomMessage(t, onB); ev.Seq != send1 || ev.Room != g.ID {
+	if ev := nextOf(t, onB, protocol.TypeRoomMessage); ev.Seq != send1 || ev.Room != g.ID {
 		t.Fatalf("Bob's stream on node b got %+v", ev)
 	}
 	if _, err := a.chat.Send(ctx, alice, protocol.Send{ID: "a1", Room: g.ID, Text: "from node a"}); err != nil {
 		t.Fatal(err)
 	}
-	if ev := nextRoomMessage(t, onB); ev.Text != "from node a" {
+	if ev := nextOf(t, onB, protocol.TypeRoomMessage); ev.Text != "from node a" {
 		t.Fatalf("Bob's stream on node b got %+v", ev)
 	}
 	end, _ := a.chat.Send(ctx, alice, protocol.Send{ID: "a2", Text: "to everyone"})
@@ -118,7 +102,7 @@ func TestRoomsAcrossNodesAndRestart(t *testing.T) {
 	if _, err := n.chat.Send(ctx, bob2, protocol.Send{ID: "b2", Room: g.ID, Text: "after"}); err != nil {
 		t.Fatal(err)
 	}
-	if ev := nextRoomMessage(t, st); ev.Text != "after" {
+	if ev := nextOf(t, st, protocol.TypeRoomMessage); ev.Text != "after" {
 		t.Fatalf("after a restart Bob's stream got %+v: the hub's room index was not loaded", ev)
 	}
 }

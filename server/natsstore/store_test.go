@@ -151,17 +151,25 @@ func texts(entries []*chat.Entry) []string {
 	return out
 }
 
-// next reads st until a message arrives, or fails after a few seconds.
+// nextMessage reads st until a message arrives, or fails after a few
+// seconds.
 func nextMessage(t *testing.T, st *chat.Stream) protocol.Event {
+	t.Helper()
+	return nextOf(t, st, protocol.TypeMessage)
+}
+
+// nextOf reads st until an event of type typ arrives, or fails after a
+// few seconds.
+func nextOf(t *testing.T, st *chat.Stream, typ string) protocol.Event {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for {
 		e, err := st.Next(ctx)
 		if err != nil {
-			t.Fatalf("waiting for a message: %v", err)
+			t.Fatalf("waiting for a %s: %v", typ, err)
 		}
-		if e.Type() == protocol.TypeMessage {
+		if e.Type() == typ {
 			return e.Event()
 		}
 	}
