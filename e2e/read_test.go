@@ -22,6 +22,8 @@ func TestReadOnOneDeviceClearsTheOther(t *testing.T) {
 	laptop.click("device-close")
 	phone := b.person(t, "Alice's phone")
 	phone.do(chromedp.Navigate(srv.URL + "/?link=" + code))
+	phone.waitFor("the code filled in", `document.querySelector("#link-code")?.value === `+js(code))
+	phone.click("link")
 	phone.waitFor("the chat, linked", `!!document.querySelector("#messages")`)
 	phone.waitConnected()
 

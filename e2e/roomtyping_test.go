@@ -20,7 +20,7 @@ func TestRoomTyping(t *testing.T) {
 
 	alice.click("new-room")
 	alice.waitFor("the new room's form", `!!document.querySelector("#room-form")`)
-	alice.do(chromedp.SendKeys(chromedp.ID("room-name"), "go"))
+	alice.do(chromedp.SendKeys(chromedp.ID("new-room-name"), "go"))
 	alice.click("create-room")
 	alice.waitFor("the room open", convTitle("#go"))
 	bob.click("browse-rooms")
