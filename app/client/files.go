@@ -19,12 +19,24 @@ import (
 // refusal (too_large, bad_request for a file that is not what it says,
 // rate_limited) is the server's *protocol.Error.
 func (c *Client) Upload(ctx context.Context, to, name, contentType string, body io.Reader) (protocol.File, error) {
-	if c.token() == "" {
-		return protocol.File{}, ErrNoSession
-	}
 	q := url.Values{"name": {name}}
 	if to != "" {
 		q.Set("to", to)
+	}
+	return c.upload(ctx, q, contentType, body)
+}
+
+// UploadToRoom is Upload for a file to the room id, which this person is
+// in; the file goes out with SendRoomFile, and only the room's members
+// who see that message may read it. A refusal of the room is the one a
+// send to it gets (not_found, forbidden).
+func (c *Client) UploadToRoom(ctx context.Context, room, name, contentType string, body io.Reader) (protocol.File, error) {
+	return c.upload(ctx, url.Values{"name": {name}, "room": {room}}, contentType, body)
+}
+
+func (c *Client) upload(ctx context.Context, q url.Values, contentType string, body io.Reader) (protocol.File, error) {
+	if c.token() == "" {
+		return protocol.File{}, ErrNoSession
 	}
 	if contentType == "" {
 		contentType = "application/octet-stream"

@@ -85,3 +85,9 @@ func (c *Client) roomCall(ctx context.Context, method, path string, in, out any)
 func (c *Client) SendRoom(room, text string, replyTo uint64) string {
 	return c.queue(queued{Send: protocol.Send{Room: room, Text: text, ReplyTo: replyTo}})
 }
+
+// SendRoomFile is SendRoom for a message that carries f, a file uploaded
+// to the same room (UploadToRoom); text may be empty.
+func (c *Client) SendRoomFile(room, text string, f protocol.File, replyTo uint64) string {
+	return c.queue(queued{Send: protocol.Send{Room: room, Text: text, ReplyTo: replyTo, File: f.ID}, Attached: &f})
+}

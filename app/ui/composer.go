@@ -208,7 +208,11 @@ func (c *composer) send(ctx app.Context) {
 			reply = c.Draft.Seq
 			ctx.NewAction(actionDraftDone)
 		}
-		c.Client.SendFile(c.To, strings.TrimSpace(text), *file, reply)
+		if c.Room != nil {
+			c.Client.SendRoomFile(c.Room.ID, strings.TrimSpace(text), *file, reply)
+		} else {
+			c.Client.SendFile(c.To, strings.TrimSpace(text), *file, reply)
+		}
 		c.attached = nil
 	case c.Draft != nil:
 		c.sendText(text, c.Draft.Seq)

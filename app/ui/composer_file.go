@@ -30,13 +30,10 @@ func (c *composer) attachment() *protocol.File {
 	return c.attached
 }
 
-// attach uploads a browser File for the conversation in view.
+// attach uploads a browser File for the conversation in view (a room
+// too: the file is then its members').
 func (c *composer) attach(ctx app.Context, file app.Value) {
 	name, typ, size := file.Get("name").String(), file.Get("type").String(), int64(file.Get("size").Float())
-	if c.Room != nil {
-		c.err = "Files cannot be sent to a room (only to everyone or to one person)."
-		return
-	}
 	if size > maxClientFile {
 		c.err = name + " is too large to send (" + sizeLabel(size) + ")."
 		return
@@ -49,9 +46,13 @@ func (c *composer) attach(ctx app.Context, file app.Value) {
 	// The upload ends after the element that started it may have been
 	// re-rendered away: it reports through the composer's own context.
 	to, cl, own := c.To, c.Client, c.ctx
+	var room string
+	if c.Room != nil {
+		room = c.Room.ID
+	}
 	readFile(file, func(data []byte) {
 		own.Dispatch(func(ctx app.Context) {
-			upload(ctx, cl, to, name, typ, data, func(ctx app.Context, f protocol.File, err error) {
+			upload(ctx, cl, to, room, name, typ, data, func(ctx app.Context, f protocol.File, err error) {
 				c.uploading = ""
 				if err != nil {
 					c.err = "Could not upload " + name + ": " + errText(err)
@@ -97,14 +98,6 @@ func (c *composer) renderAttachment() app.UI {
 	)
 }
 
-// attachTitle is the Attach button's tooltip.
-func (c *composer) attachTitle() string {
-	if c.Room != nil {
-		return "Files cannot be sent to a room yet"
-	}
-	return "Attach a file"
-}
-
 // renderAttach is the Attach button and its hidden file input.
 func (c *composer) renderAttach() app.UI {
 	return app.Div().Class("attach").Body(
@@ -116,9 +109,7 @@ func (c *composer) renderAttach() app.UI {
 				}
 				in.Set("value", "") // the same file may be picked again
 			}),
-		app.Button().Type("button").ID("attach").Class("btn", "attach-btn").Aria("label", "Attach a file").Title(c.attachTitle()).
-			// Rooms take no files yet: said before a file is picked, not after.
-			Disabled(c.Room != nil).
+		app.Button().Type("button").ID("attach").Class("btn", "attach-btn").Aria("label", "Attach a file").Title("Attach a file").
 			OnClick(func(ctx app.Context, e app.Event) {
 				ctx.PreventUpdate()
 				app.Window().GetElementByID("file-input").Call("click")

@@ -227,11 +227,15 @@ func errText(err error) string {
 	return err.Error()
 }
 
-// upload sends data as a file for the conversation with to, and hands
-// the File to done (or why not).
-func upload(ctx app.Context, cl *client.Client, to, name, typ string, data []byte, done func(app.Context, protocol.File, error)) {
+// upload sends data as a file for the room room, or ("" room) for the
+// conversation with to, and hands the File to done (or why not).
+func upload(ctx app.Context, cl *client.Client, to, room, name, typ string, data []byte, done func(app.Context, protocol.File, error)) {
 	var f protocol.File
 	call(ctx, fileTimeout, func(cctx context.Context) (err error) {
+		if room != "" {
+			f, err = cl.UploadToRoom(cctx, room, name, typ, bytes.NewReader(data))
+			return err
+		}
 		f, err = cl.Upload(cctx, to, name, typ, bytes.NewReader(data))
 		return err
 	}, func(ctx app.Context, err error) { done(ctx, f, err) })

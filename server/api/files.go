@@ -10,11 +10,12 @@ import (
 	"strconv"
 
 	"hark/app/protocol"
+	"hark/server/chat"
 	"hark/server/media"
 )
 
-// Files: POST /api/files?name=&to= uploads (the body is the file, as it
-// is), GET /api/files/{id} and GET /api/files/{id}/thumb read. An upload
+// Files: POST /api/files?name=&to= (or &room=, for a room's members)
+// uploads (the body is the file, as it is), GET /api/files/{id} and GET /api/files/{id}/thumb read. An upload
 // is not bound by MaxBodyBytes but by Config.MaxFileBytes, and its body by
 // Config.FileTimeout rather than BodyTimeout. A file that is not an image
 // the server reads goes to the store as it arrives, in chunks; an image is
@@ -57,7 +58,15 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) (protocol.File, 
 		return protocol.File{}, &protocol.Error{Code: protocol.CodeRateLimited, Message: "the server is busy with other uploads; try again in a moment", RetryAfter: 1}
 	}
 	q := r.URL.Query()
-	up, err := s.chat.BeginUpload(sess, q.Get("to"))
+	var up *chat.Upload
+	switch room := q.Get("room"); {
+	case room != "" && q.Get("to") != "":
+		return protocol.File{}, protocol.Errorf(protocol.CodeBadRequest, "a file goes to a person (to) or to a room (room), not both")
+	case room != "":
+		up, err = s.chat.BeginRoomUpload(r.Context(), sess, room)
+	default:
+		up, err = s.chat.BeginUpload(sess, q.Get("to"))
+	}
 	if err != nil {
 		return protocol.File{}, err
 	}

@@ -576,7 +576,7 @@ func (c *Chat) Send(ctx context.Context, s *Session, send protocol.Send) (uint64
 		return c.message(s, send, file, now)
 	})
 	if err == nil {
-		c.sent(ctx, file, dedupeKey(s.name.Key, send.ID))
+		c.sent(ctx, file, dedupeKey(s.name.Key, send.ID), seq)
 	}
 	return seq, err
 }
@@ -591,9 +591,6 @@ func (c *Chat) message(s *Session, send protocol.Send, file *FileMeta, now time.
 	if send.Room != "" {
 		if _, err := c.roomMessage(s, send.Room); err != nil {
 			return nil, err
-		}
-		if file != nil {
-			return nil, protocol.Errorf(protocol.CodeBadRequest, "files go to everyone or to a person; a room takes text")
 		}
 		ev.Type, ev.Room = protocol.TypeRoomMessage, send.Room
 	}
@@ -620,7 +617,7 @@ func (c *Chat) message(s *Session, send protocol.Send, file *FileMeta, now time.
 	if file != nil {
 		// The event carries the file as the store has it, never as a
 		// client says it is.
-		f, err := attach(file, s, to, dedupeKey(key, send.ID))
+		f, err := attach(file, s, to, send.Room, dedupeKey(key, send.ID))
 		if err != nil {
 			return nil, err
 		}

@@ -16,14 +16,18 @@ import (
 // and whoever may see that conversation reads it (OpenFile). Who may read
 // follows registrations, as direct messages do: a file uploaded to a
 // direct conversation is its uploader's and its recipient's, nobody
-// else's, not even a later holder of either name. Deleting the message
-// deletes the file.
+// else's, not even a later holder of either name. A file uploaded to a
+// room is its members' who see the message carrying it, as they see the
+// room's history (Chat.sees): it goes with their membership. Deleting the
+// message deletes the file.
 
 // Upload is an upload allowed to go ahead: its budget spent, its
 // conversation known. Store stores it.
 type Upload struct {
 	c        *Chat
 	from, to RegID
+	room     string
+	after    uint64
 }
 
 // BeginUpload spends an upload of s's budget and of its address's, and
@@ -42,13 +46,31 @@ func (c *Chat) BeginUpload(s *Session, to string) (*Upload, error) {
 		}
 		u.to = h.Reg
 	}
-	err := c.spend(s.uploads, "too many uploads; wait a moment before sending more files", func(now time.Time) error {
-		return c.budgets.upload(s.addr, now)
-	})
-	if err != nil {
+	return u, c.spendUpload(s)
+}
+
+// BeginRoomUpload is BeginUpload for a file to room id: s must be a
+// member, refused as a send to the room would be (not_found for a room s
+// may not know of, forbidden for a public one s is not in).
+func (c *Chat) BeginRoomUpload(ctx context.Context, s *Session, room string) (*Upload, error) {
+	if !s.Live() {
+		return nil, errUnauthorized
+	}
+	if _, err := c.roomMessage(s, room); err != nil {
 		return nil, err
 	}
-	return u, nil
+	m, _ := c.member(ctx, room, s.reg)
+	// The message carrying the file is appended after this node's head
+	// and after s's join (which this node may not have yet).
+	u := &Upload{c: c, from: s.reg, room: room, after: max(c.log.Head(), m.Since)}
+	return u, c.spendUpload(s)
+}
+
+// spendUpload spends an upload of s's budget and of its address's.
+func (c *Chat) spendUpload(s *Session) error {
+	return c.spend(s.uploads, "too many uploads; wait a moment before sending more files", func(now time.Time) error {
+		return c.budgets.upload(s.addr, now)
+	})
 }
 
 // Store stores the file read from body, to its end, with f's name
@@ -61,7 +83,7 @@ func (u *Upload) Store(ctx context.Context, f protocol.File, body io.Reader, thu
 	f.Name = protocol.CleanFileName(f.Name)
 	f.Size, f.Thumb = 0, false // the store's to say
 	r := &watchedReader{r: body}
-	meta, err := u.c.files.Put(ctx, FileMeta{File: f, From: u.from, To: u.to, At: u.c.cfg.Clock.Now()}, r, thumb)
+	meta, err := u.c.files.Put(ctx, FileMeta{File: f, From: u.from, To: u.to, Room: u.room, After: u.after, At: u.c.cfg.Clock.Now()}, r, thumb)
 	if err != nil {
 		if r.err != nil && !errors.Is(r.err, io.EOF) {
 			return protocol.File{}, r.err
@@ -107,16 +129,22 @@ func (c *Chat) OpenFile(ctx context.Context, s *Session, id string, thumb bool) 
 		c.cfg.Logger.Warn("chat: reading a file", "err", err)
 		return protocol.File{}, nil, errStoreDown
 	}
-	if !meta.readableBy(s.reg) {
+	if !c.readable(ctx, &meta, s.reg) {
 		rc.Close()
 		return protocol.File{}, nil, notFound
 	}
 	return meta.File, rc, nil
 }
 
-// readableBy reports whether registration r may read the file: anyone
-// its conversation is everyone's, else its uploader and its recipient.
-func (m *FileMeta) readableBy(r RegID) bool {
+// readable reports whether registration r may read the file m: a room's
+// file its members who see the message carrying it (see FileMeta.Room),
+// else anyone when its conversation is everyone's, else its uploader and
+// its recipient.
+func (c *Chat) readable(ctx context.Context, m *FileMeta, r RegID) bool {
+	if m.Room != "" {
+		mem, ok := c.member(ctx, m.Room, r)
+		return ok && (mem.Since == 0 || mem.Since <= m.After)
+	}
 	return m.To == 0 || m.From == r || m.To == r
 }
 
@@ -145,25 +173,34 @@ func noFileToSend(id string) error {
 }
 
 // attach checks that s may send file to the conversation with
-// registration to, as the message named sent: s uploaded it, to that
-// conversation, and it went out with no other message (a retry of the
-// same message may carry it again). It returns the file as the event
-// carries it.
-func attach(file *FileMeta, s *Session, to RegID, sent string) (*protocol.File, error) {
-	if file.From != s.reg || file.To != to || file.Sent != "" && file.Sent != sent {
+// registration to or to room, as the message named sent: s uploaded it,
+// to that conversation, and it went out with no other message (a retry
+// of the same message may carry it again). It returns the file as the
+// event carries it.
+func attach(file *FileMeta, s *Session, to RegID, room, sent string) (*protocol.File, error) {
+	if file.From != s.reg || file.To != to || file.Room != room || file.Sent != "" && file.Sent != sent {
 		return nil, noFileToSend(file.File.ID)
 	}
 	f := file.File
 	return &f, nil
 }
 
-// sent records, after its message was appended, that the file went out
-// with it. A failure leaves the file sendable once more; it is logged.
-func (c *Chat) sent(ctx context.Context, file *FileMeta, sent string) {
-	if file == nil || file.Sent == sent {
+// sent records, after its message (seq) was appended, that the file went
+// out with it, and for a room's file that the room's members who see the
+// message may read it. A failure leaves the file sendable once more, and
+// readable by the members who joined before its upload; it is logged.
+func (c *Chat) sent(ctx context.Context, file *FileMeta, sent string, seq uint64) {
+	if file == nil {
 		return
 	}
-	if err := c.files.Sent(ctx, file.File.ID, sent); err != nil {
+	after := file.After
+	if file.Room != "" {
+		after = max(after, seq-1)
+	}
+	if file.Sent == sent && file.After == after {
+		return
+	}
+	if err := c.files.Sent(ctx, file.File.ID, sent, after); err != nil {
 		c.cfg.Logger.Warn("chat: recording that a file was sent", "err", err)
 	}
 }

@@ -25,6 +25,16 @@ type FileMeta struct {
 	// uploaded to a direct conversation (0: everyone's). Registrations,
 	// not names: a later holder of a released name is neither.
 	From, To RegID
+	// Room is the room's id for a file uploaded to a room ("": none);
+	// To is then 0. Its readers are the room's members who see the
+	// message carrying it: in a public room every member, in a private
+	// one those whose join is at or before After.
+	Room string
+	// After is, for a room's file, a seq every member whose join is at
+	// or before it sees the file's message at: the log's head at upload
+	// (the message comes later), then the seq before the message's once
+	// it went out. Only ever raised.
+	After uint64
 	// Sent names the message the file went out with (its dedupe key:
 	// sender and client id), empty until one did: a file goes out with
 	// one message, and that message's retries.
@@ -50,8 +60,8 @@ type FileStore interface {
 	// the file has not got. The caller closes the reader.
 	Open(ctx context.Context, id string, thumb bool) (FileMeta, io.ReadCloser, error)
 	// Sent records that file id went out with the message named sent
-	// (see FileMeta.Sent), or returns ErrNoFile.
-	Sent(ctx context.Context, id, sent string) error
+	// (see FileMeta.Sent), and sets its After, or returns ErrNoFile.
+	Sent(ctx context.Context, id, sent string, after uint64) error
 	// Delete removes file id and its thumbnail; a file not held is no
 	// error.
 	Delete(ctx context.Context, id string) error
@@ -134,14 +144,14 @@ func (m *MemoryFiles) Open(_ context.Context, id string, thumb bool) (FileMeta, 
 }
 
 // Sent implements FileStore.
-func (m *MemoryFiles) Sent(_ context.Context, id, sent string) error {
+func (m *MemoryFiles) Sent(_ context.Context, id, sent string, after uint64) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	f := m.get(id)
 	if f == nil {
 		return ErrNoFile
 	}
-	f.meta.Sent = sent
+	f.meta.Sent, f.meta.After = sent, after
 	return nil
 }
 

@@ -162,12 +162,12 @@ func (f *Files) Open(ctx context.Context, id string, thumb bool) (chat.FileMeta,
 }
 
 // Sent implements chat.FileStore.
-func (f *Files) Sent(ctx context.Context, id, sent string) error {
+func (f *Files) Sent(ctx context.Context, id, sent string, after uint64) error {
 	meta, err := f.Stat(ctx, id)
 	if err != nil {
 		return err
 	}
-	meta.Sent = sent
+	meta.Sent, meta.After = sent, after
 	om, err := objectMeta(id, meta)
 	if err != nil {
 		return err

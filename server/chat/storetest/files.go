@@ -79,14 +79,30 @@ func filesRoundTrip(t *testing.T, fresh Fresh) {
 	if _, _, err := b.Files.Open(ctx(t), plain.File.ID, true); !errors.Is(err, chat.ErrNoFile) {
 		t.Fatalf("Open of the thumbnail of a file without one: %v, want ErrNoFile", err)
 	}
-	if err := a.Files.Sent(ctx(t), plain.File.ID, "alice\x00m1"); err != nil {
+	if err := a.Files.Sent(ctx(t), plain.File.ID, "alice\x00m1", 0); err != nil {
 		t.Fatalf("Sent: %v", err)
 	}
 	if meta, err := b.Files.Stat(ctx(t), plain.File.ID); err != nil || meta.Sent != "alice\x00m1" || meta.File.Size != 4 {
 		t.Fatalf("Stat after Sent: %+v, %v; want it sent with alice's m1, 4 bytes", meta, err)
 	}
-	if err := a.Files.Sent(ctx(t), "BBBBBBBBBBBBBBBBBBBBBB", "x"); !errors.Is(err, chat.ErrNoFile) {
+	if err := a.Files.Sent(ctx(t), "BBBBBBBBBBBBBBBBBBBBBB", "x", 0); !errors.Is(err, chat.ErrNoFile) {
 		t.Fatalf("Sent of a file never put: %v, want ErrNoFile", err)
+	}
+	// A room's file keeps its room and After on every node; Sent sets
+	// After.
+	room := fileMeta("EEEEEEEEEEEEEEEEEEEEEE", 1, 0)
+	room.Room, room.After = "lobby123", 7
+	if _, err := a.Files.Put(ctx(t), room, bytes.NewReader([]byte("room")), nil); err != nil {
+		t.Fatal(err)
+	}
+	if meta, err := b.Files.Stat(ctx(t), room.File.ID); err != nil || meta.Room != "lobby123" || meta.After != 7 || meta.To != 0 {
+		t.Fatalf("Stat of a room's file on another node: %+v, %v; want room lobby123, after 7", meta, err)
+	}
+	if err := b.Files.Sent(ctx(t), room.File.ID, "alice\x00m2", 41); err != nil {
+		t.Fatalf("Sent: %v", err)
+	}
+	if meta, _ := readFile(t, a, room.File.ID, false); meta.Room != "lobby123" || meta.After != 41 || meta.Sent != "alice\x00m2" {
+		t.Fatalf("Open of a room's file after Sent: %+v; want room lobby123, after 41, sent with alice's m2", meta)
 	}
 }
 
