@@ -32,7 +32,7 @@ func (m ReadMark) Validate() error {
 	}
 	switch {
 	case named > 1:
-		return Errorf(CodeBadRequest, "with, everyone and room name different conversations; name one")
+		return Errorf(CodeBadRequest, "with, everyone and room name two conversations or more; name one")
 	case named == 0:
 		return Errorf(CodeBadRequest, "name the conversation read: with a name, everyone, or a room")
 	case m.Seq == 0:
