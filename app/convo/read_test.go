@@ -105,7 +105,8 @@ func TestReadStopsAtTheNewestMessage(t *testing.T) {
 // Another device reads a room (State.Read under client.RoomKey): the
 // room's unread count clears here, and only the others' messages after
 // the position count again; a person called like the room's key is
-// another conversation, left as it was.
+// another conversation, left as it was. Opened here, the room is read up
+// to its newest message.
 func TestRoomReadElsewhereClearsUnread(t *testing.T) {
 	m := New("Alice")
 	m.Joined(goRoom)
@@ -137,5 +138,10 @@ func TestRoomReadElsewhereClearsUnread(t *testing.T) {
 	}
 	if u := m.Get(k).Unread; u != 1 {
 		t.Fatalf("after one of mine and one of Bob's: the room's unread %d, want 1", u)
+	}
+	// Read here, the room's position is its newest message: what this
+	// device tells the server.
+	if c := m.Open(k); c.Read != 5 || c.Unread != 0 {
+		t.Fatalf("after opening the room: read %d, unread %d; want 5 and 0", c.Read, c.Unread)
 	}
 }
