@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"testing"
 
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
@@ -106,6 +108,54 @@ func (u *apiUser) sendTo(id, to, text string) error {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("sending %q: %s", text, resp.Status)
+	}
+	return nil
+}
+
+// joinRoom joins the public room called name and returns its id.
+func (u *apiUser) joinRoom(t *testing.T, name string) string {
+	t.Helper()
+	var rooms protocol.Rooms
+	if err := u.call(http.MethodGet, "/api/rooms", nil, &rooms); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rooms.Rooms {
+		if r.Name == name {
+			if err := u.call(http.MethodPost, "/api/rooms/"+r.ID+"/join", nil, nil); err != nil {
+				t.Fatal(err)
+			}
+			return r.ID
+		}
+	}
+	t.Fatalf("no public room %q among %+v", name, rooms.Rooms)
+	return ""
+}
+
+// sendRoom posts a message to the room id.
+func (u *apiUser) sendRoom(id, room, text string) error {
+	return u.call(http.MethodPost, "/api/messages", protocol.Send{ID: id, Room: room, Text: text}, nil)
+}
+
+// call sends in (nil: no body) to path as u, and decodes a 2xx answer
+// into out (nil: not read).
+func (u *apiUser) call(method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, _ := json.Marshal(in)
+		body = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, u.base+path, body)
+	req.Header.Set("Authorization", "Bearer "+u.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("%s %s: %s", method, path, resp.Status)
+	}
+	if out != nil {
+		return json.NewDecoder(resp.Body).Decode(out)
 	}
 	return nil
 }

@@ -25,7 +25,8 @@ type marker struct {
 }
 
 // MarkRead tells the server (POST /api/read) that this person has read
-// the conversation with with ("" for everyone's) up to seq, so their
+// the conversation with with ("" for everyone's, RoomKey(id) for the
+// room id's) up to seq, so their
 // other devices clear its unread count. Call it whenever the person sees
 // a conversation: it sends only a position past every one sent or heard
 // of (State.Read), and at most one mark per conversation every
@@ -35,7 +36,10 @@ type marker struct {
 // refusal is its *protocol.Error. Without a session it returns
 // ErrNoSession.
 func (c *Client) MarkRead(ctx context.Context, with string, seq uint64) error {
-	key := conversationKey(with)
+	key := with
+	if roomOf(with) == "" {
+		key = conversationKey(with)
+	}
 	c.mu.Lock()
 	if c.tok == "" {
 		c.mu.Unlock()
@@ -93,6 +97,9 @@ func (c *Client) markLater(key string) {
 // so that asking again sends it.
 func (c *Client) postMark(ctx context.Context, key, with string, seq, before uint64) error {
 	mark := protocol.ReadMark{With: with, Everyone: with == "", Seq: seq}
+	if id := roomOf(with); id != "" {
+		mark = protocol.ReadMark{Room: id, Seq: seq}
+	}
 	err := c.do(ctx, http.MethodPost, "/api/read", nil, mark, nil)
 	if err != nil {
 		c.mu.Lock()
@@ -133,7 +140,7 @@ func (c *Client) readPositions(ctx context.Context) error {
 // this one) read a conversation.
 func (c *Client) readEvent(ev protocol.Event) {
 	c.mu.Lock()
-	moved := c.readLocked(protocol.ReadMark{With: ev.With, Everyone: ev.Everyone, Seq: ev.Seq})
+	moved := c.readLocked(protocol.ReadMark{With: ev.With, Everyone: ev.Everyone, Room: ev.Room, Seq: ev.Seq})
 	c.mu.Unlock()
 	if moved {
 		c.changed()
@@ -144,11 +151,14 @@ func (c *Client) readEvent(ev protocol.Event) {
 // whether it moved. The map is replaced, never changed, so the states
 // handed out keep what they had.
 func (c *Client) readLocked(m protocol.ReadMark) bool {
-	if m.Seq == 0 || (!m.Everyone && m.With == "") {
+	if m.Seq == 0 || (!m.Everyone && m.With == "" && m.Room == "") {
 		return false
 	}
 	key := ""
-	if !m.Everyone {
+	switch {
+	case m.Room != "":
+		key = RoomKey(m.Room)
+	case !m.Everyone:
 		key = conversationKey(m.With)
 	}
 	if m.Seq <= c.st.Read[key].Seq {
@@ -190,10 +200,12 @@ type pollReads struct {
 // enough for the next poll to reach the server.
 const pollCatchUp = time.Second
 
-// after arms the read after the answer evs, if it carried a message and
-// none is waiting.
+// after arms the read after the answer evs, if it carried a message (a
+// room's too) and none is waiting.
 func (p *pollReads) after(ctx context.Context, c *Client, evs []protocol.Event) {
-	if !slices.ContainsFunc(evs, func(e protocol.Event) bool { return e.Type == protocol.TypeMessage }) {
+	if !slices.ContainsFunc(evs, func(e protocol.Event) bool {
+		return e.Type == protocol.TypeMessage || e.Type == protocol.TypeRoomMessage
+	}) {
 		return
 	}
 	p.mu.Lock()

@@ -112,6 +112,31 @@ func TestReadPositionsReachEveryDevice(t *testing.T) {
 	}
 }
 
+// A room's mark, MarkRead given RoomKey(id), reaches the other device's
+// State.Read under that key, naming the room, on every transport; a device
+// that connects later finds it after its hello.
+func TestRoomReadPositionsReachEveryDevice(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(string(tr), func(t *testing.T) {
+			srv := newServer(t, chat.Config{})
+			laptop := join(t, srv.URL, tr, "Alice", nil)
+			phone := linkClient(t, srv.URL, tr, laptop)
+			room, err := laptop.CreateRoom(context.Background(), "Go", "", false, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			seq := laptop.sentRoom(room.ID, "read me")
+			if err := laptop.MarkRead(context.Background(), RoomKey(room.ID), seq); err != nil {
+				t.Fatal(err)
+			}
+			want := protocol.ReadMark{Room: room.ID, Seq: seq}
+			phone.waitFor("the laptop's read position in the room", func(s State) bool { return s.Read[RoomKey(room.ID)] == want })
+			late := linkClient(t, srv.URL, tr, laptop)
+			late.waitFor("the room's position, after its hello", func(s State) bool { return s.Read[RoomKey(room.ID)] == want })
+		})
+	}
+}
+
 // linkClient signs another client in as of's person and runs it.
 func linkClient(t *testing.T, base string, tr Transport, of *tclient) *tclient {
 	t.Helper()

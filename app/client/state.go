@@ -61,8 +61,9 @@ type State struct {
 	Typing []Typist
 	// Read is how far this person has read each conversation, as the
 	// server keeps it for all their devices (GET /api/read after each
-	// hello, then read events), by conversation: "" for everyone's, else
-	// the other person's name key (protocol.NameKey). Positions only move
+	// hello, then read events), by conversation: "" for everyone's,
+	// RoomKey(id) for the room id's, else the other person's name key
+	// (protocol.NameKey). Positions only move
 	// forward. The map is shared between snapshots: do not change it.
 	Read map[string]protocol.ReadMark
 }

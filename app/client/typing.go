@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"hark/app/protocol"
@@ -81,7 +82,7 @@ func (c *Client) Typing(ctx context.Context, to string) error {
 // refusal over POST is not_found or forbidden as for a send to the room,
 // or one of Typing's.
 func (c *Client) TypingRoom(ctx context.Context, id string) error {
-	return c.sayTyping(ctx, roomTypingKey(id), protocol.Typing{Room: id})
+	return c.sayTyping(ctx, RoomKey(id), protocol.Typing{Room: id})
 }
 
 // sayTyping tells the server t unless the conversation key was told less
@@ -114,9 +115,22 @@ func (c *Client) sayTyping(ctx context.Context, key string, t protocol.Typing) e
 	return c.do(ctx, http.MethodPost, "/api/typing", nil, t, nil)
 }
 
-// roomTypingKey is the key of the room id among Typing's conversations:
-// a name key never starts with a space, so it is nobody's.
-func roomTypingKey(id string) string { return " #" + id }
+// RoomKey is the key of the room id's conversation, among Typing's
+// conversations and State.Read's, and what MarkRead takes for it: " #"
+// and the id. A name key never starts with a space, so it is nobody's.
+// It is convo.RoomKey.
+func RoomKey(id string) string { return roomMark + id }
+
+const roomMark = " #"
+
+// roomOf is the id of the room whose conversation key is with, "" when
+// with names no room.
+func roomOf(with string) string {
+	if id, ok := strings.CutPrefix(with, roomMark); ok {
+		return id
+	}
+	return ""
+}
 
 // conversationKey names a conversation: "" for everyone's, else the
 // other person's name key (or the name as typed, if it is none).

@@ -111,7 +111,7 @@ func (c *Conversation) newestMessage() uint64 {
 	for i := len(c.chunks) - 1; i >= 0; i-- {
 		ch := c.chunks[i]
 		for j := len(ch) - 1; j >= 0; j-- {
-			if ch[j].Event.Type == protocol.TypeMessage {
+			if t := ch[j].Event.Type; t == protocol.TypeMessage || t == protocol.TypeRoomMessage {
 				return ch[j].Event.Seq
 			}
 		}

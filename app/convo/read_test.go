@@ -101,3 +101,47 @@ func TestReadStopsAtTheNewestMessage(t *testing.T) {
 		t.Fatalf("Everyone's read %d, want 1 (the message, not Carol's join)", r)
 	}
 }
+
+// Another device reads a room (State.Read under client.RoomKey): the
+// room's unread count clears here, and only the others' messages after
+// the position count again; a person called like the room's key is
+// another conversation, left as it was. Opened here, the room is read up
+// to its newest message.
+func TestRoomReadElsewhereClearsUnread(t *testing.T) {
+	m := New("Alice")
+	m.Joined(goRoom)
+	m.Open("")
+	evs := []protocol.Event{roomMsg(1, goRoom.ID, "Bob", "one"), roomMsg(2, goRoom.ID, "Bob", "two"), msg(3, "#"+goRoom.ID, "Alice", "a person")}
+	for _, ev := range evs {
+		m.Arrived(ev)
+		m.Sync(state(item(ev)))
+	}
+	k := RoomKey(goRoom.ID)
+	if k != client.RoomKey(goRoom.ID) {
+		t.Fatalf("the model keys a room %q, the client %q", k, client.RoomKey(goRoom.ID))
+	}
+	if u := m.Get(k).Unread; u != 2 {
+		t.Fatalf("before: the room's unread %d, want 2", u)
+	}
+	if !m.Sync(withRead(map[string]protocol.ReadMark{client.RoomKey(goRoom.ID): {Room: goRoom.ID, Seq: 2}})) {
+		t.Fatal("Sync with the room's position reports no change")
+	}
+	if c := m.Get(k); c.Unread != 0 || c.Read != 2 {
+		t.Fatalf("after the phone read the room: unread %d, read %d", c.Unread, c.Read)
+	}
+	if u := m.Get("#" + goRoom.ID).Unread; u != 1 || m.Unread() != 1 {
+		t.Fatalf("the person called like the room: unread %d (all %d), want 1", u, m.Unread())
+	}
+	for _, ev := range []protocol.Event{roomMsg(4, goRoom.ID, "Alice", "mine"), roomMsg(5, goRoom.ID, "Bob", "new")} {
+		m.Arrived(ev)
+		m.Sync(state(item(ev)))
+	}
+	if u := m.Get(k).Unread; u != 1 {
+		t.Fatalf("after one of mine and one of Bob's: the room's unread %d, want 1", u)
+	}
+	// Read here, the room's position is its newest message: what this
+	// device tells the server.
+	if c := m.Open(k); c.Read != 5 || c.Unread != 0 {
+		t.Fatalf("after opening the room: read %d, unread %d; want 5 and 0", c.Read, c.Unread)
+	}
+}

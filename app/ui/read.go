@@ -5,13 +5,13 @@ import (
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
-
-	"hark/app/convo"
 )
 
 // markSeen tells the server how far the person has read the conversation
 // in view (the model's Read: what came while it was in view and the page
-// visible), so their other devices clear its unread count. The client
+// visible), so their other devices clear its unread count: everyone's, a
+// direct conversation or a room (whose With, convo.RoomKey, is the
+// client's RoomKey). The client
 // sends a mark at most every 500 ms per conversation; this asks only when
 // the position moved since it last asked. A refused mark shows nothing:
 // the count here is right either way, and the next position is asked.
@@ -20,9 +20,6 @@ func (c *Chat) markSeen() {
 		return
 	}
 	conv := c.model.Active()
-	if convo.IsRoomKey(conv.With) {
-		return // the server keeps positions in everyone's and direct conversations only, not yet in rooms
-	}
 	if conv.Read == 0 || conv.Read <= c.marked[conv.Key] {
 		return
 	}

@@ -7,7 +7,7 @@ import (
 )
 
 // handleMarkRead keeps how far the session's person has read a
-// conversation: POST /api/read {"with"|"everyone", "seq"}, answered 204.
+// conversation: POST /api/read {"with"|"everyone"|"room", "seq"}, answered 204.
 func (s *Server) handleMarkRead(w http.ResponseWriter, r *http.Request) {
 	sess, err := s.authenticate(r, false)
 	if err != nil {

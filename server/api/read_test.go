@@ -82,6 +82,43 @@ func TestReadReachesEveryDeviceOfThePerson(t *testing.T) {
 	}
 }
 
+// Alice reads a room on her laptop: her phone gets the read event naming
+// the room, on every transport, at the room's newest message at or before
+// the seq she gave; GET /api/read has the room's position. Carol, not in
+// the room, is refused as a send to it is, and nothing is kept for her.
+func TestRoomReadReachesEveryDeviceOfTheMember(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(tr, func(t *testing.T) {
+			ts := newServer(t, nil)
+			laptop := ts.register(t, "Alice")
+			bob, carol := ts.register(t, "Bob"), ts.register(t, "Carol")
+			room := ts.createRoom(t, laptop.Token, protocol.RoomRequest{Name: "Gophers"})
+			if r := ts.do(t, request{method: "POST", path: "/api/rooms/" + room.ID + "/join", token: bob.Token}); r.status != http.StatusOK {
+				t.Fatalf("joining: %d %s", r.status, r.body)
+			}
+			last := ts.sendRoom(t, bob.Token, "b1", room.ID, "read me anywhere")
+			after := ts.send(t, carol.Token, "c1", "", "to everyone")
+			phone := ts.link(t, ts.deviceCode(t, laptop.Token).Code)
+			onPhone := ts.openHeld(t, tr, phone, 1)
+
+			if r := ts.markRead(t, laptop.Token, protocol.ReadMark{Room: room.ID, Seq: after}); r.status != http.StatusNoContent {
+				t.Fatalf("POST /api/read a room: %d %s, want 204", r.status, r.body)
+			}
+			e := onPhone.expect(t, "the laptop's read of the room", func(e protocol.Event) bool { return e.Type == protocol.TypeRead })
+			if e.Room != room.ID || e.Seq != last || e.With != "" || e.Everyone {
+				t.Fatalf("the phone got %+v, want read in room %s at %d", e, room.ID, last)
+			}
+			if got, want := ts.readPositions(t, phone.Token), []protocol.ReadMark{{Room: room.ID, Seq: last}}; !slices.Equal(got, want) {
+				t.Fatalf("GET /api/read: %+v, want %+v", got, want)
+			}
+			ts.markRead(t, carol.Token, protocol.ReadMark{Room: room.ID, Seq: last}).wantError(t, 403, protocol.CodeForbidden, "join the room")
+			if got := ts.readPositions(t, carol.Token); len(got) != 0 {
+				t.Fatalf("Carol's positions after a refused mark: %+v, want none", got)
+			}
+		})
+	}
+}
+
 // Bad marks are refused with what is wrong, and change nothing; more
 // marks than the session's budget are rate_limited with Retry-After.
 func TestReadRefusals(t *testing.T) {
@@ -89,14 +126,15 @@ func TestReadRefusals(t *testing.T) {
 	alice, bob := ts.register(t, "Alice"), ts.register(t, "Bob")
 	dm := ts.send(t, bob.Token, "b1", "alice", "hi")
 	for body, says := range map[string]string{
-		`{"with":"Bob","seq":0}`:                 "seq",
-		`{"with":"Bob"}`:                         "seq",
-		`{"with":"Bob","seq":"1"}`:               "seq",
-		`{"with":"Bob","seq":-1}`:                "seq",
-		`{"seq":1}`:                              "conversation",
-		`{"with":"Bob","everyone":true,"seq":1}`: "two conversations",
-		`{"with":"\u0000","seq":1}`:              "name",
-		`[1]`:                                    "",
+		`{"with":"Bob","seq":0}`:                   "seq",
+		`{"with":"Bob"}`:                           "seq",
+		`{"with":"Bob","seq":"1"}`:                 "seq",
+		`{"with":"Bob","seq":-1}`:                  "seq",
+		`{"seq":1}`:                                "conversation",
+		`{"with":"Bob","everyone":true,"seq":1}`:   "two conversations",
+		`{"room":"abcdefgh","with":"Bob","seq":1}`: "two conversations",
+		`{"with":"\u0000","seq":1}`:                "name",
+		`[1]`:                                      "",
 	} {
 		ts.markRead(t, alice.Token, body).wantError(t, 400, protocol.CodeBadRequest, says)
 	}

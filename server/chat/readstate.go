@@ -11,7 +11,7 @@ import (
 // ReadState keeps how far each person (registration) has read each of
 // its conversations, where every node finds it, so that what one device
 // reads is read on all. A conversation is named by its key: "" for
-// Everyone's, else the compare key of the other person's name, as
+// Everyone's, RoomReadKey(id) for a room's, else the compare key of the other person's name, as
 // history's with= names it (a direct conversation is the registration's
 // messages with whoever held that name). Positions only move forward.
 type ReadState interface {
@@ -77,13 +77,24 @@ func (m *MemoryReadState) Forget(_ context.Context, reg RegID) error {
 }
 
 // ReadKey is the key of the conversation a mark names: "" for
-// Everyone's, else the compare key of With.
+// Everyone's, RoomReadKey(m.Room) for a room's, else the compare key of
+// With.
 func ReadKey(m protocol.ReadMark) string {
-	if m.Everyone {
+	switch {
+	case m.Everyone:
 		return ""
+	case m.Room != "":
+		return RoomReadKey(m.Room)
 	}
 	return toKey(m.With)
 }
+
+// RoomReadKey is the key of the room id's conversation among a person's
+// read positions: " #" and the id. A name's compare key never starts with
+// a space (the name rules trim it), so no room's key is a person's,
+// whatever the person is called ("#go" is a valid name). Clients key
+// rooms the same way (convo.RoomKey).
+func RoomReadKey(id string) string { return " #" + id }
 
 // markBudget is each session's budget of read marks: a client sends at
 // most one per conversation every protocol.ReadEvery, so this leaves room
@@ -100,10 +111,16 @@ var markBudget = budget{rate: 4, burst: 12}
 // end, no further. A mark at or below the one kept changes nothing and
 // tells no one.
 //
+// A room's mark is its member's only, refused as a send to the room is
+// otherwise (not_found for a room s may not know of, forbidden for a
+// public room s is not in), and the position kept is the newest entry of
+// the room s may see, as its history shows it.
+//
 // Refusals are *protocol.Error: bad_request for a mark that names no
-// conversation, two, or no seq; unauthorized for a released session;
-// not_found for a conversation in which s's person has no message kept
-// at or before m.Seq; rate_limited past the session's budget of marks.
+// conversation, more than one, or no seq; unauthorized for a released
+// session; not_found for a conversation in which s's person has no
+// message kept at or before m.Seq; rate_limited past the session's budget
+// of marks.
 func (c *Chat) MarkRead(ctx context.Context, s *Session, m protocol.ReadMark) error {
 	if err := m.Validate(); err != nil {
 		return err
@@ -126,14 +143,23 @@ func (c *Chat) MarkRead(ctx context.Context, s *Session, m protocol.ReadMark) er
 	}
 	// A mark made on a faster node's copy: wait, briefly, for this one's.
 	c.reach(ctx, m.Seq, sendReadBack)
-	conv, key := Conversation{Everyone: true}, ""
-	if !m.Everyone {
-		key = toKey(m.With)
+	key := ReadKey(m)
+	var conv Conversation
+	switch {
+	case m.Room != "":
+		// The refusal a send to the room gets.
+		if _, err := c.roomMessage(s, m.Room); err != nil {
+			return err
+		}
+		conv.Room = m.Room
+	case m.Everyone:
+		conv.Everyone = true
+	default:
 		conv = Conversation{Reg: s.reg, Peer: key}
 	}
 	var at *Entry
 	c.log.Messages(m.Seq+1, conv, func(e *Entry) bool {
-		if e.VisibleTo(s.reg) {
+		if c.sees(e, s.reg) {
 			at = e
 			return false
 		}
@@ -142,8 +168,8 @@ func (c *Chat) MarkRead(ctx context.Context, s *Session, m protocol.ReadMark) er
 	if at == nil {
 		return protocol.Errorf(protocol.CodeNotFound, "no message of that conversation is kept at or before %d", m.Seq)
 	}
-	pos := protocol.ReadMark{Everyone: m.Everyone, Seq: at.seq}
-	if !m.Everyone {
+	pos := protocol.ReadMark{Everyone: m.Everyone, Room: m.Room, Seq: at.seq}
+	if m.With != "" {
 		// The other person's name as the server shows it.
 		ev := at.Event()
 		if pos.With = ev.From; toKey(ev.From) == s.name.Key {
@@ -158,7 +184,7 @@ func (c *Chat) MarkRead(ctx context.Context, s *Session, m protocol.ReadMark) er
 	if !moved {
 		return nil
 	}
-	ev := protocol.Event{Type: protocol.TypeRead, With: kept.With, Everyone: kept.Everyone, Seq: kept.Seq}
+	ev := protocol.Event{Type: protocol.TypeRead, With: kept.With, Everyone: kept.Everyone, Room: kept.Room, Seq: kept.Seq}
 	return c.signals.Publish(Signal{Kind: protocol.TypeRead, To: s.reg, JSON: encodeEvent(&ev)})
 }
 

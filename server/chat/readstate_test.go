@@ -147,3 +147,73 @@ func TestReadPositionsGoWithTheName(t *testing.T) {
 		t.Fatalf("the next holder's positions: %+v, want none", got)
 	}
 }
+
+// Alice reads a room on her laptop: both her devices get the read event,
+// naming the room, at the room's newest entry at or before the seq she
+// gave; Bob, in the room too, gets nothing, and GET /api/read's positions
+// have the room's. Carol, in neither room, is refused as a send to each
+// would be (forbidden in a public room, not_found in a private one), and
+// nothing is kept or told for her. Bob, added to a private room after its
+// first message, cannot mark a position before his join.
+func TestMarkReadInARoom(t *testing.T) {
+	c := newTestChat(t, Config{})
+	ctx := context.Background()
+	laptop := register(t, c, "Alice")
+	phone := link(t, c, deviceCode(t, c, laptop), "")
+	bob, carol := register(t, c, "Bob"), register(t, c, "Carol")
+	r := createRoom(t, c, laptop, protocol.RoomRequest{Name: "Gophers"})
+	sendRoom(t, c, laptop, "a1", r.ID, "one")
+	if _, err := c.JoinRoom(ctx, bob, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	last := sendRoom(t, c, bob, "b1", r.ID, "two")
+	after := send(t, c, carol, "c1", "", "to everyone")
+	p := createRoom(t, c, laptop, protocol.RoomRequest{Name: "Quiet", Private: true})
+	early := sendRoom(t, c, laptop, "a2", p.ID, "before Bob")
+	if _, err := c.AddMember(ctx, laptop, p.ID, "Bob", false); err != nil {
+		t.Fatal(err)
+	}
+	settle(t, c)
+	streams := map[string]*Stream{}
+	for name, s := range map[string]*Session{"laptop": laptop, "phone": phone, "bob": bob, "carol": carol} {
+		streams[name] = open(t, c, s, Position{})
+	}
+
+	if err := c.MarkRead(ctx, laptop, protocol.ReadMark{Room: r.ID, Seq: after}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"laptop", "phone"} {
+		if got := reads(t, streams[name]); len(got) != 1 || got[0].Room != r.ID || got[0].Seq != last || got[0].With != "" || got[0].Everyone {
+			t.Fatalf("Alice's %s got %+v, want one read of room %s at %d", name, got, r.ID, last)
+		}
+	}
+	if got := reads(t, streams["bob"]); len(got) != 0 {
+		t.Fatalf("Bob got Alice's read position: %+v", got)
+	}
+	if err := c.MarkRead(ctx, laptop, protocol.ReadMark{Everyone: true, Seq: after}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.ReadPositions(ctx, phone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(got, func(a, b protocol.ReadMark) int { return int(a.Seq) - int(b.Seq) })
+	if want := []protocol.ReadMark{{Room: r.ID, Seq: last}, {Everyone: true, Seq: after}}; !slices.Equal(got, want) {
+		t.Fatalf("positions %+v, want %+v", got, want)
+	}
+
+	wantCode(t, "Carol's mark of a public room she is not in", c.MarkRead(ctx, carol, protocol.ReadMark{Room: r.ID, Seq: last}), protocol.CodeForbidden)
+	wantCode(t, "Carol's mark of a private room", c.MarkRead(ctx, carol, protocol.ReadMark{Room: p.ID, Seq: early}), protocol.CodeNotFound)
+	wantCode(t, "a mark of no room", c.MarkRead(ctx, carol, protocol.ReadMark{Room: "nosuchrm", Seq: last}), protocol.CodeNotFound)
+	if got, err := c.ReadPositions(ctx, carol); err != nil || len(got) != 0 {
+		t.Fatalf("Carol's positions after refusals: %+v, %v; want none", got, err)
+	}
+	if got := reads(t, streams["carol"]); len(got) != 0 {
+		t.Fatalf("refused marks were told: %+v", got)
+	}
+	wantCode(t, "Bob's mark before his join", c.MarkRead(ctx, bob, protocol.ReadMark{Room: p.ID, Seq: early}), protocol.CodeNotFound)
+	wantCode(t, "a mark naming a room and everyone", c.MarkRead(ctx, bob, protocol.ReadMark{Room: r.ID, Everyone: true, Seq: last}), protocol.CodeBadRequest)
+	if got, _ := c.ReadPositions(ctx, bob); len(got) != 0 {
+		t.Fatalf("Bob's positions: %+v, want none", got)
+	}
+}

@@ -9,7 +9,8 @@ import (
 	"hark/server/chat"
 )
 
-// Read positions are kept per registration and per conversation, move
+// Read positions are kept per registration and per conversation (a
+// room's apart from a person's), move
 // only forward, are read on another node at once, keep the highest of
 // marks racing on two nodes, and are gone once forgotten.
 func readPositions(t *testing.T, fresh Fresh) {
@@ -29,6 +30,16 @@ func readPositions(t *testing.T, fresh Fresh) {
 	if _, moved, err := b.Reads.Mark(ctx(t), 7, "", everyone); err != nil || !moved {
 		t.Fatalf("another conversation: moved %v, %v; want moved", moved, err)
 	}
+	// A room's position, under its key, is kept whole beside a person's
+	// whose name looks like it.
+	room := protocol.ReadMark{Room: "abcdefgh", Seq: 5}
+	if _, moved, err := a.Reads.Mark(ctx(t), 7, chat.RoomReadKey("abcdefgh"), room); err != nil || !moved {
+		t.Fatalf("a room's mark: moved %v, %v; want moved", moved, err)
+	}
+	named := protocol.ReadMark{With: "#abcdefgh", Seq: 4}
+	if _, moved, err := b.Reads.Mark(ctx(t), 7, chat.ReadKey(named), named); err != nil || !moved {
+		t.Fatalf("the mark of a person named like the room: moved %v, %v; want moved (another conversation)", moved, err)
+	}
 	other := protocol.ReadMark{With: "Bob", Seq: 2}
 	if _, moved, err := a.Reads.Mark(ctx(t), 8, "bob", other); err != nil || !moved {
 		t.Fatalf("another registration's mark, lower: moved %v, %v; want moved (its own)", moved, err)
@@ -42,8 +53,8 @@ func readPositions(t *testing.T, fresh Fresh) {
 		return got
 	}
 	for _, n := range []chat.Store{a, b} {
-		if got := sorted(n, 7); !slices.Equal(got, []protocol.ReadMark{everyone, bob}) {
-			t.Fatalf("registration 7's positions: %+v, want %+v and %+v", got, everyone, bob)
+		if got := sorted(n, 7); !slices.Equal(got, []protocol.ReadMark{everyone, named, room, bob}) {
+			t.Fatalf("registration 7's positions: %+v, want %+v, %+v, %+v and %+v", got, everyone, named, room, bob)
 		}
 		if got := sorted(n, 8); !slices.Equal(got, []protocol.ReadMark{other}) {
 			t.Fatalf("registration 8's positions: %+v, want only its own %+v", got, other)
