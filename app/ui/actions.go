@@ -295,8 +295,8 @@ func (c *Chat) act(ctx app.Context, a protocol.Action) {
 // actionError says why an action was not taken.
 func actionError(a protocol.Action, err error) string {
 	what := map[string]string{protocol.TypeReact: "react", protocol.TypeEdit: "edit", protocol.TypeDelete: "delete"}[a.Type]
-	if perr, ok := err.(*protocol.Error); ok {
-		return "Could not " + what + ": " + perr.Message + "."
+	if m, ok := serverSays(err); ok {
+		return "Could not " + what + ": " + m + "."
 	}
 	return "Could not " + what + " (" + err.Error() + "); try again."
 }

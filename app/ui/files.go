@@ -221,8 +221,8 @@ func fileWhat(r fileReq) string {
 
 // errText is a refusal's message, or the failure's.
 func errText(err error) string {
-	if perr, ok := err.(*protocol.Error); ok {
-		return perr.Message
+	if m, ok := serverSays(err); ok {
+		return m
 	}
 	return err.Error()
 }

@@ -137,9 +137,17 @@ func signIn(ctx app.Context, busy *bool, msg *string, timeout time.Duration, fn 
 // refusal words an error for people: the server's own message for a
 // refusal, a plain one when the server could not be reached.
 func refusal(err error) string {
-	var perr *protocol.Error
-	if errors.As(err, &perr) && perr.Message != "" {
-		return perr.Message
+	if m, ok := serverSays(err); ok {
+		return m
 	}
 	return "Cannot reach Hark (" + err.Error() + "). Check your connection and try again."
+}
+
+// serverSays is the server's own words for a refusal, if err is one.
+func serverSays(err error) (string, bool) {
+	var perr *protocol.Error
+	if errors.As(err, &perr) && perr.Message != "" {
+		return perr.Message, true
+	}
+	return "", false
 }
