@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -47,8 +46,8 @@ func (c *Client) upload(ctx context.Context, q url.Values, contentType string, b
 	}
 	defer resp.Body.Close()
 	var f protocol.File
-	if err := json.NewDecoder(io.LimitReader(resp.Body, maxResponse)).Decode(&f); err != nil {
-		return protocol.File{}, fmt.Errorf("client: reading the upload's answer: %w", err)
+	if err := decodeAnswer(resp, &f, "the upload's answer"); err != nil {
+		return protocol.File{}, err
 	}
 	return f, nil
 }

@@ -61,8 +61,14 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, 
 	if out == nil {
 		return nil
 	}
+	return decodeAnswer(resp, out, method+" "+path)
+}
+
+// decodeAnswer decodes a 2xx JSON answer into out; what names the request
+// in the error.
+func decodeAnswer(resp *http.Response, out any, what string) error {
 	if err := json.NewDecoder(io.LimitReader(resp.Body, maxResponse)).Decode(out); err != nil {
-		return fmt.Errorf("client: reading %s %s: %w", method, path, err)
+		return fmt.Errorf("client: reading %s: %w", what, err)
 	}
 	return nil
 }
