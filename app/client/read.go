@@ -37,7 +37,7 @@ type marker struct {
 // ErrNoSession.
 func (c *Client) MarkRead(ctx context.Context, with string, seq uint64) error {
 	key := with
-	if roomOf(with) == "" {
+	if RoomOf(with) == "" {
 		key = conversationKey(with)
 	}
 	c.mu.Lock()
@@ -97,7 +97,7 @@ func (c *Client) markLater(key string) {
 // so that asking again sends it.
 func (c *Client) postMark(ctx context.Context, key, with string, seq, before uint64) error {
 	mark := protocol.ReadMark{With: with, Everyone: with == "", Seq: seq}
-	if id := roomOf(with); id != "" {
+	if id := RoomOf(with); id != "" {
 		mark = protocol.ReadMark{Room: id, Seq: seq}
 	}
 	err := c.do(ctx, http.MethodPost, "/api/read", nil, mark, nil)

@@ -118,14 +118,14 @@ func (c *Client) sayTyping(ctx context.Context, key string, t protocol.Typing) e
 // RoomKey is the key of the room id's conversation, among Typing's
 // conversations and State.Read's, and what MarkRead takes for it: " #"
 // and the id. A name key never starts with a space, so it is nobody's.
-// It is convo.RoomKey.
+// The conversations (convo) key rooms with it too.
 func RoomKey(id string) string { return roomMark + id }
 
 const roomMark = " #"
 
-// roomOf is the id of the room whose conversation key is with, "" when
+// RoomOf is the id of the room whose conversation key is with, "" when
 // with names no room.
-func roomOf(with string) string {
+func RoomOf(with string) string {
 	if id, ok := strings.CutPrefix(with, roomMark); ok {
 		return id
 	}

@@ -3,7 +3,6 @@ package convo
 import (
 	"slices"
 	"strconv"
-	"strings"
 
 	"hark/app/client"
 	"hark/app/protocol"
@@ -104,7 +103,7 @@ func (m *Model) conversation(with string, theirs bool) *Conversation {
 		c = &Conversation{With: with, Key: k, More: true, Read: m.reads[k]}
 		if IsRoomKey(with) {
 			// Its name comes with the room's events (or SetRooms).
-			c.Room = &protocol.Room{ID: strings.TrimPrefix(with, roomMark)}
+			c.Room = &protocol.Room{ID: client.RoomOf(with)}
 		}
 		m.direct[k] = c
 	} else if theirs && c.With != with {

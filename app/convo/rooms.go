@@ -4,21 +4,18 @@ import (
 	"slices"
 	"strings"
 
+	"hark/app/client"
 	"hark/app/protocol"
 )
 
-// roomMark starts the key of a room's conversation. A name key never
-// starts with a space (the name rules trim it), so a room's key never
-// collides with a person's, whatever the person is called ("#go" is a
-// valid name).
-const roomMark = " #"
-
 // RoomKey is the key, and With, of the conversation of the room id: what
-// Get, Open and Older take for it.
-func RoomKey(id string) string { return roomMark + id }
+// Get, Open and Older take for it. It is the client's key for the room
+// (client.RoomKey), which never collides with a person's ("#go" is a
+// valid name; a room's key starts with a space, a name never does).
+func RoomKey(id string) string { return client.RoomKey(id) }
 
 // IsRoomKey reports whether with names a room's conversation.
-func IsRoomKey(with string) bool { return strings.HasPrefix(with, roomMark) }
+func IsRoomKey(with string) bool { return client.RoomOf(with) != "" }
 
 // isRoomEvent reports whether ev tells of a room itself (made, changed,
 // deleted, joined, left) rather than being said in one.

@@ -1,8 +1,6 @@
 package convo
 
 import (
-	"strings"
-
 	"hark/app/client"
 )
 
@@ -11,7 +9,7 @@ import (
 // else those State.TypingIn lists for with.
 func TypingIn(st client.State, with string) []string {
 	if IsRoomKey(with) {
-		return st.TypingInRoom(strings.TrimPrefix(with, roomMark))
+		return st.TypingInRoom(client.RoomOf(with))
 	}
 	return st.TypingIn(with)
 }
